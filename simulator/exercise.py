@@ -1,0 +1,308 @@
+"""Exercises: a simulation bound to its journal, plus replay, resume and headless runs.
+
+`Exercise` is what the TUI and the headless runner drive. Every input is
+validated, then committed to the journal, then applied; events are journaled
+as the clock advances. `replay` re-executes a journal and checks that the event
+stream is identical; `Exercise.resume` rebuilds a session after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .decisionlog import check_rationale
+from .errors import CommandRejected, JournalError, Problem, ReplayMismatch, ScenarioError
+from .journal import MODEL_INPUTS, Input, Journal, event_key
+from .model import Event, Simulation
+from .policy import Policy, policy_from_dict
+from .scenario import Scenario, load_scenario_text
+
+
+class Exercise:
+    """A live (or headless) exercise: the model, its journal, and who is playing."""
+
+    def __init__(self, scenario: Scenario, seed: int, *, journal: Journal | None = None,
+                 policy: Policy | None = None, honour_pauses: bool = True, team: str = "team") -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.team = team
+        self.policy = policy
+        self.journal = journal
+        self.sim = Simulation(scenario, seed, policy=policy, honour_pauses=honour_pauses)
+        self._written = 0  # events already in the journal
+
+    # ---------------------------------------------------------------- creation
+    @classmethod
+    def start(cls, scenario: Scenario, seed: int, journal_path: str | Path | None = None, *,
+              team: str = "team", policy: Policy | None = None, honour_pauses: bool = True,
+              extra_meta: dict[str, Any] | None = None) -> Exercise:
+        journal = None
+        if journal_path is not None:
+            meta: dict[str, Any] = {
+                "software_version": __version__,
+                "scenario_id": scenario.id,
+                "scenario_version": scenario.version,
+                "scenario_sha256": scenario.sha256,
+                "scenario_text": scenario.text,
+                "scenario_path": scenario.path,
+                "seed": seed,
+                "team": team,
+                "honour_pauses": honour_pauses,
+                "policy": policy.to_dict() if policy is not None else None,
+            }
+            meta.update(extra_meta or {})
+            journal = Journal.create(journal_path, meta)
+        ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=honour_pauses, team=team)
+        ex._flush()
+        return ex
+
+    @classmethod
+    def resume(cls, journal_path: str | Path) -> Exercise:
+        """Rebuild a session from its journal: every acknowledged input is re-applied."""
+        journal = Journal.open(journal_path, writable=True)
+        scenario, seed, policy, pauses = read_setup(journal)
+        ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=pauses,
+                 team=journal.meta.get("team", "team"))
+        stored = journal.events()
+        _reexecute(ex.sim, journal.inputs(), journal.progress())
+        _compare(stored, ex.sim.events, journal.path, prefix_only=True)
+        ex._written = len(stored)
+        ex._flush()
+        return ex
+
+    # ---------------------------------------------------------------- clock
+    def advance(self, until: float, max_steps: int | None = None) -> list[Event]:
+        events = self.sim.advance(until, max_steps)
+        self._flush()
+        return events
+
+    def _flush(self) -> None:
+        if self.journal is None:
+            return
+        new = self.sim.events[self._written:]
+        self.journal.append_events(new, self.sim.now)
+        self._written = len(self.sim.events)
+
+    # ---------------------------------------------------------------- inputs
+    def _record(self, kind: str, actor: str, payload: dict[str, Any]) -> Input | None:
+        if self.journal is None:
+            return None
+        return self.journal.append_input(self.sim.now, kind, actor, payload)
+
+    def decide(self, point: str, option: str, *, rationale: dict[str, Any] | None = None,
+               force: int | None = None, actor: str | None = None, role: str | None = None,
+               check: bool = True, lang: str = "en") -> Event:
+        """Validate, journal (durably), then apply a decision. Raises CommandRejected."""
+        sim = self.sim
+        dp = self.scenario.decisions.get(point)
+        if dp is None:
+            raise CommandRejected(f"no decision point called {point!r}", field="point")
+        st = sim.decisions.get(point)
+        if st is None or st.decided_at is not None or option not in dp.options or sim.ended:
+            if sim.ended:
+                raise CommandRejected("the exercise has ended")
+            if st is None:
+                raise CommandRejected(f"decision point {point} is not open", field="point")
+            if st.decided_at is not None:
+                raise CommandRejected(f"decision point {point} was already decided", field="point")
+            raise CommandRejected(f"{point} has no option {option!r}", field="option")
+        if check:
+            problems = check_rationale(dp, option, rationale or {}, force, lang)
+            if problems:
+                f, msg = next(iter(problems.items()))
+                raise CommandRejected(msg, field=f)
+        self._record("decision", actor or self.team,
+                     {"point": point, "option": option, "force": force, "role": role,
+                      "rationale": rationale or {}, "opened_at": st.opened_at})
+        ev = sim.decide(point, option, by=actor or self.team, force=force)
+        self._flush()
+        return ev
+
+    def order(self, order_id: str, *, actor: str | None = None) -> Event:
+        if order_id not in self.scenario.orders:
+            raise CommandRejected(f"no order called {order_id!r}", field="order")
+        ok, why = self.sim.order_status(order_id)
+        if not ok:
+            raise CommandRejected(self.sim.order_reason(order_id, why), field="order")
+        self._record("order", actor or self.team, {"order": order_id})
+        ev = self.sim.order(order_id, by=actor or self.team)
+        self._flush()
+        return ev
+
+    def inject(self, inject_id: str, *, actor: str = "instructor") -> Event:
+        if inject_id not in self.scenario.injects:
+            raise CommandRejected(f"no inject called {inject_id!r}")
+        if self.sim.ended:
+            raise CommandRejected("the exercise has ended")
+        self._record("inject", actor, {"inject": inject_id})
+        ev = self.sim.fire_inject(inject_id, by=actor)
+        self._flush()
+        return ev
+
+    def end(self, *, actor: str = "instructor") -> Event:
+        if self.sim.ended:
+            raise CommandRejected("the exercise has already ended")
+        self._record("end", actor, {})
+        ev = self.sim.end("instructor")
+        self._flush()
+        return ev
+
+    def note(self, text: str, *, actor: str = "instructor") -> Input | None:
+        """A timed observation note (instructor) — journaled, never seen by the model."""
+        text = text.strip()
+        if not text:
+            raise CommandRejected("the note is empty", field="text")
+        if len(text) > 4000:
+            raise CommandRejected("the note is longer than 4000 characters", field="text")
+        return self._record("note", actor, {"text": text})
+
+    def record(self, kind: str, payload: dict[str, Any], *, actor: str = "instructor") -> Input | None:
+        """Journal a clock action (pause, resume, speed) for the debrief."""
+        if kind not in ("pause", "resume", "speed", "session"):
+            raise ValueError(f"not a clock action: {kind}")
+        return self._record(kind, actor, payload)
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self._flush()
+            self.journal.close()
+
+
+# -------------------------------------------------------------------- journals
+
+
+def read_setup(journal: Journal) -> tuple[Scenario, int, Policy | None, bool]:
+    """Scenario, seed, policy and pause mode stored in a journal."""
+    text = journal.meta["scenario_text"]
+    try:
+        scenario = load_scenario_text(text, f"{journal.path} (stored scenario)")
+    except ScenarioError as exc:
+        raise JournalError([Problem(journal.path, 0, 0, "the scenario stored in the journal no longer "
+                                    "validates:")] + exc.problems) from None
+    if scenario.sha256 != journal.meta["scenario_sha256"]:
+        raise JournalError([Problem(journal.path, 0, 0, "scenario text does not match its recorded hash")])
+    try:
+        seed = int(journal.meta_json("seed"))
+    except (TypeError, ValueError):
+        raise JournalError([Problem(journal.path, 0, 0, "journal seed is not a number")]) from None
+    pdata = journal.meta_json("policy")
+    policy = policy_from_dict(pdata, scenario, journal.path) if pdata else None
+    pauses = bool(journal.meta_json("honour_pauses", False))
+    return scenario, seed, policy, pauses
+
+
+def _reexecute(sim: Simulation, inputs: list[Input], until: float) -> None:
+    for inp in inputs:
+        if inp.kind not in MODEL_INPUTS:
+            continue
+        sim.advance(inp.t)
+        p = inp.payload
+        try:
+            if inp.kind == "decision":
+                sim.decide(p["point"], p["option"], by=inp.actor, force=p.get("force"))
+            elif inp.kind == "order":
+                sim.order(p["order"], by=inp.actor)
+            elif inp.kind == "inject":
+                sim.fire_inject(p["inject"], by=inp.actor)
+            elif inp.kind == "end":
+                sim.end("instructor")
+        except CommandRejected as exc:
+            raise ReplayMismatch(f"input #{inp.seq} ({inp.kind} at T+{inp.t:.2f}) could not be re-applied: {exc}") \
+                from None
+        except KeyError as exc:
+            raise JournalError([Problem("journal", 0, 0, f"input #{inp.seq} lacks {exc}")]) from None
+    sim.advance(until)
+
+
+def _compare(stored: list[dict[str, Any]], events: list[Event], path: str, *, prefix_only: bool = False) -> None:
+    n = min(len(stored), len(events))
+    for i in range(n):
+        a, b = event_key(stored[i]), event_key(events[i])
+        if a != b:
+            raise ReplayMismatch(f"{path}: event #{i} differs: journal has {stored[i]['kind']} {stored[i]['ref']} "
+                                 f"at {stored[i]['t']:.3f}, replay gives {events[i].kind} {events[i].ref} "
+                                 f"at {events[i].t:.3f}")
+    if len(stored) > len(events):
+        raise ReplayMismatch(f"{path}: journal has {len(stored)} events, replay gives only {len(events)}")
+    if not prefix_only and len(events) > len(stored):
+        raise ReplayMismatch(f"{path}: replay gives {len(events)} events, journal has {len(stored)}")
+
+
+@dataclass
+class ReplayReport:
+    path: str
+    scenario: str
+    seed: int
+    events: int
+    inputs: int
+    end_time: float
+    ended: bool
+    sim: Simulation = field(repr=False)
+
+
+def replay(path: str | Path) -> ReplayReport:
+    """Re-execute a journal; raise ReplayMismatch on any difference from what it recorded."""
+    journal = Journal.open(path)
+    try:
+        scenario, seed, policy, pauses = read_setup(journal)
+        sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
+        inputs = journal.inputs()
+        stored = journal.events()
+        _reexecute(sim, inputs, journal.progress())
+        _compare(stored, sim.events, str(path))
+        return ReplayReport(str(path), scenario.id, seed, len(sim.events), len(inputs), sim.now, sim.ended, sim)
+    finally:
+        journal.close()
+
+
+def rebuild(path: str | Path) -> tuple[Journal, Simulation]:
+    """Open a journal read-only and re-run its simulation (for debriefs and what-ifs)."""
+    journal = Journal.open(path)
+    scenario, seed, policy, pauses = read_setup(journal)
+    sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
+    _reexecute(sim, journal.inputs(), journal.progress())
+    return journal, sim
+
+
+# -------------------------------------------------------------------- headless runs
+
+
+def run_headless(scenario: Scenario, seed: int, policy: Policy | None = None,
+                 journal_path: str | Path | None = None) -> Simulation:
+    """Run a scenario to its end with scripted decisions (the policy, else defaults)."""
+    if journal_path is None:
+        sim = Simulation(scenario, seed, policy=policy or Policy("defaults"), honour_pauses=False)
+        sim.run_to_end()
+        return sim
+    ex = Exercise.start(scenario, seed, journal_path, policy=policy or Policy("defaults"), honour_pauses=False,
+                        team="policy")
+    ex.advance(scenario.limit)
+    ex.close()
+    return ex.sim
+
+
+def result(sim: Simulation) -> dict[str, Any]:
+    """The `sitroom run --json` object."""
+    metrics = sim.metric_values()
+    decisions = [{"point": k, "option": st.option, "time": round(st.decided_at, 6), "by": st.by}
+                 for k, st in sim.decisions.items() if st.decided_at is not None]
+    return {
+        "scenario": sim.scn.id,
+        "seed": sim.seed,
+        "policy": sim.policy.name if sim.policy is not None else None,
+        "end_time": round(sim.end_time if sim.end_time is not None else sim.now, 6),
+        "end_reason": sim.end_reason,
+        "events": len(sim.events),
+        "decisions": decisions,
+        "metrics": metrics,
+        "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating}
+                       for r in sim.objective_ratings(metrics)],
+    }
+
+
+def result_json(sim: Simulation) -> str:
+    return json.dumps(result(sim), sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,254 @@
+"""The scenario expression language: small, checked at load time, never `eval`.
+
+Expressions use a subset of Python's expression syntax::
+
+    0.02 * agitation * (0.5 if lockdown else 1)
+    hostages > 0 and cert.on_scene >= 2
+    clamp(morale - 0.1 * t / 60, 0, 1)
+
+Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
+such as ``cert.free`` or ``DP1.retake``), arithmetic (+ - * / // % **),
+comparisons, and/or/not, ``a if c else b`` and the functions in `FUNCTIONS`.
+The text is parsed once with Python's parser and turned into closures over a
+name -> value mapping; nothing is ever handed to `eval`. Division by zero gives
+0 and overflow gives infinity, so an exercise in class never stops on arithmetic.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+MAX_LENGTH = 2000
+
+Env = Mapping[str, float]
+Fn = Callable[[Env], float]
+
+
+class ExprError(Exception):
+    """An expression does not parse or uses something the language lacks."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        self.offset = offset  # 0-based character offset in the expression text
+        super().__init__(message)
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+def _safe_log(x: float) -> float:
+    return math.log(x) if x > 0 else -math.inf
+
+
+def _safe_sqrt(x: float) -> float:
+    return math.sqrt(x) if x > 0 else 0.0
+
+
+def _safe_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., float], int, int]] = {
+    # name: (function, min args, max args)
+    "min": (min, 2, 8),
+    "max": (max, 2, 8),
+    "abs": (abs, 1, 1),
+    "clamp": (_clamp, 3, 3),
+    "floor": (math.floor, 1, 1),
+    "ceil": (math.ceil, 1, 1),
+    "round": (round, 1, 1),
+    "exp": (_safe_exp, 1, 1),
+    "log": (_safe_log, 1, 1),
+    "sqrt": (_safe_sqrt, 1, 1),
+}
+
+_CONSTANTS = {"true": True, "false": False, "True": True, "False": False}
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def _floordiv(a: float, b: float) -> float:
+    return a // b if b else 0.0
+
+
+def _mod(a: float, b: float) -> float:
+    return a % b if b else 0.0
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        r = math.pow(a, b)
+    except OverflowError:
+        return math.inf
+    except ValueError:
+        return 0.0
+    return r
+
+
+_BINOPS: dict[type, Callable[[float, float], float]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: _div,
+    ast.FloorDiv: _floordiv,
+    ast.Mod: _mod,
+    ast.Pow: _pow,
+}
+_CMPOPS: dict[type, Callable[[float, float], bool]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled expression: call it with the name -> value mapping."""
+
+    text: str
+    fn: Fn
+    names: tuple[str, ...]  # every name it reads, sorted (deterministic)
+
+    def __call__(self, env: Env) -> float:
+        return self.fn(env)
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.names
+
+
+def constant(value: float) -> Expr:
+    """An expression that always gives `value` (numbers written in YAML become these)."""
+    v = value
+    return Expr(repr(value), lambda _env: v, ())
+
+
+def compile_expr(text: str, known: Callable[[str], bool]) -> Expr:
+    """Parse `text`, check every name with `known`, and build its closure.
+
+    Raises ExprError with a character offset on any problem.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression is {len(text)} characters; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise ExprError("empty expression")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        off = max((exc.offset or 1) - 1, 0)
+        raise ExprError(f"cannot parse expression: {exc.msg}", off) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression is too deeply nested") from None
+    lead = len(text) - len(text.lstrip())
+    names: set[str] = set()
+    try:
+        fn = _build(tree.body, known, names, lead)
+    except RecursionError:
+        raise ExprError("expression is too deeply nested") from None
+    return Expr(text, fn, tuple(sorted(names)))
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
+    off = getattr(node, "col_offset", 0) + lead
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool | int | float):
+            v = node.value
+            return lambda _e: v
+        raise ExprError(f"only numbers are allowed here, not {type(node.value).__name__}", off)
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = _dotted(node)
+        if name is None:
+            raise ExprError("only plain or dotted names are allowed", off)
+        if name in _CONSTANTS:
+            c = _CONSTANTS[name]
+            return lambda _e: c
+        if not known(name):
+            raise ExprError(f"unknown name {name!r}", off)
+        names.add(name)
+        return lambda e: e[name]
+    if isinstance(node, ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise ExprError(f"operator {type(node.op).__name__} is not allowed", off)
+        a = _build(node.left, known, names, lead)
+        b = _build(node.right, known, names, lead)
+        return lambda e: op(a(e), b(e))
+    if isinstance(node, ast.UnaryOp):
+        x = _build(node.operand, known, names, lead)
+        if isinstance(node.op, ast.USub):
+            return lambda e: -x(e)
+        if isinstance(node.op, ast.UAdd):
+            return x
+        if isinstance(node.op, ast.Not):
+            return lambda e: not x(e)
+        raise ExprError("operator ~ is not allowed", off)
+    if isinstance(node, ast.BoolOp):
+        parts = [_build(v, known, names, lead) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return lambda e: all(p(e) for p in parts)
+        return lambda e: any(p(e) for p in parts)
+    if isinstance(node, ast.Compare):
+        left = _build(node.left, known, names, lead)
+        ops = []
+        for op_node, right in zip(node.ops, node.comparators, strict=True):
+            op = _CMPOPS.get(type(op_node))
+            if op is None:
+                raise ExprError(f"comparison {type(op_node).__name__} is not allowed", off)
+            ops.append((op, _build(right, known, names, lead)))
+        if len(ops) == 1:
+            (op, right_fn), = ops
+
+            return lambda e: op(left(e), right_fn(e))
+
+        def chain(e: Env) -> bool:
+            a = left(e)
+            for op, rf in ops:
+                b = rf(e)
+                if not op(a, b):
+                    return False
+                a = b
+            return True
+
+        return chain
+    if isinstance(node, ast.IfExp):
+        c = _build(node.test, known, names, lead)
+        a = _build(node.body, known, names, lead)
+        b = _build(node.orelse, known, names, lead)
+        return lambda e: a(e) if c(e) else b(e)
+    if isinstance(node, ast.Call):
+        fname = node.func.id if isinstance(node.func, ast.Name) else None
+        if fname not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            raise ExprError(f"unknown function {fname or '?'}; allowed: {allowed}", off)
+        if node.keywords:
+            raise ExprError("functions take no keyword arguments", off)
+        f, lo, hi = FUNCTIONS[fname]
+        if not lo <= len(node.args) <= hi:
+            raise ExprError(f"{fname}() takes {lo}" + (f" to {hi}" if hi != lo else "") + " arguments", off)
+        args = [_build(a, known, names, lead) for a in node.args]
+        if len(args) == 1:
+            (a0,) = args
+            return lambda e: f(a0(e))
+        return lambda e: f(*(a(e) for a in args))
+    raise ExprError(f"{type(node).__name__} is not allowed in an expression", off)

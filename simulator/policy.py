@@ -1,0 +1,120 @@
+"""Policies: scripted decisions (and optionally orders) for headless runs.
+
+A policy says, for each decision point, which option to take and how many
+minutes after the point opens; unlisted points take the scenario default at
+their deadline. Policies ship beside a scenario (``policies/<scenario>.<name>.yaml``)
+or come from any file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import PolicyError, Problem
+from .safeyaml import load_file, load_text
+from .scenario import Scenario, _suggest
+from .schema import POLICY_SCHEMA
+
+_VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
+    option: str
+    after: float = 0.0
+    force: int | None = None
+
+
+@dataclass(frozen=True)
+class PolicyOrder:
+    order: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    decisions: dict[str, PolicyDecision] = field(default_factory=dict)
+    orders: tuple[PolicyOrder, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.name,
+            "decisions": {
+                k: {"option": d.option, "after": d.after, **({"force": d.force} if d.force else {})}
+                for k, d in self.decisions.items()
+            },
+            "orders": [{"order": o.order, "at": o.at} for o in self.orders],
+        }
+
+
+def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc: Any = None) -> Policy:
+    """Check a policy mapping against the schema and the scenario's points and options."""
+    problems: list[Problem] = []
+
+    def prob(path: tuple, msg: str) -> None:
+        if loc is not None:
+            problems.append(loc.problem(path, msg))
+        else:
+            problems.append(Problem(file, 0, 0, msg))
+
+    for err in _VALIDATOR.iter_errors(data):
+        path = tuple(err.absolute_path)
+        where = ".".join(map(str, path)) or "(top level)"
+        prob(path, f"{where}: {err.message[:200]}")
+    if problems:
+        raise PolicyError(problems)
+    decisions: dict[str, PolicyDecision] = {}
+    for point, spec in (data.get("decisions") or {}).items():
+        if point not in scenario.decisions:
+            prob(("decisions", point), f"decisions.{point}: scenario {scenario.id!r} has no decision point {point!r}"
+                 + _suggest(point, list(scenario.decisions)))
+            continue
+        if isinstance(spec, str):
+            spec = {"option": spec}
+        opt = spec["option"]
+        if opt not in scenario.decisions[point].options:
+            prob(("decisions", point), f"decisions.{point}: no option {opt!r}"
+                 + _suggest(opt, list(scenario.decisions[point].options)))
+            continue
+        decisions[point] = PolicyDecision(opt, float(spec.get("after", 0.0)), spec.get("force"))
+    orders = []
+    for i, o in enumerate(data.get("orders") or []):
+        if o["order"] not in scenario.orders:
+            prob(("orders", i, "order"), f"orders.{i}: scenario has no order {o['order']!r}"
+                 + _suggest(o["order"], list(scenario.orders)))
+            continue
+        orders.append(PolicyOrder(o["order"], float(o["at"])))
+    if problems:
+        raise PolicyError(problems)
+    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)))
+
+
+def load_policy(path: str | Path, scenario: Scenario) -> Policy:
+    loc = load_file(path)
+    if isinstance(loc, Problem):
+        raise PolicyError([loc])
+    if not isinstance(loc.data, dict):
+        raise PolicyError([loc.problem((), "a policy is a map with keys policy, decisions, orders")])
+    return policy_from_dict(loc.data, scenario, str(path), loc)
+
+
+def load_policy_text(text: str, scenario: Scenario, name: str = "<policy>") -> Policy:
+    loc = load_text(text, name)
+    if isinstance(loc, Problem):
+        raise PolicyError([loc])
+    if not isinstance(loc.data, dict):
+        raise PolicyError([loc.problem((), "a policy is a map with keys policy, decisions, orders")])
+    return policy_from_dict(loc.data, scenario, name, loc)
+
+
+def doctrine_policy(scenario: Scenario) -> Policy:
+    """The first expected option of every point, answered at once: a fallback doctrine."""
+    return Policy(
+        "expected",
+        {k: PolicyDecision(dp.expected[0]) for k, dp in scenario.decisions.items() if dp.expected},
+    )

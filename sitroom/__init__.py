@@ -1,0 +1,1 @@
+"""The `sitroom` command: wires the engine, the exercise room and the debrief together."""

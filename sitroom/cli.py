@@ -1,0 +1,305 @@
+"""`sitroom` command line. See `sitroom --help` and `sitroom CMD --help`.
+
+Exit codes: 0 success, 1 bad input (scenario, policy, journal) or a failed
+replay, 2 command-line usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+from simulator import (
+    __version__,
+    CommandRejected,
+    InputError,
+    ReplayMismatch,
+    __version__,
+    bundled_scenarios,
+    find_policy,
+    load_scenario,
+    replay,
+    resolve_scenario,
+    result_json,
+    run_headless,
+    tr,
+    validate_paths,
+)
+from simulator.journal import Journal
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, not {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError("seed must be between 0 and 2^63-1")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return v
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    problems = validate_paths(a.paths)
+    for p in problems:
+        _err(str(p))
+    if not problems:
+        for path in a.paths:
+            print(f"{path}: ok")
+    return 1 if problems else 0
+
+
+def cmd_schema(a: argparse.Namespace) -> int:
+    from simulator.schema import POLICY_SCHEMA, scenario_schema
+
+    print(json.dumps(POLICY_SCHEMA if a.policy else scenario_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_scenarios(a: argparse.Namespace) -> int:
+    items = bundled_scenarios()
+    if a.json:
+        out = [{"id": b.id, "title": b.scenario.title, "kind": b.scenario.kind,
+                "minutes": b.scenario.limit, "play_minutes": round(b.scenario.limit * 60 / b.scenario.speed / 60, 1),
+                "path": str(b.path), "policies": list(b.policies)} for b in items]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    lang = a.lang
+    for b in items:
+        s = b.scenario
+        print(f"{b.id:<22} {s.kind:<9} {int(s.limit):>5} min  {tr(s.title, lang)}")
+        if b.policies:
+            print(f"{'':<22} policies: {', '.join(b.policies)}")
+    return 0
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    scn = load_scenario(resolve_scenario(a.scenario))
+    policy = find_policy(a.policy, scn) if a.policy else None
+    if a.journal and Path(a.journal).exists():
+        _err(f"{a.journal}: a file is already there; choose a new journal path")
+        return 1
+    sim = run_headless(scn, a.seed, policy, a.journal)
+    if a.json:
+        print(result_json(sim))
+    else:
+        from simulator import result
+
+        r = result(sim)
+        print(f"{scn.id} seed {a.seed}: ended at T+{r['end_time']:.1f} min ({r['end_reason']}), {r['events']} events")
+        for d in r["decisions"]:
+            print(f"  {d['point']:<6} {d['option']:<22} at T+{d['time']:.1f} ({d['by']})")
+        for k, v in r["metrics"].items():
+            print(f"  {k:<24} {v}")
+        for o in r["objectives"]:
+            print(f"  {o['id']:<8} {o['rating']}  ({o['metric']} = {o['value']})")
+        if a.journal:
+            print(f"journal: {a.journal}")
+    return 0
+
+
+def cmd_replay(a: argparse.Namespace) -> int:
+    rep = replay(a.journal)
+    if a.json:
+        print(json.dumps({"journal": rep.path, "scenario": rep.scenario, "seed": rep.seed, "events": rep.events,
+                          "inputs": rep.inputs, "end_time": round(rep.end_time, 6), "ended": rep.ended,
+                          "identical": True}, sort_keys=True))
+    else:
+        print(f"{rep.path}: {rep.events} events re-executed from {rep.inputs} inputs; identical")
+    return 0
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    j = Journal.open(a.journal)
+    try:
+        events = j.events()
+        inputs = j.inputs()
+    finally:
+        j.close()
+    records = [{"type": "event", "seq": e["seq"], "t": e["t"], "kind": e["kind"], "ref": e["ref"],
+                "audience": e["audience"], "data": e["data"]} for e in events]
+    records += [{"type": "input", "seq": i.seq, "t": i.t, "kind": i.kind, "ref": i.payload.get("point")
+                 or i.payload.get("order") or i.payload.get("inject") or "", "actor": i.actor, "wall": i.wall,
+                 "data": i.payload} for i in inputs]
+    records.sort(key=lambda r: (r["t"], r["type"] == "input", r["seq"]))
+    buf = io.StringIO()
+    if a.format == "jsonl":
+        for r in records:
+            buf.write(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n")
+    else:
+        w = csv.writer(buf)
+        w.writerow(["type", "seq", "t", "kind", "ref", "actor", "audience", "data"])
+        for r in records:
+            w.writerow([r["type"], r["seq"], r["t"], r["kind"], r["ref"], r.get("actor", ""),
+                        " ".join(r.get("audience", [])), json.dumps(r["data"], sort_keys=True, ensure_ascii=False)])
+    if a.out:
+        tmp = Path(a.out).with_suffix(Path(a.out).suffix + ".part")
+        tmp.write_text(buf.getvalue(), encoding="utf-8")
+        tmp.replace(a.out)
+        print(f"{len(records)} records written to {a.out}")
+    else:
+        sys.stdout.write(buf.getvalue())
+    return 0
+
+
+def cmd_play(a: argparse.Namespace) -> int:
+    try:
+        from tui.app import run_app
+    except ImportError as exc:  # pragma: no cover - the TUI ships with sitroom
+        _err(f"the exercise room is not available: {exc}")
+        return 1
+    return run_app(a)
+
+
+def cmd_debrief(a: argparse.Namespace) -> int:
+    try:
+        from analysis.debrief import run_debrief
+    except ImportError as exc:  # pragma: no cover
+        _err(f"the debrief is not available: {exc}")
+        return 1
+    return run_debrief(a)
+
+
+def cmd_whatif(a: argparse.Namespace) -> int:
+    try:
+        from analysis.whatif import run_whatif
+    except ImportError as exc:  # pragma: no cover
+        _err(f"what-if studies are not available: {exc}")
+        return 1
+    return run_whatif(a)
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sitroom",
+        description="Tabletop emergency-response exercises: a seeded incident model, an exercise room "
+        "in the terminal, and an after-action debrief. Simulador de ejercicios de gabinete.",
+        epilog="Scenarios are YAML files or bundled ids (see `sitroom scenarios`).",
+    )
+    p.add_argument("--version", action="version", version=f"sitroom {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("play", help="run an exercise in the terminal UI",
+                       description="Open the exercise room. With no scenario, a launcher lists the bundled ones.")
+    s.add_argument("scenario", nargs="?", help="scenario path or bundled id")
+    s.add_argument("--seed", type=_seed, default=None, help="random seed (default: chosen and shown)")
+    s.add_argument("--speed", type=_positive_float, default=None, help="sim seconds per wall second")
+    s.add_argument("--team", default="Equipo 1", help="team name for the journal")
+    s.add_argument("--role", choices=["trainee", "instructor"], default="trainee")
+    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    s.add_argument("--journal", help="journal file to write (default: journals/<scenario>-<time>.sitroom)")
+    s.add_argument("--resume", metavar="JOURNAL", help="continue the session in this journal")
+    s.set_defaults(func=cmd_play)
+
+    s = sub.add_parser("validate", help="check scenario files", description="Exit 0 if every file is valid; "
+                       "otherwise print `path:line:col: message` lines on stderr and exit 1.")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("run", help="headless run to the end with scripted decisions")
+    s.add_argument("scenario", help="scenario path or bundled id")
+    s.add_argument("--seed", type=_seed, required=True)
+    s.add_argument("--policy", help="policy file, or the name of a policy bundled with the scenario (e.g. doctrine)")
+    s.add_argument("--journal", help="write the run's journal here")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("replay", help="re-execute a journal and verify the event stream is identical")
+    s.add_argument("journal")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("export", help="events and inputs of a journal, one record a line")
+    s.add_argument("journal")
+    s.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    s.add_argument("--out", help="file to write (default: standard output)")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("debrief", help="after-action report (HTML, charts, CSV) from journals")
+    s.add_argument("journals", nargs="+", metavar="JOURNAL")
+    s.add_argument("--out", required=True, help="folder to write the report into")
+    s.add_argument("--lang", choices=["es", "en"], default="es")
+    s.set_defaults(func=cmd_debrief)
+
+    s = sub.add_parser("whatif", help="replications and counterfactuals of a journal")
+    s.add_argument("journal")
+    s.add_argument("-n", type=int, default=200, help="replications per arm (default 200)")
+    s.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    s.add_argument("--scheduler", help="Dask scheduler address (needs sitroom[cluster])")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--out", help="folder for charts and the JSON summary")
+    s.set_defaults(func=cmd_whatif)
+
+    s = sub.add_parser("scenarios", help="list bundled scenarios")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--lang", choices=["es", "en"], default="es")
+    s.set_defaults(func=cmd_scenarios)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    s.add_argument("--policy", action="store_true", help="the policy format instead")
+    s.set_defaults(func=cmd_schema)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    if a.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(a.func(a) or 0)
+    except InputError as exc:
+        for prob in exc.problems:
+            _err(str(prob))
+        return 1
+    except ReplayMismatch as exc:
+        _err(f"replay differs: {exc}")
+        return 1
+    except CommandRejected as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so briefly; SITROOM_DEBUG=1 shows the traceback
+        if os.environ.get("SITROOM_DEBUG"):
+            raise
+        _err(f"sitroom: internal error: {type(exc).__name__}: {exc} (run with SITROOM_DEBUG=1 for details)")
+        return 3
