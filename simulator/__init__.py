@@ -17,7 +17,16 @@ from .errors import (  # noqa: E402
     ReplayMismatch,
     ScenarioError,
 )
-from .exercise import Exercise, ReplayReport, read_setup, rebuild, replay, result, result_json, run_headless  # noqa: E402
+from .exercise import (  # noqa: E402
+    Exercise,
+    ReplayReport,
+    read_setup,
+    rebuild,
+    replay,
+    result,
+    result_json,
+    run_headless,
+)
 from .journal import Input, Journal  # noqa: E402
 from .model import (  # noqa: E402
     LNUF_LEVELS,
@@ -31,7 +40,14 @@ from .model import (  # noqa: E402
     UnitView,
     rate,
 )
-from .policy import Policy, PolicyDecision, PolicyOrder, load_policy, load_policy_text, policy_from_dict  # noqa: E402
+from .policy import (  # noqa: E402
+    Policy,
+    PolicyDecision,
+    PolicyOrder,
+    load_policy,
+    load_policy_text,
+    policy_from_dict,
+)
 from .scenario import Scenario, load_scenario, load_scenario_text, tr, validate_paths  # noqa: E402
 
 __all__ = [

@@ -8,6 +8,7 @@ were recorded, so a crash loses nothing that was acknowledged.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -133,10 +134,8 @@ class Journal:
         return cls(p, conn, meta)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             self.conn.close()
-        except sqlite3.Error:  # pragma: no cover
-            pass
 
     # ---------------------------------------------------------------- writing
     def append_input(self, t: float, kind: str, actor: str, payload: dict[str, Any]) -> Input:

@@ -158,6 +158,19 @@ class _Watcher:
         self.active = True
 
 
+class _Hazard:
+    __slots__ = ("p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "fire")
+
+    def __init__(self, p: Any, rng: Any) -> None:
+        self.p = p
+        self.rng = rng
+        self.target = self.acc = self.since = self.rate = 0.0
+        self.token = 0
+        self.count = 0
+        self.alive = True
+        self.fire: Callable[[simpy.Event], None] = lambda ev: None
+
+
 class Simulation:
     """One seeded run of a scenario."""
 
@@ -185,8 +198,7 @@ class Simulation:
         self._dirty: dict[int, _Watcher] = {}
         self._watch: dict[str, list[_Watcher]] = {}
         self._watchers: list[_Watcher] = []
-        self._hazards: dict[str, simpy.Process] = {}
-        self._hazard_flag: dict[str, bool] = {}
+        self._hazards: dict[str, _Hazard] = {}
         self._metric_first: dict[str, float] = {}
         self._metric_ext: dict[str, float] = {}
         self._metric_mean: dict[str, list[float]] = {}  # id -> [integral, last value, last t]
@@ -269,8 +281,10 @@ class Simulation:
             if dp.at is not None:
                 env.process(self._timed_decision(dp))
         for p in s.processes.values():
-            self._hazard_flag[p.id] = False
-            self._hazards[p.id] = env.process(self._hazard(p))
+            h = _Hazard(p, self.streams.get("process", p.id))
+            h.fire = lambda ev, h=h: self._hz_fire(h, ev)
+            self._hazards[p.id] = h
+            self._hz_cycle(h)
         if self.policy is not None:
             for po in self.policy.orders:
                 env.process(self._policy_order(po.order, po.at))
@@ -395,11 +409,7 @@ class Simulation:
         v = self.v
         k = w.kind
         if k == "process":
-            proc = self._hazards.get(w.target.id)
-            if proc is not None and proc.is_alive and not self._hazard_flag[w.target.id] \
-                    and self.env.active_process is not proc:
-                self._hazard_flag[w.target.id] = True
-                proc.interrupt("rate")
+            self._hz_recheck(self._hazards[w.target.id])
             return
         if k == "metric":
             m = w.target
@@ -773,36 +783,58 @@ class Simulation:
         yield self.stores[u.resource].put(u)
 
     # ------------------------------------------------------------------ hazards
-    def _hazard(self, p):  # noqa: ANN001, ANN202
-        env = self.env
-        rng = self.streams.get("process", p.id)
-        count = 0
-        never = None
-        while p.limit is None or count < p.limit:
-            target = float(rng.standard_exponential())
-            acc = 0.0
-            while acc < target:
-                active = p.when is None or p.when(self.v)
-                rate = float(p.rate(self.v)) / 60.0 if active else 0.0
-                start = env.now
-                try:
-                    if rate > 0 and math.isfinite(rate):
-                        yield env.timeout((target - acc) / rate)
-                        acc = target
-                    elif rate > 0:  # infinite rate: happens now
-                        acc = target
-                    else:
-                        if never is None or never.triggered:
-                            never = env.event()
-                        yield never
-                except simpy.Interrupt:
-                    self._hazard_flag[p.id] = False
-                    acc += rate * (env.now - start)
-            self._hazard_flag[p.id] = False
-            count += 1
-            self._set(f"{p.id}.count", float(count))
-            self._emit("process", p.id, ("instructor",), {"n": count})
-            self.apply(p.effects, f"process.{p.id}")
+    # A hazard fires when its integrated rate reaches a unit-exponential target drawn from its
+    # own stream. When the rate changes, the hazard accumulated so far is kept and the firing
+    # is rescheduled (the old timeout is left to expire unheeded): no re-roll, no interrupt.
+    def _hz_rate(self, h: _Hazard) -> float:
+        p = h.p
+        if p.when is not None and not p.when(self.v):
+            return 0.0
+        r = float(p.rate(self.v)) / 60.0
+        return r if r > 0 else 0.0  # negative or NaN rates mean "not now"
+
+    def _hz_cycle(self, h: _Hazard) -> None:
+        h.target = float(h.rng.standard_exponential())
+        h.acc = 0.0
+        h.since = self.env.now
+        h.rate = self._hz_rate(h)
+        self._hz_schedule(h)
+
+    def _hz_schedule(self, h: _Hazard) -> None:
+        h.token += 1
+        if h.rate <= 0:
+            return
+        delay = 0.0 if math.isinf(h.rate) else max((h.target - h.acc) / h.rate, 0.0)
+        ev = self.env.timeout(delay, h.token)
+        ev.callbacks.append(h.fire)
+
+    def _hz_recheck(self, h: _Hazard) -> None:
+        if not h.alive:
+            return
+        new = self._hz_rate(h)
+        if new == h.rate:
+            return
+        now = self.env.now
+        if not math.isinf(h.rate):
+            h.acc += h.rate * (now - h.since)
+        h.since = now
+        h.rate = new
+        self._hz_schedule(h)
+
+    def _hz_fire(self, h: _Hazard, ev: simpy.Event) -> None:
+        if ev.value != h.token or not h.alive or self.ended:
+            return  # superseded by a reschedule
+        h.count += 1
+        p = h.p
+        self._set(f"{p.id}.count", float(h.count))
+        self._emit("process", p.id, ("instructor",), {"n": h.count})
+        if p.limit is not None and h.count >= p.limit:
+            h.alive = False
+        else:
+            self._hz_cycle(h)
+        self.apply(p.effects, f"process.{p.id}")
+        if h.alive:
+            self._hz_recheck(h)
 
     def _ticker(self):  # noqa: ANN202
         # Conditions that read `t` are re-checked every simulated minute.
@@ -823,7 +855,7 @@ class Simulation:
         self.ended = True
         self.end_reason = reason
         self.end_time = self.env.now
-        for mid, acc in self._metric_mean.items():
+        for acc in self._metric_mean.values():
             acc[0] += acc[1] * (self.env.now - acc[2])
             acc[2] = self.env.now
         self._emit("end", reason, ("all",), data)

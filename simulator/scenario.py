@@ -299,7 +299,10 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         return [loc.problem(path, f"{at}: {err.message}")]
     if v == "oneOf":
         # Report the alternative that went deepest: usually what the author meant.
-        best = jsonschema.exceptions.best_match(err.context) if err.context else None
+        ctx = list(err.context or [])
+        if isinstance(err.instance, dict):  # the author wrote a map: explain the map form
+            ctx = [c for c in ctx if not (c.validator == "type" and not c.relative_path)] or ctx
+        best = jsonschema.exceptions.best_match(ctx) if ctx else None
         if best is not None and tuple(best.absolute_path) != path:
             return _explain(best, loc)
         if best is not None and best.validator in ("additionalProperties", "required", "enum"):
@@ -329,7 +332,7 @@ def _short(err: jsonschema.ValidationError) -> str:
             return "expected a number or a distribution {dist: ..., ...}"
         if isinstance(inst, str | int | float):
             return f"{inst!r} is not valid here"
-        return "does not match any allowed form"
+        return f"a {type(inst).__name__} is not valid here"
     return err.message[:300]
 
 
@@ -504,9 +507,7 @@ class _Builder:
                 return None
             raw = spec[other]
             amount = self.expr(path + (other,), raw) if isinstance(raw, str | int | float) and not isinstance(raw, dict) else self.dist(path + (other,), raw)
-        elif verb == "task":
-            self.ref(path + (verb,), "tasks", target)
-        elif verb == "release":
+        elif verb == "task" or verb == "release":
             self.ref(path + (verb,), "tasks", target)
         elif verb == "mobilise":
             self.ref(path + (verb,), "resources", target)
@@ -523,8 +524,6 @@ class _Builder:
     def build(self, raw: str, file: str) -> Scenario | None:
         self.raw = raw
         d = self.d
-        for k in d.get("sources", {}) or {}:
-            pass
         state = {}
         for k, s in (d.get("state") or {}).items():
             p = ("state", k)
@@ -575,7 +574,7 @@ class _Builder:
                                    self.expr(p + ("when",), pr["when"]) if "when" in pr else None,
                                    pr.get("limit"), self.effects(p + ("effects",), pr["effects"], f"process.{k}"))
         contingencies = set()
-        for k, i in (d.get("injects") or {}).items():
+        for i in (d.get("injects") or {}).values():
             ex = i.get("expect")
             if ex and ex.get("contingency"):
                 contingencies.add(ex["contingency"])

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 from simulator import (
-    __version__,
     CommandRejected,
     InputError,
     ReplayMismatch,

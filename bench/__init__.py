@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each module here exposes `run() -> dict[str, float]`."""
