@@ -108,3 +108,16 @@ def test_help_explains_every_command():
     for cmd in ("play", "validate", "run", "replay", "export", "debrief", "whatif", "scenarios", "schema"):
         assert cmd in r.stdout
     assert sitroom("run", "--help").returncode == 0
+
+
+def test_output_does_not_depend_on_the_process_hash_seed():
+    import os
+
+    outs = set()
+    for hs in ("1", "2", "12345"):
+        r = subprocess.run([sys.executable, "-m", "sitroom", "run", "P0-modulo-b", "--seed", "9", "--policy",
+                            "doctrine", "--json"], capture_output=True, text=True, cwd=REPO,
+                           env={**os.environ, "PYTHONHASHSEED": hs}, timeout=120)
+        assert r.returncode == 0, r.stderr
+        outs.add(r.stdout)
+    assert len(outs) == 1
