@@ -160,6 +160,17 @@ class Exercise:
             raise CommandRejected("the note is longer than 4000 characters", field="text")
         return self._record("note", actor, {"text": text})
 
+    def correct(self, entry_seq: int, text: str, *, actor: str | None = None) -> Input | None:
+        """Append a correction to an earlier decision-log entry (entries are never edited)."""
+        if self.journal is None:
+            return None
+        text = text.strip()
+        if not text:
+            raise CommandRejected("the correction is empty", field="text")
+        if not any(i.seq == entry_seq and i.kind == "decision" for i in self.journal.inputs()):
+            raise CommandRejected(f"there is no decision entry #{entry_seq}", field="entry")
+        return self._record("correction", actor or self.team, {"entry": entry_seq, "text": text[:4000]})
+
     def record(self, kind: str, payload: dict[str, Any], *, actor: str = "instructor") -> Input | None:
         """Journal a clock action (pause, resume, speed) for the debrief."""
         if kind not in ("pause", "resume", "speed", "session"):

@@ -198,3 +198,19 @@ def test_journal_stores_scenario_text_and_hash(p0, tmp_path):
     assert j.meta["scenario_sha256"] == p0.sha256
     assert json.loads(j.meta["seed"]) == 8
     assert j.meta["software_version"]
+
+
+def test_corrections_are_appended_never_edited(p0, tmp_path):
+    path = tmp_path / "c.sitroom"
+    ex = Exercise.start(p0, 1, path)
+    ex.advance(4)
+    ex.decide("DP1", "withdraw_seal", check=False, force=2, rationale={"why": "contener"})
+    entry = Journal.open(path).inputs()[0].seq
+    ex.correct(entry, "La hora correcta del informe fue 19:34")
+    with pytest.raises(CommandRejected):
+        ex.correct(999, "x")
+    kinds = [(i.kind, i.payload.get("entry")) for i in Journal.open(path).inputs()]
+    assert kinds == [("decision", None), ("correction", entry)]
+    assert Journal.open(path).inputs()[0].payload["rationale"]["why"] == "contener"
+    ex.close()
+    assert replay(path).inputs == 2
