@@ -517,7 +517,10 @@ class Simulation:
         ex = inj.expect
         assert ex is not None
         yield self.env.timeout(ex.within)
-        done = any(self.order_times.get(a) or (a in self.decisions and self.decisions[a].decided_at is not None)
+        # A point left to its default was not acted on: the expectation is not met.
+        done = any(self.order_times.get(a)
+                   or (a in self.decisions and self.decisions[a].decided_at is not None
+                       and self.decisions[a].by != "default")
                    for a in ex.any_of)
         self._emit("expectation", inj.id, ("instructor",), {"met": bool(done), "any_of": list(ex.any_of)})
         if not done and ex.contingency:

@@ -1,0 +1,120 @@
+"""Reading the what-if sidecar (`<journal>.whatif.json`, written by `sitroom whatif`).
+
+Read defensively: anything missing or malformed is skipped silently, so a partial
+or older sidecar never stops a debrief.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_SIDECAR_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    point: str
+    chosen: str
+    option: str
+    diff: dict[str, tuple[float, float, float]]  # metric -> (mean, ci_low, ci_high)
+    importance: float
+
+
+@dataclass
+class WhatIf:
+    path: str
+    n: int | None
+    measures: list[str]
+    actual: dict[str, float] = field(default_factory=dict)
+    percentile: dict[str, float] = field(default_factory=dict)
+    team_median: dict[str, float] = field(default_factory=dict)
+    doctrine_median: dict[str, float] = field(default_factory=dict)
+    counterfactuals: list[Counterfactual] = field(default_factory=list)
+    charts: dict[str, Path] = field(default_factory=dict)  # name -> existing PNG file
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    f = float(v)
+    return f if f == f and abs(f) != float("inf") else None
+
+
+def _nums(d: Any) -> dict[str, float]:
+    if not isinstance(d, dict):
+        return {}
+    return {str(k): x for k, v in d.items() if (x := _num(v)) is not None}
+
+
+def _medians(d: Any) -> dict[str, float]:
+    out = {}
+    if isinstance(d, dict):
+        for k, vals in d.items():
+            if isinstance(vals, list):
+                xs = [x for v in vals if (x := _num(v)) is not None]
+                if xs:
+                    out[str(k)] = float(statistics.median(xs))
+    return out
+
+
+def sidecar_path(journal_path: str) -> Path:
+    return Path(f"{journal_path}.whatif.json")
+
+
+def read_whatif(journal_path: str) -> WhatIf | None:
+    """The sidecar next to a journal, or None when there is none (or it is unusable)."""
+    p = sidecar_path(journal_path)
+    try:
+        if not p.is_file() or p.stat().st_size > MAX_SIDECAR_BYTES:
+            return None
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != "sitroom-whatif":
+        return None
+    if data.get("version", 1) != 1:
+        return None
+    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    doctrine = data.get("doctrine") if isinstance(data.get("doctrine"), dict) else {}
+    measures = [str(m) for m in data.get("measures") or [] if isinstance(m, str)] \
+        if isinstance(data.get("measures"), list) else []
+    n = data.get("n")
+    wi = WhatIf(str(p), int(n) if isinstance(n, int) and not isinstance(n, bool) else None, measures)
+    wi.actual = _nums(team.get("actual"))
+    wi.percentile = _nums(team.get("percentile"))
+    wi.team_median = _medians(team.get("distribution"))
+    wi.doctrine_median = _medians(doctrine.get("distribution"))
+    if not wi.measures:
+        wi.measures = sorted(set(wi.percentile) | set(wi.doctrine_median))
+    cfs = data.get("counterfactuals")
+    for c in cfs if isinstance(cfs, list) else []:
+        if not isinstance(c, dict):
+            continue
+        diff = {}
+        raw = c.get("diff") if isinstance(c.get("diff"), dict) else {}
+        for m, d in raw.items():
+            if isinstance(d, dict) and (mean := _num(d.get("mean"))) is not None:
+                lo, hi = _num(d.get("ci_low")), _num(d.get("ci_high"))
+                diff[str(m)] = (mean, lo if lo is not None else mean, hi if hi is not None else mean)
+        if not isinstance(c.get("point"), str) or not isinstance(c.get("option"), str):
+            continue
+        wi.counterfactuals.append(Counterfactual(c["point"], str(c.get("chosen", "")), c["option"], diff,
+                                                 _num(c.get("importance")) or 0.0))
+    wi.counterfactuals.sort(key=lambda c: -abs(c.importance))
+    charts = data.get("charts")
+    for name, rel in (charts.items() if isinstance(charts, dict) else []):
+        if not isinstance(rel, str) or not rel.lower().endswith(".png"):
+            continue
+        f = (p.parent / rel)
+        try:
+            if f.is_file() and f.stat().st_size <= MAX_SIDECAR_BYTES:
+                wi.charts[str(name)] = f
+        except OSError:
+            continue
+    if not (wi.measures or wi.counterfactuals or wi.charts):
+        return None
+    return wi
