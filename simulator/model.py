@@ -242,9 +242,8 @@ class Simulation:
         for p in s.processes:
             self.v[f"{p}.count"] = 0.0
 
-        # Watchers, in a fixed order: endings, injects, decisions, tasks, metrics, processes.
-        for e in s.endings:
-            self._add_watcher("end", e.when, e)
+        # Watchers, in a fixed order: injects, decisions, tasks, metrics, processes, endings
+        # (last, so that what the same change triggers still happens before the end).
         for inj in s.injects.values():
             if inj.when is not None and not inj.manual:
                 self._add_watcher("inject", inj.when, inj)
@@ -271,6 +270,8 @@ class Simulation:
                     self._watch.setdefault(n, []).append(w)
                 if "t" in p.when.names:
                     self._uses_t = True
+        for e in s.endings:
+            self._add_watcher("end", e.when, e)
 
         env = self.env
         self._emit("start", s.id, ("all",), {"seed": self.seed})
@@ -338,9 +339,9 @@ class Simulation:
             if max_steps is not None and steps >= max_steps and t > env.now:
                 cut = True
                 break
+            v["t"] = t  # effects applied during this step read the current time
             env.step()
             steps += 1
-            v["t"] = env.now
             if self._dirty:
                 self._propagate()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
