@@ -90,16 +90,17 @@ def cmd_scenarios(a: argparse.Namespace) -> int:
     items = bundled_scenarios()
     if a.json:
         out = [{"id": b.id, "title": b.scenario.title, "kind": b.scenario.kind,
-                "minutes": b.scenario.limit, "play_minutes": round(b.scenario.limit * 60 / b.scenario.speed / 60, 1),
+                "minutes": b.scenario.limit, "play_minutes": round(b.scenario.limit / b.scenario.speed, 1),
                 "path": str(b.path), "policies": list(b.policies)} for b in items]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     lang = a.lang
     for b in items:
         s = b.scenario
-        print(f"{b.id:<22} {s.kind:<9} {int(s.limit):>5} min  {tr(s.title, lang)}")
+        play = s.limit / s.speed  # wall minutes at the default speed
+        print(f"{b.id:<16} {s.kind:<9} ~{play:>4.0f} min  {tr(s.title, lang)}")
         if b.policies:
-            print(f"{'':<22} policies: {', '.join(b.policies)}")
+            print(f"{'':<16} {'':<9} {'':<10} policies: {', '.join(b.policies)}")
     return 0
 
 
