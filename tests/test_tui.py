@@ -1,0 +1,428 @@
+"""The exercise room, driven with Textual's Pilot: start, read, decide, order, clock, inject, end.
+
+The wall clock is a FakeClock and the app's own timer is slowed to a crawl, so
+each test moves time explicitly (`wall.advance` then `app.tick()`): the runs are
+deterministic whatever the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator import Journal
+from tui.app import SitroomApp, run_app
+from tui.clock import ExerciseClock, FakeClock
+from tui.decision import DecisionScreen
+from tui.dialogs import EndScreen, HelpScreen, ListDialog, NoteScreen
+from tui.i18n import LANGS, STRINGS
+from tui.launcher import LauncherScreen
+from tui.room import RoomScreen
+from tui.session import Session
+
+SIZE = (100, 30)
+
+
+def sync(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test body in its own event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def make_args(tmp_path: Path, **kw: object) -> argparse.Namespace:
+    d: dict[str, object] = dict(scenario="P0-modulo-b", seed=7, speed=60.0, team="Equipo 1", role="trainee",
+                                lang="es", journal=str(tmp_path / "j.sitroom"), resume=None)
+    d.update(kw)
+    return argparse.Namespace(**d)
+
+
+def make_app(tmp_path: Path, **kw: object) -> tuple[SitroomApp, FakeClock]:
+    wall = FakeClock()
+    args = make_args(tmp_path, **kw)
+    session = Session.from_args(args, wall) if (args.scenario or args.resume) else None
+    from simulator import bundled_scenarios
+
+    app = SitroomApp(args, session=session, bundled=None if session else bundled_scenarios(), wall=wall,
+                     tick_interval=3600, theme="textual-dark")
+    return app, wall
+
+
+async def run_minutes(app: SitroomApp, wall: FakeClock, pilot: object, minutes: float) -> None:
+    """Let `minutes` of scenario time pass, a frame every simulated half minute."""
+    assert app.session is not None
+    speed = app.session.clock.speed
+    for _ in range(int(minutes * 2)):
+        wall.advance(30 / speed)
+        app.tick()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def test_every_ui_string_exists_in_both_languages() -> None:
+    for key, entry in STRINGS.items():
+        for lang in LANGS:
+            assert entry.get(lang), f"{key} lacks {lang}"
+
+
+def test_clock_is_paced_from_the_anchor_and_pause_is_exact() -> None:
+    wall = FakeClock()
+    clock = ExerciseClock(wall, speed=60.0)
+    wall.advance(10)
+    assert clock.target() == pytest.approx(10.0)
+    clock.pause(clock.target())
+    wall.advance(1000)
+    assert clock.target() == pytest.approx(10.0)
+    clock.resume(10.0)
+    clock.set_speed(120.0, clock.target())
+    wall.advance(1)
+    assert clock.target() == pytest.approx(12.0)
+
+
+@sync
+async def test_start_shows_the_team_view_with_scenario_clock(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        assert isinstance(app.screen, RoomScreen)
+        bar = str(app.screen.query_one("#clockbar").render())
+        assert "19:32" in bar and "T+00:02" in bar and "EN CURSO" in bar
+        feed = app.screen.query_one("#feed")
+        assert any("cuarenta internos" in line.text for line in feed.lines)
+
+
+@sync
+async def test_team_never_sees_instructor_only_quantities_or_injects(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 30)
+        room = app.screen
+        assert isinstance(room, RoomScreen)
+        board = room.query_one("#board")
+        assert "escalation_pressure" not in [k.value for k in board.rows]
+        room.toggle_truth()  # a trainee session has no ground truth to show, even if asked
+        assert not room.truth_on
+        assert "escalation_pressure" not in [k.value for k in board.rows]
+        text = "\n".join(line.text for line in room.query_one("#feed").lines)
+        assert "escalation" not in text and "Solo instructor" not in text
+
+
+@sync
+async def test_decision_with_rationale_is_journaled_before_it_is_acknowledged(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)  # DP1 opens at T+3
+        await pilot.press("d")
+        assert isinstance(app.screen, DecisionScreen)
+        await pilot.press("1")  # number keys pick the option
+        screen = app.screen
+        # Commit with an empty rationale: inline messages, nothing recorded, window stays.
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, DecisionScreen)
+        assert "obligatorio" in str(screen.query_one("#e-information").render())
+        assert "LNUF" in str(screen.query_one("#e-force").render())
+        for f, text in (("information", "Dos custodios dentro, 40 internos"), ("threat_risk", "Rehenes posibles"),
+                        ("powers_policy", "Reglamento interior"), ("why", "Proteger al personal")):
+            screen.query_one(f"#f-{f}").value = text
+        screen.query_one("#f-options_considered").select("hold")
+        screen.query_one("#force-2").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen)
+        st = app.session.sim.decisions["DP1"]
+        assert st.option == "withdraw_seal" and st.by == "Equipo 1" and st.force == 2
+    j = Journal.open(tmp_path / "j.sitroom")
+    decisions = [i for i in j.inputs() if i.kind == "decision"]
+    assert decisions[0].payload["rationale"]["why"] == "Proteger al personal"
+    assert decisions[0].payload["rationale"]["options_considered"] == ["withdraw_seal", "hold"]
+    j.close()
+
+
+@sync
+async def test_closing_the_decision_window_keeps_the_draft(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d")
+        await pilot.press("2")
+        app.screen.query_one("#f-why").value = "texto largo " * 10
+        await pilot.press("escape")
+        assert isinstance(app.screen, RoomScreen)
+        await pilot.press("d")
+        assert app.screen.query_one("#f-why").value == "texto largo " * 10
+        assert app.screen.query_one("#opt-retake_now").value is True
+
+
+@sync
+async def test_decision_window_follows_the_clock_and_reports_the_default(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d")
+        await pilot.press("1")
+        app.screen.query_one("#f-why").value = "a medias"
+        left = str(app.screen.query_one("#dleft").render())
+        assert "Quedan" in left
+        await run_minutes(app, wall, pilot, 10)  # the deadline (T+13) passes while the window is open
+        screen = app.screen
+        assert isinstance(screen, DecisionScreen)
+        assert "se cerró" in str(screen.query_one("#form-error").render())
+        assert screen.query_one("#f-why").value == "a medias"
+        assert app.session.sim.decisions["DP1"].by == "default"
+
+
+@sync
+async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("o")
+        dialog = app.screen
+        assert isinstance(dialog, ListDialog)
+        ol = dialog.query_one("#list")
+        disabled = [o.id for o in ol._options if o.disabled]
+        assert "cert_entry" in disabled  # CERT squads are on standby: not free
+        ol.highlighted = [o.id for o in ol._options].index("seal")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen)
+        assert app.session.sim.order_times["seal"] == [pytest.approx(1.0, abs=0.6)]
+        # An order that cannot be given (limit reached) gets an inline reason.
+        assert app.give_order("seal") is not None
+        assert "ya se dio" in app.give_order("seal")
+
+
+@sync
+async def test_trainee_session_offers_no_instructor_controls(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        before = app.session.clock.running
+        await pilot.press("space", "i", "e", "g")
+        assert isinstance(app.screen, RoomScreen) and app.session.clock.running == before
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Pausa" not in titles and "Órdenes" in titles
+
+
+@sync
+async def test_instructor_pause_is_exact_and_journaled(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        await pilot.press("space")
+        t_paused = app.session.sim.now
+        await run_minutes(app, wall, pilot, 20)
+        assert app.session.sim.now == t_paused
+        assert "EN PAUSA" in str(app.screen.query_one("#clockbar").render())
+        await pilot.press("s")  # step to the next scheduled event
+        assert app.session.sim.now > t_paused
+        await pilot.press("space", "plus")
+        assert app.session.clock.speed == 120.0
+        await run_minutes(app, wall, pilot, 1)
+    j = Journal.open(tmp_path / "j.sitroom")
+    kinds = [i.kind for i in j.inputs()]
+    j.close()
+    assert kinds.count("pause") == 1 and "resume" in kinds and "speed" in kinds
+
+
+@sync
+async def test_instructor_fires_inject_writes_note_sees_truth_and_ends(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        await pilot.press("i")
+        dialog = app.screen
+        ol = dialog.query_one("#list")
+        ol.highlighted = [o.id for o in ol._options].index("insider_note")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "insider_note" in app.session.sim.fired
+        team_feed = "\n".join(line.text for line in app.screen.query_one("#feed").lines)
+        assert "informante" not in team_feed  # instructor-only inject stays out of the team feed
+        await pilot.press("g")
+        assert "escalation_pressure" in [k.value for k in app.screen.query_one("#board").rows]
+        truth = "\n".join(line.text for line in app.screen.query_one("#feed").lines)
+        assert "informante" in truth
+        await pilot.press("g")
+        assert "escalation_pressure" not in [k.value for k in app.screen.query_one("#board").rows]
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteScreen)
+        await pilot.press("enter")  # empty: inline message, window stays
+        assert isinstance(app.screen, NoteScreen)
+        assert "vacía" in str(app.screen.query_one("#error").render())
+        app.screen.query_one("#note").value = "equipo duda"
+        await pilot.press("enter")
+        assert isinstance(app.screen, RoomScreen)
+        await pilot.press("e")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, EndScreen)
+        assert app.session.sim.end_reason == "instructor"
+        assert "sitroom debrief" in str(app.screen.query_one("#debrief-cmd").render())
+    j = Journal.open(tmp_path / "j.sitroom")
+    inputs = j.inputs()
+    j.close()
+    assert [i.payload["text"] for i in inputs if i.kind == "note"] == ["equipo duda"]
+    assert [i.kind for i in inputs if i.kind in ("inject", "end")] == ["inject", "end"]
+
+
+@sync
+async def test_language_switch_and_help(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("f2")
+        assert "RUNNING" in str(app.screen.query_one("#clockbar").render())
+        assert any("forty inmates" in line.text for line in app.screen.query_one("#feed").lines)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RoomScreen)
+
+
+@sync
+async def test_launcher_starts_the_chosen_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app, wall = make_app(tmp_path, scenario=None, journal=None, seed=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LauncherScreen)
+        app.screen.query_one("#seed").value = "abc"
+        await pilot.press("ctrl+s")
+        assert "semilla" in str(app.screen.query_one("#error").render()).lower()
+        app.screen.query_one("#seed").value = "11"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen)
+        assert app.session.seed == 11
+        assert app.session.journal_path.parent.name == "journals"
+
+
+@sync
+async def test_resume_continues_where_the_session_stopped(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        await pilot.press("o")
+        ol = app.screen.query_one("#list")
+        ol.highlighted = [o.id for o in ol._options].index("call_cert")
+        await pilot.press("enter")
+        await run_minutes(app, wall, pilot, 3)
+        t_stop = app.session.sim.now
+        app.session.close()  # as on quit (or what a crash leaves: inputs are already on disk)
+    app2, wall2 = make_app(tmp_path, resume=str(tmp_path / "j.sitroom"), scenario=None, journal=None)
+    assert app2.session is not None and app2.session.resumed
+    assert app2.session.sim.now == pytest.approx(t_stop)
+    assert app2.session.sim.order_times["call_cert"]
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app2.screen, RoomScreen)
+
+
+def test_bad_scenario_or_journal_prints_problems_and_returns_1(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sitroom: 1\nid: [oops\n")
+    assert run_app(make_args(tmp_path, scenario=str(bad))) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "Traceback" not in err
+    assert run_app(make_args(tmp_path, scenario=None, resume=str(tmp_path / "missing.sitroom"))) == 1
+    assert "missing.sitroom" in capsys.readouterr().err
+
+
+@sync
+async def test_pausing_decision_point_holds_the_clock_until_answered(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, scenario="P2-noche-penal")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 10)  # DP1 opens at T+3 with pause: true
+        sim = app.session.sim
+        assert sim.now == 3.0 and sim.halted_for == "DP1"
+        assert "DETENIDO" in str(app.screen.query_one("#clockbar").render())
+        await pilot.press("d", "1")
+        screen = app.screen
+        assert "detenido" in str(screen.query_one("#dleft").render())
+        for f in ("information", "threat_risk", "powers_policy", "why"):
+            screen.query_one(f"#f-{f}").value = "texto"
+        screen.query_one("#f-options_considered").select_all()
+        screen.query_one("#force-3").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, RoomScreen) and sim.halted_for is None
+        await run_minutes(app, wall, pilot, 1)
+        assert sim.now == pytest.approx(4.0)  # time went on from the halt, it did not jump
+
+
+@sync
+async def test_thousands_of_messages_stay_bounded_on_screen(tmp_path: Path) -> None:
+    from tui.room import FEED_MAX_LINES
+
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        sim = app.session.sim
+        for _ in range(3000):  # straight into the model: the journal is not what is measured here
+            sim.fire_inject("family_rumour")
+        app.tick()
+        await pilot.pause()
+        feed = app.screen.query_one("#feed")
+        assert len(feed.lines) <= FEED_MAX_LINES
+        assert "Módulo B" in feed.lines[-1].text
+
+
+@sync
+async def test_question_mark_types_into_a_field_and_f2_switches_inside_the_decision(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d", "2", "tab")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, DecisionScreen)
+        assert app.screen.query_one("#f-information").value == "?"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Initial response" in str(app.screen.query_one("#dtitle").render())
+        assert app.screen.query_one("#f-information").value == "?"  # the draft survives the switch
+
+
+def test_theme_follows_the_terminal_unless_chosen() -> None:
+    from tui.app import pick_theme
+
+    assert pick_theme({}) == "ansi-dark"
+    assert pick_theme({"COLORFGBG": "0;15"}) == "ansi-light"
+    assert pick_theme({"COLORFGBG": "15;0", "SITROOM_THEME": "nord"}) == "nord"
+
+
+def test_app_module_imports_without_side_effects() -> None:
+    import subprocess
+    import sys
+
+    code = "import tui.app, os; print(os.path.exists('journals'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent,
+                         check=True)
+    assert out.stdout.strip() == "False" and out.stderr == ""
+
+
+@sync
+async def test_feed_filters_by_channel_and_back_to_all(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 8)
+        room = app.screen
+        feed = room.query_one("#feed")
+        while room.channel != "cctv":
+            await pilot.press("c")
+        text = "\n".join(line.text for line in feed.lines)
+        assert "cámaras" in text and "cuarenta" not in text
+        assert "CCTV" in str(feed.border_title)
+        while room.channel is not None:
+            await pilot.press("c")
+        assert "cuarenta" in "\n".join(line.text for line in feed.lines)

@@ -1,0 +1,140 @@
+"""The one registry of actions: id, keys, words (es/en), and who may use them.
+
+Keymaps are data: screens build their Textual bindings from here, the footer and
+the F1 help read the same descriptions, and the command palette offers the same
+actions. To rebind a key, change it here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+
+from .i18n import t
+
+
+@dataclass(frozen=True)
+class Action:
+    """A user action: `id` is the Textual action name on the screen that owns it."""
+
+    id: str
+    keys: str  # comma-separated Textual key names; the first is the one shown
+    key_label: str
+    text: dict[str, str]  # short footer description
+    help: dict[str, str]  # one sentence for F1 and the palette
+    scope: str  # "room", "decision", "launcher", "global"
+    instructor: bool = False
+    show: bool = True
+    priority: bool = False
+
+
+ACTIONS: tuple[Action, ...] = (
+    # ---------------------------------------------------------------- everywhere
+    Action("help", "f1,question_mark", "F1", {"es": "Ayuda", "en": "Help"},
+           {"es": "Muestra todas las teclas.", "en": "Show every key."}, "global", priority=True),
+    Action("switch_lang", "f2", "F2", {"es": "English", "en": "Español"},
+           {"es": "Cambia el idioma de la interfaz (es/en).", "en": "Switch the interface language (es/en)."},
+           "global", priority=True),
+    Action("quit_room", "ctrl+q", "Ctrl+Q", {"es": "Salir", "en": "Quit"},
+           {"es": "Guarda el diario y sale (se puede reanudar con --resume).",
+            "en": "Save the journal and quit (continue later with --resume)."}, "global", priority=True),
+    # ---------------------------------------------------------------- the team
+    Action("answer", "d", "D", {"es": "Decidir", "en": "Decide"},
+           {"es": "Responde la decisión abierta más urgente.", "en": "Answer the most urgent open decision."},
+           "room"),
+    Action("orders", "o", "O", {"es": "Órdenes", "en": "Orders"},
+           {"es": "Da una orden (despacho, apoyo, cierre, comunicado).",
+            "en": "Give an order (dispatch, mutual aid, lockdown, statement)."}, "room"),
+    Action("cycle_channel", "c", "C", {"es": "Canal", "en": "Channel"},
+           {"es": "Filtra los mensajes por canal (radio, teléfono…); otra vez C hasta volver a todos.",
+            "en": "Filter messages by channel (radio, phone…); press C again until all show."}, "room"),
+    Action("focus_feed", "m", "M", {"es": "Mensajes", "en": "Messages"},
+           {"es": "Lleva el foco a los mensajes para desplazarse por el historial.",
+            "en": "Focus the message feed to scroll its history."}, "room", show=False),
+    # ---------------------------------------------------------------- the instructor
+    Action("toggle_pause", "space", "␣", {"es": "Pausa", "en": "Pause"},
+           {"es": "Pausa o reanuda el reloj del escenario.", "en": "Pause or resume the scenario clock."},
+           "room", instructor=True),
+    Action("faster", "plus,equals_sign", "+/-", {"es": "Velocidad", "en": "Speed"},
+           {"es": "Aumenta la velocidad del reloj.", "en": "Speed the clock up."}, "room", instructor=True),
+    Action("slower", "minus", "-", {"es": "Más lento", "en": "Slower"},
+           {"es": "Reduce la velocidad del reloj.", "en": "Slow the clock down."}, "room", instructor=True,
+           show=False),
+    Action("step", "s", "S", {"es": "Paso", "en": "Step"},
+           {"es": "Avanza al siguiente evento programado (en pausa).",
+            "en": "Step to the next scheduled event (while paused)."}, "room", instructor=True),
+    Action("inject", "i", "I", {"es": "Inject", "en": "Inject"},
+           {"es": "Lanza un inject manual o del guion.", "en": "Fire a manual or scripted inject."},
+           "room", instructor=True),
+    Action("note", "n", "N", {"es": "Nota", "en": "Note"},
+           {"es": "Escribe una nota de observación con la hora del escenario.",
+            "en": "Write an observation note stamped with scenario time."}, "room", instructor=True),
+    Action("toggle_truth", "g", "G", {"es": "Verdad", "en": "Truth"},
+           {"es": "Muestra u oculta el panel de verdad de terreno.", "en": "Show or hide the ground-truth panel."},
+           "room", instructor=True),
+    Action("end_exercise", "e", "E", {"es": "Terminar", "en": "End"},
+           {"es": "Termina el ejercicio (pide confirmación).", "en": "End the exercise (asks first)."},
+           "room", instructor=True),
+    # ---------------------------------------------------------------- the decision window
+    Action("commit", "ctrl+s", "Ctrl+S", {"es": "Registrar", "en": "Record"},
+           {"es": "Registra la decisión con su justificación.", "en": "Record the decision with its rationale."},
+           "decision", priority=True),
+    Action("close", "escape", "Esc", {"es": "Cerrar", "en": "Close"},
+           {"es": "Cierra sin perder lo escrito.", "en": "Close without losing what you typed."}, "decision"),
+    Action("pick(1)", "1", "1-9", {"es": "Opción", "en": "Option"},
+           {"es": "Elige la opción con ese número (fuera de un campo de texto).",
+            "en": "Choose the option with that number (outside a text field)."}, "decision"),
+    # ---------------------------------------------------------------- launcher
+    Action("start", "ctrl+s", "Ctrl+S", {"es": "Iniciar", "en": "Start"},
+           {"es": "Inicia el escenario seleccionado.", "en": "Start the selected scenario."}, "launcher",
+           priority=True),
+)
+
+BY_ID = {a.id: a for a in ACTIONS}
+
+
+def bindings(scope: str, lang: str, instructor: bool) -> list[Binding]:
+    """Textual bindings for a screen scope, described in `lang`."""
+    out: list[Binding] = []
+    # Help comes first on every screen, so the footer always shows it even when narrow.
+    chosen = [BY_ID["help"]] if scope != "global" else []
+    chosen += [a for a in ACTIONS if a.scope == scope and (instructor or not a.instructor)]
+    for a in chosen:
+        if a.id.startswith("pick("):
+            for n in range(1, 10):
+                out.append(Binding(str(n), f"pick({n})", a.text[lang], show=False))
+            continue
+        keys = a.keys.split(",")
+        out.append(Binding(keys[0], a.id, a.text[lang], show=a.show, key_display=a.key_label,
+                           priority=a.priority, id=a.id))
+        for k in keys[1:]:  # aliases (e.g. "?") are never priority: a text field must get them
+            out.append(Binding(k, a.id, a.text[lang], show=False))
+    return out
+
+
+def install(node: DOMNode, scope: str, lang: str, instructor: bool) -> None:
+    """Give a screen (or the app) the bindings of `scope` in `lang`, keeping Textual's own.
+
+    Textual's bindings (tab focus, the command palette, ctrl+c) stay; ours come first, so a
+    key we bind (ctrl+q: save and quit) is ours. Called again on a language switch.
+    """
+    base = getattr(node, "_sitroom_base_bindings", None)
+    if base is None:
+        base = node._bindings.copy()
+        node._sitroom_base_bindings = base  # type: ignore[attr-defined]
+    node._bindings = BindingsMap.merge([BindingsMap(bindings(scope, lang, instructor)), base])
+
+
+def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
+    """(section, key, what it does) for the help screen."""
+    section = {"global": t("help_room", lang), "room": t("help_room", lang),
+               "decision": t("help_decision", lang), "launcher": t("launcher_title", lang)}
+    rows = [("", "Ctrl+P", t("palette", lang))]
+    for a in ACTIONS:
+        if a.instructor and not instructor:
+            continue
+        sec = t("help_instr", lang) if a.instructor else section[a.scope]
+        rows.append((sec, a.key_label, a.help[lang]))
+    return rows

@@ -1,0 +1,391 @@
+"""`sitroom play`: the Textual app that hosts the exercise room, and `run_app`.
+
+The clock lives here, on the app, not on a screen: one interval timer
+advances the session (engine slices capped in CPU time) and refreshes the
+room, whatever window is open on top of it. Importing this module has no side
+effects; `run_app(args)` is what the command line calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen, Screen
+
+from simulator import (
+    BundledScenario,
+    CommandRejected,
+    InputError,
+    ReplayMismatch,
+    Scenario,
+    bundled_scenarios,
+    tr,
+)
+
+from . import actions
+from .clock import SystemClock, WallClock
+from .decision import DecisionScreen
+from .dialogs import (
+    ConfirmScreen,
+    EndScreen,
+    HelpScreen,
+    ListDialog,
+    NoteScreen,
+    inject_items,
+    order_items,
+)
+from .i18n import other, t
+from .launcher import LauncherScreen
+from .room import RoomScreen
+from .session import Session
+
+TICK_S = 1 / 30  # frame interval; the engine advances in slices inside each frame
+THEMES = ("ansi-dark", "ansi-light", "textual-dark", "textual-light")
+
+
+def pick_theme(env: dict[str, str] | os._Environ[str]) -> str:
+    """Follow the terminal: its own palette (ANSI themes), light or dark from COLORFGBG.
+
+    SITROOM_THEME picks any Textual theme by name. NO_COLOR is honoured by Textual itself.
+    """
+    name = env.get("SITROOM_THEME", "").strip()
+    if name:
+        return name
+    bg = env.get("COLORFGBG", "").split(";")[-1]
+    return "ansi-light" if bg in ("7", "15") else "ansi-dark"
+
+
+class SitroomApp(App[int]):
+    """The exercise room: launcher, live room, decision and order windows, the end."""
+
+    TITLE = "sitroom"
+    CSS_PATH = "app.tcss"
+
+    def __init__(self, args: argparse.Namespace, *, session: Session | None = None,
+                 bundled: list[BundledScenario] | None = None, wall: WallClock | None = None,
+                 tick_interval: float = TICK_S, theme: str | None = None) -> None:
+        chosen = theme or pick_theme(os.environ)
+        # ANSI themes draw with the terminal's own palette; then NO_COLOR must strip colours
+        # (NoColor), not map them to grey levels (Monochrome), which turns "default" into black.
+        super().__init__(ansi_color=True if chosen.startswith("ansi") else None)
+        self.args = args
+        self.lang: str = args.lang if args.lang in ("es", "en") else "es"
+        self.wall = wall or SystemClock()
+        self.session = session
+        self.bundled = bundled or []
+        self.room: RoomScreen | None = None
+        self.tick_interval = tick_interval
+        self.instructor = args.role == "instructor"
+        self.note_draft = ""
+        self.end_shown = False
+        self.frame_log: list[float] | None = None  # tick timestamps when measuring (bench)
+        self.tick_costs: list[float] | None = None  # seconds spent in each frame's work (bench)
+        self.first_frame_at: float | None = None
+        actions.install(self, "global", self.lang, self.instructor)
+        self.theme = chosen if chosen in self.available_themes else "textual-dark"
+
+    # ---------------------------------------------------------------- start
+    def on_mount(self) -> None:
+        if self.session is not None:
+            self._open_room(self.session)
+        else:
+            self.push_screen(LauncherScreen(self.bundled, self.args))
+        self.set_interval(self.tick_interval, self.tick)
+
+    def first_frame(self) -> None:
+        """Called by the first screen once it has drawn (launch-to-first-frame benchmark)."""
+        if self.first_frame_at is None:
+            self.first_frame_at = time.perf_counter()
+
+    def start_session(self, scenario: Scenario, args: argparse.Namespace) -> None:
+        """From the launcher: start a new exercise and open the room."""
+        self.lang = args.lang
+        self.session = Session.start(scenario, args, self.wall)
+        self._open_room(self.session, replace=True)
+
+    def _open_room(self, session: Session, replace: bool = False) -> None:
+        self.room = RoomScreen(session)
+        if replace:
+            self.switch_screen(self.room)
+        else:
+            self.push_screen(self.room)
+        if session.resumed:
+            self.notify(t("ev_resumed_session", self.lang, t=session.elapsed_text()[2:]))
+
+    # ---------------------------------------------------------------- the frame
+    def tick(self) -> None:
+        """One frame: advance the engine towards the clock, then refresh what is on screen."""
+        if self.frame_log is not None:
+            self.frame_log.append(time.perf_counter())
+        t0 = time.perf_counter()
+        try:
+            self._tick()
+        finally:
+            if self.tick_costs is not None:
+                self.tick_costs.append(time.perf_counter() - t0)
+
+    def _tick(self) -> None:
+        s = self.session
+        if s is None or self.room is None or s.closed:
+            return
+        s.tick()
+        new = s.drain()
+        try:
+            self.room.refresh_view(new)
+        except NoMatches:
+            return  # the room is being torn down (quit); the session is already journaled
+        for ev in new:
+            if ev.kind == "decision_open" and s.visible(ev):
+                dp = s.scenario.decisions[ev.ref]
+                self.notify(t("toast_decision_open", self.lang, title=tr(dp.title, self.lang)),
+                            severity="warning", timeout=6)
+                self.bell()
+        top = self.screen
+        if isinstance(top, DecisionScreen):
+            top.on_tick()
+        elif isinstance(top, ListDialog) and top.purpose == "orders":
+            top.set_items(order_items(s, self.lang))
+        elif isinstance(top, ListDialog) and top.purpose == "injects":
+            top.set_items(inject_items(s, self.lang))
+        if s.ended and not self.end_shown:
+            self.end_shown = True
+            while isinstance(self.screen, ModalScreen):
+                self.pop_screen()
+            self.push_screen(EndScreen(s))
+
+    # ---------------------------------------------------------------- global actions
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen(self.lang, self.instructor))
+
+    def action_quit_room(self) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.exit(0)
+
+    async def action_switch_lang(self) -> None:
+        self.lang = other(self.lang)
+        if self.session is not None:
+            self.session.lang = self.lang
+        actions.install(self, "global", self.lang, self.instructor)
+        for screen in self.screen_stack:
+            if isinstance(screen, RoomScreen):
+                screen.set_language()
+            elif isinstance(screen, LauncherScreen):
+                screen.args.lang = self.lang
+                screen.rebuild()
+            elif isinstance(screen, DecisionScreen):
+                actions.install(screen, "decision", self.lang, self.instructor)
+                await screen.recompose()
+                screen.on_mount()
+        self.refresh_bindings()
+
+    # ---------------------------------------------------------------- the team
+    def answer_decision(self, point: str | None = None) -> None:
+        s = self.session
+        if s is None or s.ended:
+            return
+        snap = s.sim.snapshot(s.role)
+        open_ = sorted(snap.open_decisions, key=lambda d: (d.deadline_at is None, d.deadline_at or 0.0))
+        if point is None:
+            if not open_:
+                self.notify(t("no_decision_open", self.lang))
+                return
+            if len(open_) > 1:
+                items = [(d.id, f"{d.id} · {tr(s.scenario.decisions[d.id].title, self.lang)}", True) for d in open_]
+                self.push_screen(ListDialog(t("pick_decision", self.lang), "Enter · Esc", items,
+                                            lambda key: None),
+                                 callback=lambda key: key and self.call_later(self.answer_decision, key))
+                return
+            point = open_[0].id
+        self.push_screen(DecisionScreen(s, point), callback=partial(self._decided, point))
+
+    def _decided(self, point: str, recorded: bool | None) -> None:
+        s = self.session
+        if s is None:
+            return
+        if recorded:
+            st = s.sim.decisions[point]
+            opt = s.scenario.decisions[point].options[st.option or ""]
+            self.notify(t("recorded", self.lang, option=tr(opt.label, self.lang)), timeout=5)
+        elif point in s.drafts and (s.drafts[point].option or any(s.drafts[point].fields.values())):
+            self.notify(t("draft_kept", self.lang))
+
+    def open_orders(self) -> None:
+        s = self.session
+        if s is None or s.ended:
+            return
+        dialog = ListDialog(t("orders_title", self.lang), t("orders_help", self.lang), order_items(s, self.lang),
+                            self.give_order, purpose="orders")
+        self.push_screen(dialog)
+
+    def give_order(self, order_id: str) -> str | None:
+        """Give an order; the message to show when it cannot be given, else None."""
+        s = self.session
+        if s is None:
+            return None
+        label = tr(s.scenario.orders[order_id].label, self.lang)
+        try:
+            s.order(order_id)
+        except CommandRejected as exc:
+            why = s.order_why(order_id, self.lang) or str(exc)
+            return t("order_unavailable", self.lang, label=label, why=why)
+        self.notify(t("order_given", self.lang, label=label))
+        return None
+
+    # ---------------------------------------------------------------- the instructor
+    def _instructor(self) -> bool:
+        if not self.instructor or self.session is None:
+            self.notify(t("instructor_only", self.lang), severity="warning")
+            return False
+        return not self.session.ended
+
+    def toggle_pause(self) -> None:
+        if not self._instructor():
+            return
+        s = self.session
+        assert s is not None
+        if s.clock.running:
+            s.pause()
+        else:
+            s.resume()
+        self.notify(t("ev_paused" if not s.clock.running else "ev_resumed", self.lang), timeout=2)
+        self.tick()
+
+    def change_speed(self, direction: int) -> None:
+        if not self._instructor():
+            return
+        s = self.session
+        assert s is not None
+        s.set_speed(s.clock.faster() if direction > 0 else s.clock.slower())
+        self.tick()
+
+    def step(self) -> None:
+        if not self._instructor():
+            return
+        s = self.session
+        assert s is not None
+        if s.clock.running:
+            s.pause()
+        if s.sim.halted_for is not None:
+            self.notify(t("halted", self.lang, dp=s.sim.halted_for))
+        elif not s.step():
+            self.notify(t("step_none", self.lang))
+        self.tick()
+
+    def open_injects(self) -> None:
+        if not self._instructor():
+            return
+        s = self.session
+        assert s is not None
+        dialog = ListDialog(t("inject_title", self.lang), "Enter · Esc", inject_items(s, self.lang),
+                            self.fire_inject, purpose="injects")
+        self.push_screen(dialog)
+
+    def fire_inject(self, inject_id: str) -> str | None:
+        s = self.session
+        if s is None:
+            return None
+        try:
+            s.fire_inject(inject_id)
+        except CommandRejected as exc:
+            return str(exc)
+        self.notify(t("inject_fired", self.lang, id=inject_id))
+        self.tick()
+        return None
+
+    def open_note(self) -> None:
+        if not self._instructor():
+            return
+        assert self.session is not None
+        screen = NoteScreen(self.session, self.note_draft)
+        self.push_screen(screen, callback=partial(self._noted, screen))
+
+    def _noted(self, screen: NoteScreen, text: str | None) -> None:
+        if text is None:
+            self.note_draft = screen.draft
+            return
+        self.note_draft = ""
+        assert self.session is not None
+        if self.room is not None:
+            self.room.write_note(screen.at, text)
+        self.notify(t("note_saved", self.lang, t=self.session.elapsed_text()[2:]))
+
+    def confirm_end(self) -> None:
+        if not self._instructor():
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes and self.session is not None and not self.session.ended:
+                self.session.end()
+                self.tick()
+
+        self.push_screen(ConfirmScreen(t("end_confirm", self.lang), self.lang), callback=done)
+
+    # ---------------------------------------------------------------- command palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        lang = self.lang
+        s = self.session
+        if s is not None and self.room is not None and not s.ended:
+            for a in actions.ACTIONS:
+                if a.scope != "room" or (a.instructor and not self.instructor):
+                    continue
+                yield SystemCommand(a.text[lang], a.help[lang], getattr(self.room, f"action_{a.id}"))
+            for d in s.sim.snapshot(s.role).open_decisions:
+                title = tr(s.scenario.decisions[d.id].title, lang)
+                yield SystemCommand(f"{t('col_decision', lang)} {d.id}: {title}", t("decisions", lang),
+                                    partial(self.answer_decision, d.id))
+            for key, label, ok in order_items(s, lang):
+                if ok:
+                    yield SystemCommand(t("order_cmd", lang, label=s.scenario.orders[key].label[lang]),
+                                        str(label), partial(self._palette_order, key))
+        for a in actions.ACTIONS:
+            if a.scope == "global":
+                yield SystemCommand(a.text[lang], a.help[lang], getattr(self, f"action_{a.id}"))
+        yield from super().get_system_commands(screen)
+
+    def _palette_order(self, order_id: str) -> None:
+        err = self.give_order(order_id)
+        if err:
+            self.notify(err, severity="error")
+
+
+def run_app(args: argparse.Namespace, *, wall: WallClock | None = None) -> int:
+    """`sitroom play`: open the launcher or start/resume an exercise; 1 on bad input."""
+    session: Session | None = None
+    bundled: list[BundledScenario] | None = None
+    try:
+        if args.resume or args.scenario:
+            session = Session.from_args(args, wall or SystemClock())
+        else:
+            bundled = bundled_scenarios()
+    except InputError as exc:
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        return 1
+    except ReplayMismatch as exc:
+        print(f"{args.resume}: the journal cannot be resumed: {exc}", file=sys.stderr)
+        return 1
+    app = SitroomApp(args, session=session, bundled=bundled, wall=wall)
+    try:
+        app.run()
+    finally:
+        if app.session is not None:
+            app.session.close()
+    s = app.session
+    if s is not None:
+        lang = app.lang
+        print(f"{t('journal_at' if s.ended else 'journal_saved', lang)} {s.journal_path}")
+        if not s.ended:
+            print(f"{t('resume_cmd', lang)} {s.resume_command()}")
+        print(f"{t('debrief_cmd', lang)} {s.debrief_command(lang)}")
+    return int(app.return_code or 0)

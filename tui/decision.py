@@ -1,0 +1,239 @@
+"""The decision window: prompt, context, options and a National Decision Model rationale.
+
+A `ModalScreen[bool]` that dismisses with True once the decision is in the
+journal. It does not stop the clock (unless the scenario's decision point
+pauses it): the app's timer keeps running and calls `on_tick`, which updates
+the time left and notices when the point closes (deadline reached, default
+applied). Everything typed lives in the session's `Draft`, so closing the
+window, an error, or the point closing never loses text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    SelectionList,
+    Static,
+)
+
+from simulator import FIELD_LABELS, LNUF_LEVELS, CommandRejected, check_rationale, tr
+
+from . import actions
+from .feed import left_text, local_time
+from .i18n import t
+from .session import Draft
+
+if TYPE_CHECKING:
+    from .session import Session
+
+TEXT_FIELDS = ("information", "threat_risk", "powers_policy", "why")
+
+
+class DecisionScreen(ModalScreen[bool]):
+    """Answer one decision point; dismisses True when recorded, False when closed."""
+
+    CSS_PATH = "decision.tcss"
+
+    def __init__(self, session: Session, point: str) -> None:
+        super().__init__()
+        self.session = session
+        self.point = point
+        self.dp = session.scenario.decisions[point]
+        self.draft = session.drafts.setdefault(point, Draft())
+        self.option_ids = list(self.dp.options)
+        self._closed_shown = False
+        self._mounted = False
+        actions.install(self, "decision", session.lang, session.instructor)
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        dp = self.dp
+        st = self.session.sim.decisions.get(self.point)
+        with Vertical(id="dialog"):
+            with Horizontal(id="dhead"):
+                yield Static(t("decision_prompt", lang, id=dp.id, title=tr(dp.title, lang)), id="dtitle")
+                yield Static("", id="dleft")
+            with VerticalScroll(id="dbody"):
+                yield Static(tr(dp.prompt, lang), id="prompt")
+                ctx = []
+                if st is not None:
+                    scn = self.session.scenario
+                    deadline = local_time(scn, st.deadline_at) if st.deadline_at is not None else t("no_deadline", lang)
+                    ctx.append(t("opened_deadline", lang, opened=local_time(scn, st.opened_at), deadline=deadline))
+                default = dp.options.get(dp.default)
+                if default is not None:
+                    ctx.append(t("if_no_decision", lang, option=tr(default.label, lang)))
+                yield Static("  ·  ".join(ctx), id="context")
+                yield Label(t("options", lang, n=len(self.option_ids)), classes="section")
+                with RadioSet(id="options"):
+                    for i, oid in enumerate(self.option_ids, 1):
+                        yield RadioButton(f"{i}. {tr(dp.options[oid].label, lang)}", id=f"opt-{oid}",
+                                          value=self.draft.option == oid)
+                yield Static("", id="detail")
+                yield Static("", id="e-option", classes="error")
+                yield Label(t("rationale", lang) + "   " + t("required_note", lang), classes="section")
+                for f in TEXT_FIELDS:
+                    yield Label(self._label(f), id=f"l-{f}", classes="field")
+                    yield Static("", id=f"e-{f}", classes="error")
+                    yield Input(self.draft.fields.get(f, ""), id=f"f-{f}")
+                yield Label(self._label("options_considered"), classes="field")
+                yield Static("", id="e-options_considered", classes="error")
+                yield SelectionList[str](*[(f"{i}. {tr(dp.options[o].label, lang)}", o, o in self.draft.considered)
+                                           for i, o in enumerate(self.option_ids, 1)], id="f-options_considered")
+                if dp.force:
+                    hint = t("force_max", lang, lvl=LNUF_LEVELS[dp.max_force - 1]) if dp.max_force else ""
+                    yield Label(f"{t('force_level', lang)} *   {hint}", classes="field")
+                    yield Static("", id="e-force", classes="error")
+                    with RadioSet(id="f-force"):
+                        for n, lvl in enumerate(LNUF_LEVELS, 1):
+                            yield RadioButton(lvl, id=f"force-{n}", value=self.draft.force == n)
+            yield Static("", id="form-error", classes="error")
+            with Horizontal(id="dbuttons"):
+                yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary")
+                yield Button(t("close", lang) + " (Esc)", id="close")
+        yield Footer(compact=True)
+
+    def _label(self, f: str) -> str:
+        mark = t("required_mark", self.lang) if f in self.dp.required else ""
+        return FIELD_LABELS[f][self.lang] + mark
+
+    def on_mount(self) -> None:
+        self._mounted = True
+        for w in self.query(".error").results(Static):
+            w.display = False
+        self._show_detail()
+        self.on_tick()
+        self.query_one("#options", RadioSet).focus()
+
+    # ---------------------------------------------------------------- keeping the draft
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id.startswith("f-"):
+            self.draft.fields[event.input.id[2:]] = event.value
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.radio_set.id == "options":
+            bid = event.pressed.id or ""
+            self.draft.option = bid.removeprefix("opt-")
+            sel = self.query_one("#f-options_considered", SelectionList)
+            sel.select(self.draft.option)
+            self._show_detail()
+            self._say("#e-option", "")
+        elif event.radio_set.id == "f-force":
+            self.draft.force = int((event.pressed.id or "force-0").removeprefix("force-")) or None
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.draft.considered = [o for o in self.option_ids if o in event.selection_list.selected]
+
+    def _show_detail(self) -> None:
+        opt = self.dp.options.get(self.draft.option or "")
+        text = ""
+        if opt is not None:
+            n = self.option_ids.index(opt.id) + 1
+            text = t("chosen", self.lang, n=n, label=tr(opt.label, self.lang))
+            if opt.detail:
+                text += f" — {tr(opt.detail, self.lang)}"
+        self._say("#detail", text)
+
+    def _say(self, selector: str, text: str) -> None:
+        """Show a message line, or hide it when empty (no blank lines in a small window)."""
+        w = self.query_one(selector, Static)
+        w.update(text)
+        w.display = bool(text)
+
+    # ---------------------------------------------------------------- the clock
+    def on_tick(self) -> None:
+        """Called by the app every frame: time left, and whether the point is still open."""
+        if not self._mounted:
+            return
+        sim = self.session.sim
+        st = sim.decisions.get(self.point)
+        left = self.query_one("#dleft", Static)
+        if st is None:
+            return
+        if st.decided_at is not None or sim.ended:
+            if not self._closed_shown:
+                self._closed_shown = True
+                opt = self.dp.options.get(st.option or "")
+                label = tr(opt.label, self.lang) if opt else (st.option or "")
+                by = t("by_default", self.lang) if st.by == "default" else (st.by or "")
+                self._say("#form-error", t("point_closed", self.lang, option=label, by=by))
+                self.query_one("#commit", Button).disabled = True
+                left.update(t("expired", self.lang))
+            return
+        if sim.halted_for == self.point:
+            left.update(t("clock_halted_for_this", self.lang))
+            return
+        remaining = None if st.deadline_at is None else st.deadline_at - sim.now
+        text = left_text(remaining, self.lang)
+        left.update(t("time_left", self.lang, left=text) if remaining is not None and remaining > 0 else text)
+        left.set_class(remaining is not None and remaining <= 2, "urgent")
+
+    # ---------------------------------------------------------------- actions
+    def action_pick(self, n: int) -> None:
+        if 1 <= n <= len(self.option_ids):
+            self.query_one(f"#opt-{self.option_ids[n - 1]}", RadioButton).value = True
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "commit":
+            self.action_commit()
+        elif event.button.id == "close":
+            self.action_close()
+
+    def _error(self, f: str, msg: str) -> None:
+        target = {"option": "#e-option", "point": "#form-error", None: "#form-error"}.get(f, f"#e-{f}")
+        if not self.query(target):  # a field this decision point does not show
+            target = "#form-error"
+        self._say(target, msg)
+
+    def action_commit(self) -> None:
+        lang = self.lang
+        for w in self.query(".error").results(Static):
+            w.update("")
+            w.display = False
+        sim = self.session.sim
+        st = sim.decisions.get(self.point)
+        if st is None or st.decided_at is not None or sim.ended:
+            self._closed_shown = False
+            self.on_tick()
+            return
+        option = self.draft.option
+        if option is None:
+            self._error("option", t("choose_option", lang, n=len(self.option_ids)))
+            self.query_one("#options").focus()
+            return
+        rationale = {f: self.draft.fields.get(f, "") for f in TEXT_FIELDS}
+        rationale["options_considered"] = list(self.draft.considered)
+        problems = check_rationale(self.dp, option, rationale, self.draft.force, lang)
+        if problems:
+            for f, msg in problems.items():
+                self._error(f, msg)
+            self._say("#form-error", t("fix_fields", lang, n=len(problems)))
+            first = next(iter(problems))
+            focus = {"force": "#f-force"}.get(first, f"#f-{first}")
+            widget = self.query_one(focus)
+            self.call_after_refresh(widget.focus)  # after the messages are laid out, so it scrolls into view
+            return
+        try:
+            self.session.decide(self.point, option, rationale, self.draft.force)
+        except CommandRejected as exc:
+            self._error(exc.field or "point", t("rejected", lang, msg=str(exc)))
+            return
+        self.dismiss(True)

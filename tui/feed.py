@@ -1,0 +1,155 @@
+"""Words for engine events: the lines of the message feed, in either language.
+
+Pure functions of (scenario, event, language): the live feed, the language
+switch (which re-renders the history) and the ground-truth log share them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+
+from simulator import Event, Scenario, tr
+
+from .clock import fmt_left
+from .i18n import STRINGS, t
+
+CHANNEL_STYLE = {
+    "alarm": "bold red",
+    "radio": "bold cyan",
+    "phone": "bold magenta",
+    "cctv": "bold blue",
+    "report": "bold green",
+    "media": "bold yellow",
+    "social": "bold yellow",
+    "intel": "bold red",
+    "decision": "bold reverse",
+    "order": "bold green",
+    "system": "bold",
+    "note": "italic",
+}
+
+# Event kinds that become feed lines; state and unit changes have their own boards.
+FEED_KINDS = ("start", "inject", "decision_open", "decision", "order", "order_rejected", "task", "end")
+
+
+def channel_label(channel: str, lang: str) -> str:
+    key = f"ch_{channel}"
+    return t(key, lang) if key in STRINGS else channel.upper()
+
+
+def local_time(scn: Scenario, minutes: float) -> str:
+    return (scn.start_datetime() + timedelta(minutes=minutes)).strftime("%H:%M")
+
+
+def who(by: str, lang: str, team: str) -> str:
+    if by in ("default", "policy", "instructor"):
+        return t(f"by_{by}", lang)
+    return by or team
+
+
+def event_channel(scn: Scenario, ev: Event) -> str:
+    """The channel a message arrives on (what the feed filter selects)."""
+    if ev.kind == "inject":
+        inj = scn.injects.get(ev.ref)
+        return str(ev.data.get("channel") or (inj.channel if inj else "system"))
+    if ev.kind in ("decision_open", "decision"):
+        return "decision"
+    if ev.kind in ("order", "order_rejected"):
+        return "order"
+    if ev.kind == "task":
+        return "report"
+    return "system"
+
+
+def channels(scn: Scenario) -> list[str]:
+    """Every channel this scenario's messages can use, in a stable order."""
+    found = sorted({inj.channel for inj in scn.injects.values()} | {"decision", "order", "report"})
+    return found + ["system"]
+
+
+def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | None:
+    """The feed line for an event, or None when the event is not a message."""
+    if ev.kind not in FEED_KINDS:
+        return None
+    channel, sender, body = "system", "", ""
+    d = ev.data
+    if ev.kind == "start":
+        body = t("ev_start", lang, title=tr(scn.title, lang), seed=d.get("seed", ""))
+    elif ev.kind == "inject":
+        inj = scn.injects.get(ev.ref)
+        if inj is None:
+            return None
+        channel = d.get("channel") or inj.channel
+        sender = tr(inj.sender, lang)
+        body = tr(inj.text, lang)
+    elif ev.kind == "decision_open":
+        dp = scn.decisions.get(ev.ref)
+        if dp is None:
+            return None
+        channel = "decision"
+        title = tr(dp.title, lang)
+        dl = d.get("deadline")
+        body = (t("ev_decision_open", lang, title=title, left=local_time(scn, dl)) if dl is not None
+                else t("ev_decision_open_nodl", lang, title=title))
+        if d.get("pause"):
+            body += " " + t("ev_halt", lang, title=title)
+    elif ev.kind == "decision":
+        dp = scn.decisions.get(ev.ref)
+        if dp is None:
+            return None
+        channel = "decision"
+        opt = dp.options.get(d.get("option", ""))
+        label = tr(opt.label, lang) if opt else d.get("option", "")
+        if d.get("by") == "default":
+            body = t("ev_decision_default", lang, title=tr(dp.title, lang), option=label)
+        else:
+            body = t("ev_decision", lang, title=tr(dp.title, lang), option=label, by=who(d.get("by", ""), lang, team))
+    elif ev.kind in ("order", "order_rejected"):
+        o = scn.orders.get(ev.ref)
+        label = tr(o.label, lang) if o else ev.ref
+        channel = "order"
+        key = "ev_order" if ev.kind == "order" else "ev_order_rejected"
+        body = t(key, lang, label=label, by=who(d.get("by", ""), lang, team))
+    elif ev.kind == "task":
+        task = scn.tasks.get(ev.ref)
+        phase = d.get("phase")
+        if task is None or phase not in ("on_scene", "complete", "queued"):
+            return None
+        channel = "report"
+        body = t(f"ev_task_{phase}", lang, task=tr(task.label, lang))
+    elif ev.kind == "end":
+        reason = ev.ref
+        msg = d.get("message")
+        text_reason = t(f"reason_{reason}", lang) if f"reason_{reason}" in STRINGS else reason
+        body = t("ev_end", lang, reason=text_reason)
+        if isinstance(msg, dict):
+            body += " " + tr(msg, lang)
+    return line(local_time(scn, ev.t), channel, sender, body, lang)
+
+
+def line(clock: str, channel: str, sender: str, body: str, lang: str) -> Text:
+    """One formatted feed line: time, channel tag, sender, text."""
+    out = Text()
+    out.append(f"{clock} ", style="dim")
+    out.append(f"{channel_label(channel, lang):<8}", style=CHANNEL_STYLE.get(channel, "bold"))
+    if sender:
+        out.append(f" {sender}: ", style="bold")
+    else:
+        out.append(" ")
+    out.append(body)
+    return out
+
+
+def fit(text: str, width: int) -> str:
+    """Cut a label to a column, marking the cut with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def left_text(minutes_left: float | None, lang: str) -> str:
+    if minutes_left is None:
+        return t("no_deadline", lang)
+    if minutes_left <= 0:
+        return t("expired", lang)
+    return fmt_left(minutes_left)

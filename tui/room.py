@@ -1,0 +1,385 @@
+"""The exercise room: what the team sees (clock, situation, messages, units, decisions).
+
+The screen only renders the session: the app's timer advances the engine and
+then calls `RoomScreen.refresh_view`, which updates DataTable cells by key and
+appends new lines to a bounded feed. Only events and quantities the team's
+role may see reach the team's widgets; the instructor's ground truth (an extra
+board column, instructor-only rows and messages marked ◆) exists only in an
+instructor session, and only while the instructor has it switched on.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, RichLog, Static
+
+from simulator import Event, QuantityView, Snapshot, tr
+
+from . import actions
+from .clock import fmt_elapsed
+from .feed import (
+    channel_label,
+    channels,
+    event_channel,
+    event_line,
+    fit,
+    left_text,
+    line,
+    local_time,
+)
+from .i18n import t
+
+if TYPE_CHECKING:
+    from .app import SitroomApp
+    from .session import Session
+
+# The feed is bounded (the whole history is in the journal). Writing a wrapped line costs about
+# a millisecond, so a rebuild (language switch, resize) re-renders only the recent past and a
+# burst of messages in one frame shows only its newest lines.
+FEED_MAX_LINES = 1000
+REBUILD_LINES = 200
+BURST_LINES = 200
+
+
+def quantity_value(session: Session, q: QuantityView, lang: str, truth: bool = False) -> str:
+    spec = session.scenario.state[q.id]
+    if spec.integer and spec.lo == 0 and spec.hi == 1:
+        return t("yes", lang) if q.value >= 0.5 else t("no", lang)
+    v = f"{q.value:g}" if spec.integer else f"{q.value:.1f}"
+    return v + ("*" if spec.report_delay > 0 and not truth else "")
+
+
+def quantity_change(session: Session, q: QuantityView, lang: str) -> Text:
+    if q.previous is None or q.changed_at is None:
+        return Text("")
+    spec = session.scenario.state[q.id]
+    delta = q.value - q.previous
+    if spec.integer and spec.lo == 0 and spec.hi == 1:
+        mark = "▲" if delta > 0 else "▼"
+        txt = f"{mark} {local_time(session.scenario, q.changed_at)}"
+    else:
+        mark = "▲" if delta > 0 else "▼"
+        txt = f"{mark}{abs(delta):g} {local_time(session.scenario, q.changed_at)}"
+    recent = session.sim.now - q.changed_at <= 5
+    return Text(txt, style="bold" if recent else "dim")
+
+
+class RoomScreen(Screen[None]):
+    """The team's (and the instructor's) live view of the exercise."""
+
+    CSS_PATH = "room.tcss"
+    AUTO_FOCUS = "#feed"
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.show_truth = False
+        self.channel: str | None = None  # feed filter: one channel, or None for all
+        self.notes: list[tuple[float, str]] = []  # instructor notes (t, text), shown with the ground truth
+        self._cells: dict[tuple[str, str, str], object] = {}
+        self._open_rows: set[str] = set()
+        self._last_sig: tuple[float, int] = (-1.0, -1)
+        self._built_for = None
+        self._rendered = 0
+        self._task_w = 12
+        self._ready = False  # the tables have their rows (the first frame may come before mount)
+        self._set_bindings()
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
+
+    def _set_bindings(self) -> None:
+        actions.install(self, "room", self.lang, self.session.instructor)
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="clockbar")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="units", cursor_type="row")
+            with Vertical(id="right"):
+                yield DataTable(id="open", cursor_type="row")
+                yield RichLog(id="feed", max_lines=FEED_MAX_LINES, wrap=True, min_width=20)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        self.call_after_refresh(self.room_app.first_frame)
+
+    # ---------------------------------------------------------------- (re)building in the current language
+    def rebuild(self) -> None:
+        """Set titles and columns in the current language and re-render the history."""
+        lang = self.lang
+        s = self.session
+        self._cells.clear()
+        self._open_rows.clear()
+        self._built_for = self.app.size
+        board = self.query_one("#board", DataTable)
+        board.clear(columns=True)
+        # Fit the three columns in the left panel; long labels end in an ellipsis.
+        truth = self.truth_on
+        inner = max(int(self.app.size.width * 0.5), 44) - 5
+        label_w = max(inner - 5 - 10 - 6 - (7 if truth else 0), 12)
+        board.add_column(t("col_quantity", lang), key="label", width=label_w)
+        board.add_column(t("col_value", lang), key="value", width=5)
+        board.add_column(t("col_change", lang), key="change", width=10)
+        snap = s.sim.snapshot(s.role)
+        shown = {q.id for q in snap.quantities}
+        if truth:
+            board.add_column(t("col_truth", lang), key="truth", width=5)
+        for q in snap.quantities:
+            board.add_row(fit(tr(s.scenario.state[q.id].label, lang), label_w), "", "", *([""] if truth else []),
+                          key=q.id)
+        if truth:  # quantities only the instructor sees, marked
+            for qid, spec in s.scenario.state.items():
+                if qid not in shown:
+                    board.add_row(Text(fit("◆ " + tr(spec.label, lang), label_w), style="italic"), "", "", "",
+                                  key=qid)
+        board.border_title = t("board", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
+        delayed = any(s.scenario.state[q.id].report_delay > 0 for q in snap.quantities)
+        board.border_subtitle = t("delayed_note", lang) if delayed else ""
+        units = self.query_one("#units", DataTable)
+        units.clear(columns=True)
+        units.border_title = t("units", lang)
+        # Unit, status, task, ETA: the ETA always shows; long names give way first to the task.
+        room_w = inner + 3 - 8  # inside the border, less four columns' padding
+        longest = max((len(self._unit_name(u.id, u.resource)) for u in snap.units), default=8)
+        unit_w = max(min(longest, room_w - 11 - 5 - 6), 8)
+        self._task_w = max(room_w - unit_w - 11 - 5, 4)
+        units.add_column(t("col_unit", lang), key="unit", width=unit_w)
+        units.add_column(t("col_status", lang), key="status", width=11)
+        units.add_column(t("col_task", lang), key="task", width=self._task_w)
+        units.add_column(t("col_eta", lang), key="eta", width=5)
+        for u in snap.units:
+            units.add_row(self._unit_name(u.id, u.resource, unit_w), "", "", "", key=u.id)
+        opn = self.query_one("#open", DataTable)
+        opn.clear(columns=True)
+        opn.border_title = t("decisions", lang)
+        opn.add_column(t("col_decision", lang), key="title")
+        opn.add_column(t("col_left", lang), key="left")
+        feed = self.query_one("#feed", RichLog)
+        feed.border_title = t("feed", lang)
+        feed.border_subtitle = tr(s.scenario.title, lang)
+        feed.clear()
+        self._rendered = len(s.sim.events)  # events already in the feed (drained ones may repeat them)
+        lines: list[tuple[float, float, Text]] = []
+        for ev in reversed(s.sim.events):  # newest first: only the recent past is re-rendered
+            ln = self._line(ev)
+            if ln is not None:
+                lines.append((ev.t, ev.seq, ln))
+                if len(lines) >= REBUILD_LINES:
+                    break
+        lines.reverse()
+        if truth:
+            lines += [(nt, math.inf, self._note_line(nt, text)) for nt, text in self.notes]
+            lines.sort(key=lambda x: (x[0], x[1]))
+        for _, _, ln in lines[-REBUILD_LINES:]:
+            feed.write(ln)
+        feed.border_title = (t("feed", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
+                             + (f" · {channel_label(self.channel, lang)} (C)" if self.channel else ""))
+        self._last_sig = (-1.0, -1)
+        self._ready = True
+        self.refresh_view([])
+
+    def on_resize(self) -> None:
+        # Re-fit the columns when the terminal changes size (not on inner layout changes).
+        if self._ready and self.app.size != self._built_for:
+            self.rebuild()
+
+    def _unit_name(self, uid: str, resource: str, width: int = 200) -> str:
+        """'CERT squad 2': the resource's label and the unit's number (the number is never cut)."""
+        res = self.session.scenario.resources.get(resource)
+        label = tr(res.label, self.lang) if res else resource
+        n = uid.rsplit("_", 1)[-1]
+        if not n.isdigit():
+            return fit(label, width)
+        return f"{fit(label, width - len(n) - 1)} {n}"
+
+    # ---------------------------------------------------------------- per-frame update
+    def _set(self, table: DataTable, row: str, col: str, value: object) -> None:
+        key = (table.id or "", row, col)
+        if self._cells.get(key) != value:
+            self._cells[key] = value
+            table.update_cell(row, col, value, update_width=True)
+
+    def refresh_view(self, new_events: list[Event]) -> None:
+        """Bring every widget up to date with the session (called on every frame)."""
+        s = self.session
+        lang = self.lang
+        if not self._ready:
+            return  # rebuild() renders the whole history when the screen mounts
+        self._update_clockbar()
+        lines = [ln for ev in new_events if ev.seq >= self._rendered and (ln := self._line(ev)) is not None]
+        if lines:
+            feed = self.query_one("#feed", RichLog)
+            for ln in lines[-BURST_LINES:]:
+                feed.write(ln)
+        sig = (s.sim.now, len(s.sim.events))
+        if sig == self._last_sig:
+            return
+        self._last_sig = sig
+        snap = s.sim.snapshot(s.role)
+        board = self.query_one("#board", DataTable)
+        for q in snap.quantities:
+            self._set(board, q.id, "value", quantity_value(s, q, lang))
+            self._set(board, q.id, "change", quantity_change(s, q, lang))
+        units = self.query_one("#units", DataTable)
+        for u in snap.units:
+            self._set(units, u.id, "status", t(f"status_{u.status}", lang))
+            task = s.scenario.tasks.get(u.task or "")
+            self._set(units, u.id, "task", fit(tr(task.label, lang), self._task_w) if task else "")
+            self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
+        self._update_open(snap)
+        if self.truth_on:
+            for q in s.sim.snapshot(None).quantities:
+                v = quantity_value(s, q, lang, truth=True)
+                self._set(board, q.id, "truth", v)
+                if q.id not in {x.id for x in snap.quantities}:
+                    self._set(board, q.id, "value", v)
+
+    def _update_clockbar(self) -> None:
+        s = self.session
+        lang = self.lang
+        status = s.status_key()
+        state = t(status, lang, dp=s.sim.halted_for or "")
+        icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■"}[status]
+        who = t("instructor", lang) if s.instructor else tr(s.scenario.roles.get(s.role), lang) or s.role
+        bar = Text()
+        bar.append(f" {s.local_time(s.sim.now)} ", style="bold reverse")
+        bar.append(f"  T+{fmt_elapsed(s.sim.now)}  ", style="bold")
+        bar.append(f"{icon} {state}", style="bold" if status == "running" else "bold reverse")
+        bar.append(f"  {s.speed_text(lang)}  │ ")
+        bar.append(t("team_role", lang, team=s.exercise.team, role=who), style="bold")
+        bar.append(f"  │ {t('seed', lang, seed=s.seed)}", style="dim")
+        self.query_one("#clockbar", Static).update(bar)
+
+    def _update_open(self, snap: Snapshot) -> None:
+        s = self.session
+        opn = self.query_one("#open", DataTable)
+        current = {d.id for d in snap.open_decisions}
+        for gone in self._open_rows - current:
+            self._open_rows.discard(gone)
+            opn.remove_row(gone)
+            for col in ("title", "left"):
+                self._cells.pop(("open", gone, col), None)
+        for d in snap.open_decisions:
+            dp = s.scenario.decisions[d.id]
+            if d.id not in self._open_rows:
+                opn.add_row(f"{d.id} · {tr(dp.title, self.lang)}", "", key=d.id)
+                self._open_rows.add(d.id)
+            left = None if d.deadline_at is None else d.deadline_at - snap.t
+            self._set(opn, d.id, "left", left_text(left, self.lang))
+        opn.display = True
+        if not current:
+            opn.border_subtitle = t("no_open_decisions", self.lang)
+        else:
+            opn.border_subtitle = ""
+
+    @property
+    def truth_on(self) -> bool:
+        """Is the ground truth on screen? Only ever in an instructor session."""
+        return self.session.instructor and self.show_truth
+
+    def _line(self, ev: Event) -> Text | None:
+        """The feed line for an event: the team's, or (ground truth on) the instructor's."""
+        s = self.session
+        if self.channel is not None and event_channel(s.scenario, ev) != self.channel:
+            return None
+        if s.visible(ev):
+            return event_line(s.scenario, ev, self.lang, s.exercise.team)
+        if not self.truth_on:
+            return None
+        if ev.kind == "state":
+            q = s.scenario.state.get(ev.ref)
+            if q is None or s.scenario.visible(q.audience, s.role):
+                return None  # the team sees it on the board (with its report delay)
+            body = f"{tr(q.label, self.lang)} = {ev.data.get('value')}"
+        elif ev.kind == "process":
+            p = s.scenario.processes.get(ev.ref)
+            body = t("ev_process", self.lang, label=tr(p.label, self.lang) if p else ev.ref, n=ev.data.get("n", ""))
+        elif ev.kind == "expectation":
+            key = "ev_expectation_met" if ev.data.get("met") else "ev_expectation_missed"
+            body = t(key, self.lang, id=ev.ref, any_of=", ".join(ev.data.get("any_of", [])))
+        elif ev.kind == "order_rejected":
+            o = s.scenario.orders.get(ev.ref)
+            body = t("ev_order_rejected", self.lang, label=tr(o.label, self.lang) if o else ev.ref)
+        else:
+            ln = event_line(s.scenario, ev, self.lang, s.exercise.team)
+            if ln is None:
+                return None
+            return Text("◆ ", style="bold") + ln
+        return line(local_time(s.scenario, ev.t), "intel", "◆", body, self.lang)
+
+    def _note_line(self, at: float, text: str) -> Text:
+        return line(local_time(self.session.scenario, at), "note", "◆", text, self.lang)
+
+    def write_note(self, at: float, text: str) -> None:
+        """Keep an instructor note for the ground-truth view (never shown to the team)."""
+        self.notes.append((at, text))
+        if self.truth_on:
+            self.query_one("#feed", RichLog).write(self._note_line(at, text))
+
+    def cycle_channel(self) -> None:
+        """Show one channel at a time in the feed (C), then all again."""
+        options: list[str | None] = [None, *channels(self.session.scenario)]
+        self.channel = options[(options.index(self.channel) + 1) % len(options)]
+        self.rebuild()
+
+    def action_cycle_channel(self) -> None:
+        self.cycle_channel()
+
+    def toggle_truth(self) -> None:
+        if self.session.instructor:
+            self.show_truth = not self.show_truth
+            self.rebuild()
+
+    def set_language(self) -> None:
+        self._set_bindings()
+        self.refresh_bindings()
+        self.rebuild()
+
+    # ---------------------------------------------------------------- actions (delegate to the app)
+    @property
+    def room_app(self) -> SitroomApp:
+        return self.app  # type: ignore[return-value]
+
+    def action_answer(self) -> None:
+        self.room_app.answer_decision()
+
+    def action_orders(self) -> None:
+        self.room_app.open_orders()
+
+    def action_focus_feed(self) -> None:
+        self.query_one("#feed").focus()
+
+    def action_toggle_pause(self) -> None:
+        self.room_app.toggle_pause()
+
+    def action_faster(self) -> None:
+        self.room_app.change_speed(+1)
+
+    def action_slower(self) -> None:
+        self.room_app.change_speed(-1)
+
+    def action_step(self) -> None:
+        self.room_app.step()
+
+    def action_inject(self) -> None:
+        self.room_app.open_injects()
+
+    def action_note(self) -> None:
+        self.room_app.open_note()
+
+    def action_toggle_truth(self) -> None:
+        self.toggle_truth()
+
+    def action_end_exercise(self) -> None:
+        self.room_app.confirm_end()

@@ -1,0 +1,304 @@
+"""A live session: one `Exercise`, its pacing clock, and what the room has shown so far.
+
+This is the part of the exercise room that has no widgets: it opens or resumes
+an exercise from the command-line arguments, advances the engine in small
+slices towards the clock's target (never blocking the UI), and carries out the
+team's and the instructor's commands, journaling clock actions. The Textual
+screens only render what it holds and call its methods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from simulator import (
+    Event,
+    Exercise,
+    JournalError,
+    Problem,
+    Scenario,
+    load_scenario,
+    resolve_scenario,
+    tr,
+)
+
+from .clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
+from .i18n import t
+
+# CPU spent advancing the engine per UI frame; fast-forward never freezes the screen.
+CPU_BUDGET_S = 0.008
+STEPS_PER_SLICE = 200
+
+
+@dataclass
+class Draft:
+    """What the team has typed for one decision point so far (kept across closes and errors)."""
+
+    option: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    considered: list[str] = field(default_factory=list)
+    force: int | None = None
+
+
+def random_seed() -> int:
+    """A fresh seed when none is given (shown to the user and journaled)."""
+    return int.from_bytes(os.urandom(4), "big")
+
+
+def default_journal_path(scenario_id: str, now: datetime | None = None) -> Path:
+    """`journals/<scenario-id>-<UTC yyyymmdd-hhmmss>.sitroom`, relative to the working directory."""
+    now = now or datetime.now(UTC)
+    return Path("journals") / f"{scenario_id}-{now.strftime('%Y%m%d-%H%M%S')}.sitroom"
+
+
+def team_role(scenario: Scenario) -> str:
+    """The role whose view the team gets: the scenario's first role, else 'team'."""
+    return next(iter(scenario.roles), "team")
+
+
+class Session:
+    """One exercise being played: the engine, the clock, the drafts, the event cursor."""
+
+    def __init__(self, exercise: Exercise, journal_path: Path, *, wall: WallClock, speed: float,
+                 instructor: bool, lang: str, resumed: bool = False) -> None:
+        self.exercise = exercise
+        self.sim = exercise.sim
+        self.scenario = exercise.scenario
+        self.journal_path = journal_path
+        self.instructor = instructor
+        self.lang = lang
+        self.resumed = resumed
+        self.role = team_role(self.scenario)
+        self.clock = ExerciseClock(wall, speed, self.sim.now, running=True)
+        self.drafts: dict[str, Draft] = {}
+        self._drained = 0
+        self._flushed = len(self.sim.events)
+        self._flushed_wall = time.monotonic()
+        self.closed = False
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, wall: WallClock) -> Session:
+        """Start (or resume) the exercise the arguments describe. Raises simulator.InputError."""
+        lang = args.lang if args.lang in ("es", "en") else "es"
+        instructor = args.role == "instructor"
+        if args.resume:
+            path = Path(args.resume)
+            if not path.exists():
+                raise JournalError([Problem(str(path), 0, 0, "no such journal file")])
+            ex = Exercise.resume(path)
+            last_speed, was_paused = _last_clock(ex)
+            speed = args.speed or last_speed or ex.scenario.speed
+            s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True)
+            if was_paused and instructor:  # the instructor had paused: come back paused, exactly there
+                s.clock.pause(s.sim.now)
+            ex.record("session", {"action": "resume", "role": args.role, "lang": lang, "speed": speed},
+                      actor=s.actor)
+            return s
+        scenario = load_scenario(resolve_scenario(args.scenario))
+        return cls.start(scenario, args, wall)
+
+    @classmethod
+    def start(cls, scenario: Scenario, args: argparse.Namespace, wall: WallClock) -> Session:
+        """A new exercise of `scenario` with the seed, team and journal in `args`."""
+        seed = args.seed if args.seed is not None else random_seed()
+        path = Path(args.journal) if args.journal else default_journal_path(scenario.id)
+        if path.exists():
+            raise JournalError([Problem(str(path), 0, 0, "a file is already there; choose a new journal path "
+                                        "or continue it with --resume")])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JournalError([Problem(str(path), 0, 0, f"cannot create the journal folder: {exc}")]) from None
+        ex = Exercise.start(scenario, seed, path, team=args.team or "team", honour_pauses=True)
+        speed = args.speed or scenario.speed
+        s = cls(ex, path, wall=wall, speed=speed, instructor=args.role == "instructor",
+                lang=args.lang if args.lang in ("es", "en") else "es")
+        ex.record("session", {"action": "start", "role": args.role, "lang": s.lang, "speed": speed},
+                  actor=s.actor)
+        return s
+
+    # ---------------------------------------------------------------- reading
+    @property
+    def actor(self) -> str:
+        return "instructor" if self.instructor else self.exercise.team
+
+    @property
+    def seed(self) -> int:
+        return self.exercise.seed
+
+    @property
+    def ended(self) -> bool:
+        return self.sim.ended
+
+    def drain(self) -> list[Event]:
+        """Every engine event not yet handed to the screen (all audiences; the screen filters)."""
+        evs = self.sim.events[self._drained:]
+        self._drained = len(self.sim.events)
+        return evs
+
+    def visible(self, ev: Event) -> bool:
+        """May the team see this event?"""
+        return self.scenario.visible(ev.audience, self.role)
+
+    def local_time(self, minutes: float, seconds: bool = True) -> str:
+        dt = self.scenario.start_datetime() + timedelta(minutes=minutes)
+        return dt.strftime("%H:%M:%S" if seconds else "%H:%M")
+
+    def status_key(self) -> str:
+        if self.sim.ended:
+            return "ended"
+        if self.sim.halted_for is not None:
+            return "halted"
+        return "running" if self.clock.running else "paused"
+
+    # ---------------------------------------------------------------- pacing
+    def tick(self, budget_s: float = CPU_BUDGET_S) -> None:
+        """Advance the engine towards the clock's target, for at most `budget_s` of CPU."""
+        sim = self.sim
+        if sim.ended or self.closed:
+            return
+        if sim.halted_for is not None:
+            self.clock.anchor(sim.now)  # a pausing decision point holds the clock exactly
+            return
+        target = min(self.clock.target(), self.scenario.limit)
+        stop = time.perf_counter() + budget_s
+        while sim.now < target and not sim.ended and sim.halted_for is None:
+            before = sim.now
+            sim.advance(target, max_steps=STEPS_PER_SLICE)
+            if time.perf_counter() >= stop or sim.now == before:
+                break
+        if sim.halted_for is not None:
+            self.clock.anchor(sim.now)
+        self.flush()
+
+    def flush(self, force: bool = False) -> None:
+        """Journal new events now; clock progress alone is journaled at most once a second.
+
+        Each journal write is a durable (fsync) commit, too slow to do on every frame;
+        inputs are always committed at once by the Exercise, and events are re-created
+        exactly from them, so a crash loses at most a second of uneventful clock.
+        """
+        wall = time.monotonic()
+        if force or len(self.sim.events) > self._flushed or wall - self._flushed_wall >= 1.0 or self.sim.ended:
+            self.exercise.advance(self.sim.now)  # no-op for the model; writes pending events and progress
+            self._flushed = len(self.sim.events)
+            self._flushed_wall = wall
+
+    def now(self) -> float:
+        return self.sim.now
+
+    # ---------------------------------------------------------------- instructor clock
+    def pause(self) -> None:
+        if self.clock.running and not self.sim.ended:
+            self.tick()
+            self.clock.pause(self.sim.now)
+            self.exercise.record("pause", {"speed": self.clock.speed}, actor=self.actor)
+
+    def resume(self) -> None:
+        if not self.clock.running and not self.sim.ended:
+            self.clock.resume(self.sim.now)
+            self.exercise.record("resume", {"speed": self.clock.speed}, actor=self.actor)
+
+    def set_speed(self, speed: float) -> None:
+        if speed == self.clock.speed:
+            return
+        self.tick()
+        self.clock.set_speed(speed, self.sim.now)
+        self.exercise.record("speed", {"speed": speed}, actor=self.actor)
+
+    def step(self) -> bool:
+        """Advance to the next scheduled moment (while paused). False when nothing is due."""
+        sim = self.sim
+        if sim.ended or sim.halted_for is not None:
+            return False
+        nt = sim.next_time()
+        if nt is None or nt > self.scenario.limit:
+            return False
+        first = len(sim.events)
+        for _ in range(100):  # some moments only move the clock: go on to the next visible change
+            nt = sim.next_time()
+            if nt is None:
+                break
+            self.exercise.advance(max(nt, sim.now))
+            if len(sim.events) > first or sim.ended or sim.halted_for is not None:
+                break
+        self.clock.anchor(sim.now)
+        return True
+
+    # ---------------------------------------------------------------- commands (may raise CommandRejected)
+    def decide(self, point: str, option: str, rationale: dict[str, Any], force: int | None) -> Event:
+        ev = self.exercise.decide(point, option, rationale=rationale, force=force, actor=self.exercise.team,
+                                  role=self.role, lang=self.lang)
+        self.drafts.pop(point, None)
+        return ev
+
+    def order(self, order_id: str) -> Event:
+        return self.exercise.order(order_id, actor=self.exercise.team)
+
+    def fire_inject(self, inject_id: str) -> Event:
+        return self.exercise.inject(inject_id, actor="instructor")
+
+    def note(self, text: str) -> None:
+        self.exercise.note(text, actor="instructor")
+
+    def end(self) -> Event:
+        return self.exercise.end(actor="instructor")
+
+    def close(self) -> None:
+        if not self.closed:
+            self.flush(force=True)
+            self.closed = True
+            self.exercise.close()
+
+    # ---------------------------------------------------------------- words
+    def order_why(self, order_id: str, lang: str) -> str:
+        """Why an order cannot be given now, in the UI language ('' when it can)."""
+        ok, code = self.sim.order_status(order_id)
+        if ok:
+            return ""
+        if code == "ended":
+            return t("why_ended", lang)
+        if code == "limit":
+            return t("why_limit", lang, n=self.scenario.orders[order_id].limit)
+        if code.startswith("units:"):
+            _, res, free, need = code.split(":")
+            label = tr(self.scenario.resources[res].label, lang) if res in self.scenario.resources else res
+            return t("why_units", lang, need=need, res=label, free=free)
+        return t("why_unavailable", lang)
+
+    def debrief_command(self, lang: str) -> str:
+        return f"sitroom debrief {self.journal_path} --out debrief-{self.scenario.id} --lang {lang}"
+
+    def resume_command(self) -> str:
+        role = " --role instructor" if self.instructor else ""
+        return f"sitroom play --resume {self.journal_path}{role} --lang {self.lang}"
+
+    def speed_text(self, lang: str) -> str:
+        return t("speed", lang, x=fmt_speed(self.clock.speed))
+
+    def elapsed_text(self) -> str:
+        return "T+" + fmt_elapsed(self.sim.now)
+
+
+def _last_clock(ex: Exercise) -> tuple[float | None, bool]:
+    """The speed the session last ran at, and whether its clock was left paused (from the journal)."""
+    if ex.journal is None:
+        return None, False
+    speed, paused = None, False
+    for inp in ex.journal.inputs():
+        if inp.kind in ("speed", "session", "pause", "resume"):
+            v = inp.payload.get("speed")
+            if isinstance(v, int | float) and v > 0:
+                speed = float(v)
+        if inp.kind == "pause":
+            paused = True
+        elif inp.kind in ("resume", "session"):
+            paused = False
+    return speed, paused
