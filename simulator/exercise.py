@@ -34,6 +34,7 @@ class Exercise:
         self.journal = journal
         self.sim = Simulation(scenario, seed, policy=policy, honour_pauses=honour_pauses)
         self._written = 0  # events already in the journal
+        self._progress = -1.0  # clock time last written
 
     # ---------------------------------------------------------------- creation
     @classmethod
@@ -57,7 +58,7 @@ class Exercise:
             meta.update(extra_meta or {})
             journal = Journal.create(journal_path, meta)
         ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=honour_pauses, team=team)
-        ex._flush()
+        ex.flush()
         return ex
 
     @classmethod
@@ -71,21 +72,26 @@ class Exercise:
         _reexecute(ex.sim, journal.inputs(), journal.progress())
         _compare(stored, ex.sim.events, journal.path, prefix_only=True)
         ex._written = len(stored)
-        ex._flush()
+        ex.flush()
         return ex
 
     # ---------------------------------------------------------------- clock
     def advance(self, until: float, max_steps: int | None = None) -> list[Event]:
         events = self.sim.advance(until, max_steps)
-        self._flush()
+        self.flush()
         return events
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write the events not yet in the journal, and how far the clock got."""
         if self.journal is None:
+            return
+        if self._written == len(self.sim.events) and self._progress == self.sim.now:
             return
         new = self.sim.events[self._written:]
         self.journal.append_events(new, self.sim.now)
         self._written = len(self.sim.events)
+        self._progress = self.sim.now
+
 
     # ---------------------------------------------------------------- inputs
     def _record(self, kind: str, actor: str, payload: dict[str, Any]) -> Input | None:
@@ -119,7 +125,7 @@ class Exercise:
                      {"point": point, "option": option, "force": force, "role": role,
                       "rationale": rationale or {}, "opened_at": st.opened_at})
         ev = sim.decide(point, option, by=actor or self.team, force=force)
-        self._flush()
+        self.flush()
         return ev
 
     def order(self, order_id: str, *, actor: str | None = None) -> Event:
@@ -130,7 +136,7 @@ class Exercise:
             raise CommandRejected(self.sim.order_reason(order_id, why), field="order")
         self._record("order", actor or self.team, {"order": order_id})
         ev = self.sim.order(order_id, by=actor or self.team)
-        self._flush()
+        self.flush()
         return ev
 
     def inject(self, inject_id: str, *, actor: str = "instructor") -> Event:
@@ -140,7 +146,7 @@ class Exercise:
             raise CommandRejected("the exercise has ended")
         self._record("inject", actor, {"inject": inject_id})
         ev = self.sim.fire_inject(inject_id, by=actor)
-        self._flush()
+        self.flush()
         return ev
 
     def end(self, *, actor: str = "instructor") -> Event:
@@ -148,7 +154,7 @@ class Exercise:
             raise CommandRejected("the exercise has already ended")
         self._record("end", actor, {})
         ev = self.sim.end("instructor")
-        self._flush()
+        self.flush()
         return ev
 
     def note(self, text: str, *, actor: str = "instructor") -> Input | None:
@@ -179,7 +185,7 @@ class Exercise:
 
     def close(self) -> None:
         if self.journal is not None:
-            self._flush()
+            self.flush()
             self.journal.close()
 
 

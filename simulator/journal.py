@@ -150,6 +150,9 @@ class Journal:
     def append_events(self, events: list[Event], progress: float) -> None:
         """Write events (idempotent by sequence number) and how far the clock got."""
         c = self.conn
+        # Events can be re-derived from the inputs, so they need not wait for the disk;
+        # inputs (append_input) are committed with synchronous=FULL.
+        c.execute("PRAGMA synchronous=NORMAL")
         c.execute("BEGIN")
         c.executemany(
             "INSERT OR IGNORE INTO events(seq, t, kind, ref, audience, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -159,6 +162,7 @@ class Journal:
         )
         c.execute("UPDATE progress SET t = MAX(t, ?) WHERE id = 1", (progress,))
         c.execute("COMMIT")
+        c.execute("PRAGMA synchronous=FULL")
 
     def set_meta(self, key: str, value: Any) -> None:
         v = value if isinstance(value, str) else json.dumps(value)

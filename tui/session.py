@@ -181,13 +181,12 @@ class Session:
     def flush(self, force: bool = False) -> None:
         """Journal new events now; clock progress alone is journaled at most once a second.
 
-        Each journal write is a durable (fsync) commit, too slow to do on every frame;
-        inputs are always committed at once by the Exercise, and events are re-created
-        exactly from them, so a crash loses at most a second of uneventful clock.
+        Inputs are always committed durably at once by the Exercise, and events are
+        re-created exactly from them, so a crash loses at most a second of uneventful clock.
         """
         wall = time.monotonic()
         if force or len(self.sim.events) > self._flushed or wall - self._flushed_wall >= 1.0 or self.sim.ended:
-            self.exercise.advance(self.sim.now)  # no-op for the model; writes pending events and progress
+            self.exercise.flush()
             self._flushed = len(self.sim.events)
             self._flushed_wall = wall
 
