@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", help="Dask scheduler address (needs sitroom[cluster])")
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", help="folder for charts and the JSON summary")
+    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
     s.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("scenarios", help="list bundled scenarios")

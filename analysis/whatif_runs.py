@@ -1,0 +1,493 @@
+"""What-if replications: the plans re-run, and the machinery that runs them at scale.
+
+A `Plan` is what one replication needs besides the scenario and the seed (a policy,
+the instructor's injects, an early stop). An `Arm` is one plan re-run over the study's
+seeds: the team's own, doctrine's, or a counterfactual. `run_study` runs every arm on
+replications 0..n-1, in this process, in a spawn/forkserver process pool, or on a Dask
+cluster; replication i always uses `replication_seed(journal seed, i)`, so the results
+do not depend on where or in what order they ran. Workers receive the scenario once (as
+text, which they validate, or compiled through cloudpickle when it is installed: a
+`Scenario` holds closures that plain pickle refuses) and return arrays of metric values,
+never simulations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TextIO
+
+import numpy as np
+
+from simulator import (
+    Policy,
+    PolicyDecision,
+    PolicyOrder,
+    Scenario,
+    Simulation,
+    find_policy,
+    load_scenario_text,
+)
+from simulator.policy import doctrine_policy
+
+INPROCESS_BELOW = 300  # replications: fewer run here, quicker than starting a process pool
+_SEED_KEY = 0x57A7  # spawn-key tag: what-if seeds never collide with other derived seeds
+
+# ----------------------------------------------------------------------------- plans and arms
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a replication needs besides the scenario and the seed.
+
+    `injects` are the instructor's manual injects at absolute minutes; `stop_at` is when
+    the journal's exercise stopped early (an instructor's end, or a journal that never
+    reached its end), so replications are compared under the same conditions.
+    """
+
+    policy: Policy
+    injects: tuple[tuple[float, str], ...] = ()
+    stop_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One policy re-run over the study's seeds: the team's, doctrine, or a counterfactual."""
+
+    kind: str  # team | doctrine | counterfactual
+    plan: Plan
+    point: str | None = None
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class StudySetup:
+    """What every worker receives once: picklable (the scenario travels as its text)."""
+
+    scenario_text: str
+    scenario_name: str
+    arms: tuple[Arm, ...]
+    measures: tuple[str, ...]
+    base_seed: int
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(self.scenario_text.encode("utf-8")).hexdigest()
+
+
+def replication_seed(base_seed: int, index: int) -> int:
+    """The seed of replication `index`: a pure function of the journal's seed and the index."""
+    ss = np.random.SeedSequence(base_seed, spawn_key=(_SEED_KEY, index))
+    return int(ss.generate_state(1, dtype=np.uint64)[0]) >> 1
+
+
+def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
+    """The team's decisions and orders as a replayable plan.
+
+    Points the team (or its scripted policy) answered keep their option and the delay
+    after opening; points left to the deadline are left to it again (inaction reproduces
+    itself). Points the journal never reached take the journal's own policy, if it had
+    one (a headless run's intentions), else their default.
+    """
+    stored = sim.policy
+    decisions: dict[str, PolicyDecision] = dict(stored.decisions) if stored is not None else {}
+    for point, st in sim.decisions.items():
+        if st.decided_at is None or st.option is None or st.by == "default":
+            continue
+        kept = decisions.get(point)
+        if st.by == "policy" and kept is not None and kept.option == st.option:
+            continue  # the stored policy already says it, without float round-off
+        decisions[point] = PolicyDecision(st.option, st.decided_at - st.opened_at, st.force)
+    orders = list(stored.orders) if stored is not None else []
+    injects: list[tuple[float, str]] = []
+    stop_at: float | None = None
+    for inp in journal_inputs:
+        if inp.kind == "order":
+            orders.append(PolicyOrder(inp.payload["order"], float(inp.t)))
+        elif inp.kind == "inject":
+            injects.append((float(inp.t), inp.payload["inject"]))
+        elif inp.kind == "end":
+            stop_at = float(inp.t)
+    if not sim.ended:
+        stop_at = float(sim.now)
+    orders.sort(key=lambda o: o.at)
+    name = f"team:{stored.name}" if stored is not None else "team"
+    return Plan(Policy(name, decisions, tuple(orders)), tuple(injects), stop_at)
+
+
+def answered_points(sim: Simulation) -> list[str]:
+    """Points the team answered itself (not left to the default), in scenario order."""
+    return [k for k in sim.scn.decisions
+            if (st := sim.decisions.get(k)) is not None and st.decided_at is not None
+            and st.option is not None and st.by != "default"]
+
+
+def build_arms(scenario: Scenario, sim: Simulation, team: Plan, doctrine: Policy) -> tuple[Arm, ...]:
+    """Team first, doctrine second, then one counterfactual per other option of each answered point."""
+    arms = [Arm("team", team), Arm("doctrine", replace(team, policy=doctrine))]
+    for point in answered_points(sim):
+        st = sim.decisions[point]
+        chosen = team.policy.decisions[point]
+        for option in scenario.decisions[point].options:
+            if option == st.option:
+                continue
+            decisions = dict(team.policy.decisions)
+            decisions[point] = replace(chosen, option=option)
+            policy = Policy(f"{team.policy.name}+{point}={option}", decisions, team.policy.orders)
+            arms.append(Arm("counterfactual", replace(team, policy=policy), point, option))
+    return tuple(arms)
+
+
+def doctrine_for(scenario: Scenario) -> Policy:
+    """The scenario's bundled `doctrine` policy; the expected options when none is bundled.
+
+    A bundled doctrine that names unknown points or options raises PolicyError (bad input).
+    """
+    from simulator.catalog import scenarios_dir
+
+    if (scenarios_dir() / "policies" / f"{scenario.id}.doctrine.yaml").is_file():
+        return find_policy("doctrine", scenario)
+    return doctrine_policy(scenario)
+
+
+# ----------------------------------------------------------------------------- replications
+
+
+def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]) -> list[float]:
+    """One run of `plan` on `seed`; metric values in `measures` order (NaN when undefined)."""
+    sim = Simulation(scenario, seed, policy=plan.policy)
+    for t, inject in plan.injects:
+        sim.advance(t)
+        if sim.ended:
+            break
+        sim.fire_inject(inject, by="instructor")
+    if plan.stop_at is not None:
+        sim.advance(plan.stop_at)
+        if not sim.ended:
+            sim.end("instructor")
+    else:
+        sim.run_to_end()
+    values = sim.metric_values()
+    return [math.nan if values[m] is None else float(values[m]) for m in measures]  # type: ignore[arg-type]
+
+
+_LOADED: dict[str, Scenario] = {}  # per worker process: scenario by text hash
+_SETUP: StudySetup | None = None  # per pool worker: set once by the initializer
+
+
+def remember_scenario(setup: StudySetup, scenario: Scenario) -> None:
+    """Let replications in this process reuse an already validated scenario of `setup`."""
+    _LOADED.setdefault(setup.key, scenario)
+
+
+def _scenario_of(setup: StudySetup) -> Scenario:
+    key = setup.key
+    scn = _LOADED.get(key)
+    if scn is None:
+        scn = load_scenario_text(setup.scenario_text, setup.scenario_name)
+        _LOADED[key] = scn
+    return scn
+
+
+class ReplicationError(Exception):
+    """A replication failed inside the model (the scenario asked for something impossible)."""
+
+
+def _arm_name(arm: Arm) -> str:
+    return f"{arm.point}={arm.option}" if arm.kind == "counterfactual" else arm.kind
+
+
+def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray]:
+    """Replications start..stop-1 of every arm: (start, array[arm, replication, measure])."""
+    scn = _scenario_of(setup)
+    out = np.empty((len(setup.arms), stop - start, len(setup.measures)), dtype=np.float64)
+    for j, i in enumerate(range(start, stop)):
+        seed = replication_seed(setup.base_seed, i)
+        for a, arm in enumerate(setup.arms):
+            try:
+                out[a, j, :] = replicate(scn, arm.plan, seed, setup.measures)
+            except Exception as exc:  # a plain message crosses process boundaries safely
+                raise ReplicationError(f"replication {i} ({_arm_name(arm)}, seed {seed}) failed: "
+                                       f"{type(exc).__name__}: {exc}") from None
+    return start, out
+
+
+def _compiled_scenario(setup: StudySetup) -> bytes | None:
+    """The validated scenario, pickled by value, when cloudpickle is at hand (Dask brings it).
+
+    A `Scenario` holds compiled expressions (closures) that plain pickle refuses. Shipping
+    it compiled spares each pool worker a schema validation (~0.1-0.2 s, most of a pool's
+    start-up); without cloudpickle the workers load the text, with the same result.
+    """
+    scn = _LOADED.get(setup.key)
+    if scn is None:
+        return None
+    try:
+        import cloudpickle
+    except ImportError:
+        return None
+    try:
+        return cloudpickle.dumps(scn)
+    except Exception:  # something in a future Scenario that does not pickle: use the text
+        return None
+
+
+def _init_pool_worker(setup: StudySetup, compiled: bytes | None) -> None:
+    import pickle
+    import signal
+
+    global _SETUP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops cleanly
+    _SETUP = setup
+    if compiled is not None:
+        try:
+            scn = pickle.loads(compiled)
+            if scn.sha256 and scn.text == setup.scenario_text:
+                _LOADED.setdefault(setup.key, scn)
+        except Exception:  # cannot unpickle here: fall back to the text
+            pass
+    _scenario_of(setup)
+
+
+def _pool_chunk(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    assert _SETUP is not None
+    return run_chunk(_SETUP, *bounds)
+
+
+def chunk_bounds(n: int, workers: int, arms: int = 1) -> list[tuple[int, int]]:
+    """Seed-index ranges: about 8 chunks a worker (balance, progress), each a fraction of a second.
+
+    A chunk runs every arm on its seeds, so it holds at most ~100 replications (a few
+    ms each): Ctrl-C then waits at most that long for the chunks already running.
+    """
+    size = max(1, min(math.ceil(n / (max(workers, 1) * 8)), 100 // max(arms, 1)))
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+class ClusterUnavailable(Exception):
+    """Dask is not installed, or its scheduler cannot be reached."""
+
+
+def _pool_context() -> Any:
+    import multiprocessing as mp
+
+    # Never fork: the caller may run threads (the TUI does). Forkserver forks from a clean,
+    # single-threaded server that has already imported the engine, so workers start fast.
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["analysis.whatif_runs"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def iter_local(setup: StudySetup, chunks: Sequence[tuple[int, int]], workers: int
+               ) -> Iterator[tuple[int, np.ndarray]]:
+    """Run chunks here (one worker) or in a process pool; yield results as they finish.
+
+    Closing the generator (the caller's KeyboardInterrupt handler does) cancels queued
+    chunks and waits for the running ones, which are short; their results are dropped.
+    """
+    reps = sum(b - a for a, b in chunks) * len(setup.arms)
+    if workers <= 1 or len(chunks) <= 1 or reps < INPROCESS_BELOW:
+        for a, b in chunks:
+            yield run_chunk(setup, a, b)
+        return
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    ex = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=_pool_context(),
+                             initializer=_init_pool_worker, initargs=(setup, _compiled_scenario(setup)))
+    pending = {ex.submit(_pool_chunk, c) for c in chunks}
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield f.result()
+    finally:  # interrupted or abandoned: drop queued chunks; running ones are short
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray]:
+    return run_chunk(setup, start, stop)
+
+
+def check_scheduler(address: str, timeout: float) -> None:
+    """Fail fast unless a Dask scheduler answers at `address`, before any Client exists.
+
+    (A Client that fails half-way through its constructor times out again, noisily, when
+    it is garbage-collected.) A closed port fails at once; anything that is not a Dask
+    scheduler fails its identity handshake. Raises ClusterUnavailable.
+    """
+    import asyncio
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.core import rpc
+
+    try:
+        proto, loc = parse_address(address)
+        host, port = parse_host_port(loc) if proto in ("tcp", "tls") else (None, None)
+    except (ValueError, TypeError) as exc:
+        raise ClusterUnavailable(f"{address!r} is not a Dask scheduler address ({exc}); "
+                                 "expected e.g. tcp://host:8786") from None
+    unreachable = f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s"
+    if host is not None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError as exc:
+            raise ClusterUnavailable(f"{unreachable}: {exc.strerror or exc}") from None
+
+    async def identity() -> dict[str, Any]:
+        r = rpc(address, timeout=timeout)
+        try:
+            return await asyncio.wait_for(r.identity(), timeout)
+        finally:
+            await r.close_rpc()
+
+    try:
+        asyncio.get_running_loop()
+        return  # called from async code: leave the handshake to the Client
+    except RuntimeError:
+        pass
+    try:
+        ident = asyncio.run(identity())
+    except (TimeoutError, OSError) as exc:
+        raise ClusterUnavailable(f"{unreachable}: {type(exc).__name__} {exc}".rstrip()) from None
+    except Exception as exc:  # whatever answered did not speak Dask
+        raise ClusterUnavailable(f"{address!r} did not answer as a Dask scheduler ({type(exc).__name__})") from None
+    if not isinstance(ident, dict) or ident.get("type") != "Scheduler":
+        raise ClusterUnavailable(f"{address!r} is not a Dask scheduler")
+
+
+def iter_dask(setup: StudySetup, n: int, address: str, timeout: float = 5.0
+              ) -> Iterator[tuple[int, np.ndarray]]:
+    """Run replications 0..n-1 on a Dask distributed cluster; yield chunks as they finish.
+
+    Raises ClusterUnavailable when dask is missing or the scheduler does not answer
+    within `timeout` seconds. Workers need sitroom installed (they import this module).
+    """
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise ClusterUnavailable("running on a cluster needs Dask: pip install 'sitroom[cluster]'") from None
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    check_scheduler(address, timeout)
+    try:
+        client = Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address ...
+        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s: "
+                                 f"{type(exc).__name__}: {exc}") from None
+    futures: list[Any] = []
+    try:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except Exception:  # TimeoutError, or the scheduler went away
+            raise ClusterUnavailable(f"the Dask scheduler at {address!r} has no workers (waited {timeout:g} s)"
+                                     ) from None
+        threads = sum(client.nthreads().values()) or 1
+        chunks = chunk_bounds(n, threads, len(setup.arms))
+        [shared] = client.scatter([setup], broadcast=True)
+        futures = [client.submit(_dask_chunk, shared, a, b, pure=False) for a, b in chunks]
+        for f in as_completed(futures, loop=client.loop):
+            yield f.result()
+    except (KeyboardInterrupt, GeneratorExit):
+        client.cancel(futures)
+        raise
+    except (ReplicationError, ClusterUnavailable):
+        raise
+    except Exception as exc:  # a worker without sitroom, a lost scheduler ...
+        raise ClusterUnavailable(f"the Dask cluster at {address!r} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        client.close()
+
+
+# ----------------------------------------------------------------------------- the study
+
+
+@dataclass
+class StudyResult:
+    """Metric values of every arm: `values[arm, replication, measure]` (NaN: undefined).
+
+    `done` marks replications whose chunk finished (all True unless interrupted).
+    """
+
+    setup: StudySetup
+    n: int
+    values: np.ndarray
+    done: np.ndarray
+    interrupted: bool = False
+    elapsed_s: float = 0.0
+
+    def completed(self) -> np.ndarray:
+        """Values of the finished replications only, in index order."""
+        return self.values[:, self.done, :]
+
+
+class Progress:
+    """A one-line progress bar on a text stream (stderr); silent when disabled."""
+
+    def __init__(self, total: int, stream: TextIO | None, label: str = "whatif") -> None:
+        self.total = total
+        self.stream = stream
+        self.label = label
+        self.t0 = time.perf_counter()
+        self._last = 0.0
+        self._shown = -1
+
+    def update(self, done: int, *, force: bool = False) -> None:
+        if self.stream is None or done == self._shown:
+            return
+        now = time.perf_counter()
+        if not force and now - self._last < 0.1 and done < self.total:
+            return
+        self._last, self._shown = now, done
+        width = 30
+        fill = int(width * done / self.total) if self.total else width
+        el = now - self.t0
+        eta = f", {el / done * (self.total - done):.0f} s left" if 0 < done < self.total else ""
+        self.stream.write(f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] {done}/{self.total} "
+                          f"replications, {el:.1f} s{eta}   ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run_study(setup: StudySetup, n: int, *, workers: int = 1, scheduler: str | None = None,
+              progress: Progress | None = None, scheduler_timeout: float = 5.0) -> StudyResult:
+    """Run `n` replications of every arm (locally, or on Dask with `scheduler`).
+
+    A KeyboardInterrupt ends the study early: the result holds what finished and
+    `interrupted` is True.
+    """
+    if n <= 0:
+        raise ValueError("n must be at least 1")
+    values = np.full((len(setup.arms), n, len(setup.measures)), np.nan)
+    done = np.zeros(n, dtype=bool)
+    it = (iter_dask(setup, n, scheduler, scheduler_timeout) if scheduler
+          else iter_local(setup, chunk_bounds(n, workers, len(setup.arms)), workers))
+    reps_per_seed = len(setup.arms)
+    t0 = time.perf_counter()
+    interrupted = False
+    try:
+        for start, block in it:
+            stop = start + block.shape[1]
+            values[:, start:stop, :] = block
+            done[start:stop] = True
+            if progress is not None:
+                progress.update(int(done.sum()) * reps_per_seed)
+    except KeyboardInterrupt:
+        interrupted = True
+        it.close()  # stop the pool (or cancel the cluster's futures) now, not at garbage collection
+    finally:
+        if progress is not None:
+            progress.update(int(done.sum()) * reps_per_seed, force=True)
+            progress.close()
+    return StudyResult(setup, n, values, done, interrupted, time.perf_counter() - t0)
+
