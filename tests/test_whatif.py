@@ -71,7 +71,7 @@ objectives:
 
 def _args(journal: Path | str, **kw: object) -> argparse.Namespace:
     base = {"journal": str(journal), "n": 8, "workers": 1, "scheduler": None, "json": True, "out": None,
-            "progress": False}
+            "progress": False, "lang": "en"}
     base.update(kw)
     return argparse.Namespace(**base)
 
