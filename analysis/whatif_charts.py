@@ -19,23 +19,24 @@ from typing import Any
 
 from simulator import Scenario, tr
 
-TEAM = "#1f77b4"
-DOCTRINE = "#7f7f7f"
-ACTUAL = "#d62728"
-BETTER = "#2ca02c"
-WORSE = "#d62728"
-SAME = "#7f7f7f"
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+TEAM = "#0072B2"
+DOCTRINE = "#999999"
+ACTUAL = "#D55E00"
+BETTER = "#0072B2"
+WORSE = "#D55E00"
+SAME = "#999999"
 
 _LABELS = {
     "en": {"actual": "actual result (pN: its percentile)", "team": "team's decisions", "doctrine": "doctrine",
            "dist_title": "Skill or luck: {n} replications of the team's decisions",
            "cf_title": "Paired differences (option - team's choice), 95% CI, same seeds\n"
-                       "green: better, red: worse, grey: no clear difference",
+                       "blue: better, orange: worse, grey: no clear difference",
            "nocf": "no counterfactuals: the team answered no decision point"},
     "es": {"actual": "resultado real (pN: su percentil)", "team": "decisiones del equipo", "doctrine": "doctrina",
            "dist_title": "¿Habilidad o suerte? {n} réplicas de las decisiones del equipo",
            "cf_title": "Diferencias pareadas (opción - elección del equipo), IC 95%, mismas semillas\n"
-                       "verde: mejor, rojo: peor, gris: sin diferencia clara",
+                       "azul: mejor, naranja: peor, gris: sin diferencia clara",
            "nocf": "sin contrafactuales: el equipo no respondió ningún punto de decisión"},
 }
 
@@ -87,11 +88,11 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
         pct = data["team"]["percentile"].get(m)
         if actual is not None:
             ax.axvline(actual, color=ACTUAL, linewidth=2, label=t["actual"])
-        ax.set_title(label(m) + ("" if pct is None else f"  (p{pct:.0f})"), fontsize=9)
+        ax.set_title(label(m) + ("" if pct is None else f"  (p{pct:.0f})"), fontsize=11)
         ax.tick_params(labelsize=7)
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="upper right", fontsize=7, frameon=False)  # one legend: panels stay legible
-    fig.suptitle(t["dist_title"].format(n=data["n"]), fontsize=11)
+    fig.suptitle(t["dist_title"].format(n=data["n"]), fontsize=13)
     _adjust(fig)
     path = folder / "whatif-distribution.png"
     fig.savefig(path, dpi=100)
@@ -125,10 +126,10 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
                         capsize=2, linewidth=1, color={"better": BETTER, "worse": WORSE}.get(verdict, SAME))
         if entries:
             ax.set_yticks(ys)
-            ax.set_yticklabels(names, fontsize=6)
-        ax.set_title(label(m), fontsize=9)
+            ax.set_yticklabels(names, fontsize=8)
+        ax.set_title(label(m), fontsize=11)
         ax.tick_params(axis="x", labelsize=7)
-    fig.suptitle(t["cf_title"], fontsize=11)
+    fig.suptitle(t["cf_title"], fontsize=13)
     _adjust(fig, left=1.7 / (1.6 + 3.4 * cols))
     path = folder / "whatif-counterfactuals.png"
     fig.savefig(path, dpi=100)
