@@ -426,3 +426,43 @@ async def test_feed_filters_by_channel_and_back_to_all(tmp_path: Path) -> None:
         while room.channel is not None:
             await pilot.press("c")
         assert "cuarenta" in "\n".join(line.text for line in feed.lines)
+
+
+LIBRARY = ["tutorial", "P0-modulo-b", "P1-unidad-c", "P2-noche-penal", "P3-torre-4", "C1-jueves-negro",
+           "C2-soyatan", "C3-ano-nuevo"]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("scenario", LIBRARY)
+@sync
+async def test_every_bundled_scenario_plays_in_both_languages(tmp_path: Path, scenario: str, lang: str) -> None:
+    app, wall = make_app(tmp_path, scenario=scenario, lang=lang, role="instructor", speed=300.0)
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.session
+        assert session is not None
+        opened = False
+        for _ in range(12):  # two hours of scenario time, in ten-minute frames
+            wall.advance(10 * 60 / session.clock.speed)
+            app.tick()
+            await pilot.pause()
+            open_ = session.sim.open_decisions()
+            if open_ and not opened:
+                opened = True
+                await pilot.press("d")
+                await pilot.pause()
+                if isinstance(app.screen, ListDialog):  # several points open: pick the first
+                    await pilot.press("enter")
+                    await pilot.pause()
+                assert isinstance(app.screen, DecisionScreen)
+                title = session.scenario.decisions[app.screen.point].title[lang]
+                assert title in "\n".join(str(w.render()) for w in app.screen.query("Static"))
+                await pilot.press("escape")
+                await pilot.pause()
+            if session.sim.ended or session.sim.halted_for:
+                break
+        assert opened, "no decision point opened in the first two hours"
+        assert isinstance(app.screen, RoomScreen | EndScreen)
+        assert session.sim.now > 0
+        feed = "\n".join(line.text for line in app.screen.query_one("#feed").lines) \
+            if isinstance(app.screen, RoomScreen) else ""
+        assert not isinstance(app.screen, RoomScreen) or feed
