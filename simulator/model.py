@@ -741,8 +741,10 @@ class Simulation:
             self._emit("task", task.id, aud, {"phase": "dispatched", "run": run.n, "cause": run.by})
         travel = task.travel or self.scn.resources[task.resource].travel
         arrivals = []
-        for u in run.units:
-            dt = max(draw(travel, self.streams.get("travel", u.id), self.v), 0.0)
+        # Travel draws are keyed by the task run and the unit's place in it, not by the unit,
+        # so which unit happens to be free does not shift anyone's draws (paired what-ifs).
+        for k, u in enumerate(run.units):
+            dt = max(draw(travel, self.streams.get("travel", f"{task.id}#{run.n}/{k}"), self.v), 0.0)
             arrivals.append((dt, u.index, u))
             self._unit(u, "en_route", task.id, env.now + dt)
         arrivals.sort(key=lambda a: (a[0], a[1]))
@@ -776,11 +778,11 @@ class Simulation:
         self._emit("task", task.id, aud, {"phase": "complete" if completed else "released", "run": run.n})
         if completed:
             self.apply(task.on_complete, f"task.{task.id}")
-        for u in run.units:
-            env.process(self._return(u, travel))
+        for k, u in enumerate(run.units):
+            env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}"))
 
-    def _return(self, u: Unit, travel: Dist):  # noqa: ANN202
-        dt = max(draw(travel, self.streams.get("travel", u.id), self.v), 0.0)
+    def _return(self, u: Unit, travel: Dist, key: str):  # noqa: ANN202
+        dt = max(draw(travel, self.streams.get("return", key), self.v), 0.0)
         self._unit(u, "returning", None, self.env.now + dt)
         yield self.env.timeout(dt)
         self._unit(u, "ready", None)
