@@ -107,6 +107,7 @@ class UnitView:
     task: str | None
     eta: float | None
     since: float
+    location: dict[str, str] | None  # es/en: the task's site when sent, else the resource's base
 
 
 @dataclass(frozen=True, slots=True)
@@ -928,8 +929,8 @@ class Simulation:
             as_of = now - q.report_delay if role is not None else now
             value, prev, changed = self.value_at(q.id, as_of)
             qs.append(QuantityView(q.id, value, prev, changed, as_of))
-        units = tuple(UnitView(u.id, u.resource, u.status, u.task, u.eta, u.since) for u in self.units.values()
-                      if s.visible(s.resources[u.resource].audience, role))
+        units = tuple(UnitView(u.id, u.resource, u.status, u.task, u.eta, u.since, self._location(u))
+                      for u in self.units.values() if s.visible(s.resources[u.resource].audience, role))
         open_ = tuple(OpenDecision(k, st.opened_at, st.deadline_at) for k, st in self.decisions.items()
                       if st.decided_at is None and s.visible(s.decisions[k].audience, role))
         decided = tuple((k, st.option or "", st.decided_at or 0.0, st.by or "") for k, st in self.decisions.items()
@@ -941,6 +942,11 @@ class Simulation:
                 orders.append(OrderView(o.id, ok, "" if ok else self.order_reason(o.id, why)))
         return Snapshot(now, role, tuple(qs), units, open_, decided, tuple(orders), self.halted_for,
                         self.ended, self.end_reason)
+
+    def _location(self, u: Unit) -> dict[str, str] | None:
+        if u.status in ("en_route", "on_scene") and u.task is not None:
+            return self.scn.tasks[u.task].site
+        return self.scn.resources[u.resource].base
 
     def visible_events(self, role: str | None, since: int = 0) -> list[Event]:
         """Events from sequence number `since` that `role` may see (None: all)."""

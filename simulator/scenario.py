@@ -87,6 +87,7 @@ class Resource:
     mobilise: Dist | None
     travel: Dist
     audience: tuple[str, ...]
+    base: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Task:
     until: Expr | None
     on_arrival: tuple[Effect, ...]
     on_complete: tuple[Effect, ...]
+    site: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -548,7 +550,8 @@ class _Builder:
             if "source" in r:
                 self.source_ref(p + ("source",), r["source"])
             resources[k] = Resource(k, r["label"], int(r["count"]), standby, self.dist(p + ("mobilise",), r.get("mobilise")),
-                                    self.dist(p + ("travel",), r["travel"]), self.audience(p + ("audience",), r.get("audience")))
+                                    self.dist(p + ("travel",), r["travel"]), self.audience(p + ("audience",), r.get("audience")),
+                                    r.get("base"))
         tasks = {}
         for k, t in (d.get("tasks") or {}).items():
             p = ("tasks", k)
@@ -563,7 +566,8 @@ class _Builder:
                             self.dist(p + ("work",), t.get("work")),
                             self.expr(p + ("until",), t["until"]) if "until" in t else None,
                             self.effects(p + ("on_arrival",), t.get("on_arrival"), f"task.{k}.on_arrival"),
-                            self.effects(p + ("on_complete",), t.get("on_complete"), f"task.{k}.on_complete"))
+                            self.effects(p + ("on_complete",), t.get("on_complete"), f"task.{k}.on_complete"),
+                            t.get("site"))
         processes = {}
         for k, pr in (d.get("processes") or {}).items():
             p = ("processes", k)

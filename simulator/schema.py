@@ -202,6 +202,7 @@ SCHEMA: dict[str, Any] = {
                 "standby": {"type": "integer", "minimum": 0, "description": "how many start off duty and need mobilising"},
                 "mobilise": {"$ref": "#/$defs/dist"},
                 "travel": {"$ref": "#/$defs/dist"},
+                "base": {"$ref": "#/$defs/text", "description": "where free units wait"},
                 "audience": {"$ref": "#/$defs/audience"},
                 "source": {"type": "string"},
             },
@@ -213,6 +214,7 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "label": {"$ref": "#/$defs/text"},
                 "resource": {"$ref": "#/$defs/id"},
+                "site": {"$ref": "#/$defs/text", "description": "where the units go"},
                 "units": {"type": "integer", "minimum": 1, "maximum": 100},
                 "travel": {"$ref": "#/$defs/dist"},
                 "work": {"$ref": "#/$defs/dist"},

@@ -59,6 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_unit": {"es": "Unidad", "en": "Unit"},
     "col_status": {"es": "Estado", "en": "Status"},
     "col_task": {"es": "Tarea", "en": "Task"},
+    "col_task_place": {"es": "Tarea · lugar", "en": "Task · place"},
     "col_eta": {"es": "Llega", "en": "ETA"},
     "col_decision": {"es": "Decisión", "en": "Decision"},
     "col_left": {"es": "Quedan", "en": "Time left"},

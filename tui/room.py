@@ -88,6 +88,7 @@ class RoomScreen(Screen[None]):
         self._built_for = None
         self._rendered = 0
         self._task_w = 12
+        self._places = False
         self._ready = False  # the tables have their rows (the first frame may come before mount)
         self._set_bindings()
 
@@ -149,14 +150,17 @@ class RoomScreen(Screen[None]):
         units = self.query_one("#units", DataTable)
         units.clear(columns=True)
         units.border_title = t("units", lang)
-        # Unit, status, task, ETA: the ETA always shows; long names give way first to the task.
+        # Unit, status, task and place, ETA: the ETA always shows; long names give way first to the task.
+        scn = s.scenario
+        self._places = any(r.base for r in scn.resources.values()) or any(k.site for k in scn.tasks.values())
         room_w = inner + 3 - 8  # inside the border, less four columns' padding
         longest = max((len(self._unit_name(u.id, u.resource)) for u in snap.units), default=8)
-        unit_w = max(min(longest, room_w - 11 - 5 - 6), 8)
+        unit_w = max(min(longest, room_w - 11 - 5 - 6, int(room_w * 0.4)), 8)
         self._task_w = max(room_w - unit_w - 11 - 5, 4)
         units.add_column(t("col_unit", lang), key="unit", width=unit_w)
         units.add_column(t("col_status", lang), key="status", width=11)
-        units.add_column(t("col_task", lang), key="task", width=self._task_w)
+        wide = self._places and len(t("col_task_place", lang)) <= self._task_w
+        units.add_column(t("col_task_place" if wide else "col_task", lang), key="task", width=self._task_w)
         units.add_column(t("col_eta", lang), key="eta", width=5)
         for u in snap.units:
             units.add_row(self._unit_name(u.id, u.resource, unit_w), "", "", "", key=u.id)
@@ -235,7 +239,9 @@ class RoomScreen(Screen[None]):
         for u in snap.units:
             self._set(units, u.id, "status", t(f"status_{u.status}", lang))
             task = s.scenario.tasks.get(u.task or "")
-            self._set(units, u.id, "task", fit(tr(task.label, lang), self._task_w) if task else "")
+            place = tr(u.location, lang) if u.location else ""
+            cell = tr(task.label, lang) + (f" · {place}" if place else "") if task else place
+            self._set(units, u.id, "task", fit(cell, self._task_w))
             self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
         self._update_open(snap)
         if self.truth_on:
