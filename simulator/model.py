@@ -203,6 +203,8 @@ class Simulation:
         self._metric_first: dict[str, float] = {}
         self._metric_ext: dict[str, float] = {}
         self._metric_mean: dict[str, list[float]] = {}  # id -> [integral, last value, last t]
+        self._between_from: dict[str, float] = {}  # `between` metrics: when the first condition held
+        self._between_to: dict[str, float] = {}  # ... and the duration once the second held too
         self._task_counter: dict[str, int] = {}
         self._uses_t = False
         self._setup()
@@ -255,7 +257,11 @@ class Simulation:
             if t.until is not None:
                 self._add_watcher("until", t.until, t)
         for m in s.metrics.values():
-            if m.expr is not None and m.kind in ("first", "max", "min", "mean"):
+            if m.kind == "between":
+                assert m.expr is not None and m.until is not None
+                self._add_watcher("between_from", m.expr, m)
+                self._add_watcher("between_to", m.until, m)
+            elif m.expr is not None and m.kind in ("first", "max", "min", "mean"):
                 self._add_watcher("metric", m.expr, m)
                 val = m.expr(self.v)
                 if m.kind == "first" and val:
@@ -429,6 +435,9 @@ class Simulation:
                 acc[0] += acc[1] * (self.env.now - acc[2])
                 acc[1], acc[2] = float(val), self.env.now
             return
+        if k == "between_from" or k == "between_to":
+            self._check_between(w)
+            return
         if not w.expr(v):
             return
         if k == "end":
@@ -447,6 +456,17 @@ class Simulation:
             for run in self.task_runs[w.target.id]:
                 if run.on_scene and run.done is not None and not run.done.triggered:
                     run.done.succeed()
+
+    def _check_between(self, w: _Watcher) -> None:
+        m = w.target
+        now = self.env.now
+        if w.kind == "between_from":
+            if m.id in self._between_from or not w.expr(self.v):
+                return
+            self._between_from[m.id] = now
+            w.active = False
+        if m.id in self._between_from and m.id not in self._between_to and m.until(self.v):
+            self._between_to[m.id] = now - self._between_from[m.id]
 
     # ------------------------------------------------------------------ effects
     def _amount(self, amount: Expr | Dist | None, key: str) -> float:
@@ -892,6 +912,8 @@ class Simulation:
                 integral, last, last_t = self._metric_mean[m.id]
                 integral += last * (now - last_t)
                 val = integral / now if now > 0 else last
+            elif m.kind == "between":
+                val = self._between_to.get(m.id)
             else:
                 st = self.decisions.get(m.decision or "")
                 val = None if st is None or st.decided_at is None or st.by == "default" \

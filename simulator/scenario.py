@@ -181,11 +181,12 @@ class Metric:
     id: str
     label: Text
     unit: Text | None
-    kind: str  # value | first | max | min | mean | latency
+    kind: str  # value | first | max | min | mean | latency | between
     expr: Expr | None
     decision: str | None
     missing: float | None
     better: str
+    until: Expr | None = None  # `between`: the second condition
 
 
 @dataclass(frozen=True)
@@ -643,19 +644,23 @@ class _Builder:
         metrics = {}
         for k, m in (d.get("metrics") or {}).items():
             p = ("metrics", k)
-            kinds = [x for x in ("value", "first", "max", "min", "mean", "latency") if x in m]
+            kinds = [x for x in ("value", "first", "max", "min", "mean", "latency", "between") if x in m]
             if len(kinds) != 1:
-                self.err(p, "a metric needs exactly one of value, first, max, min, mean, latency")
+                self.err(p, "a metric needs exactly one of value, first, max, min, mean, latency, between")
                 continue
             kind = kinds[0]
-            ex = None
+            ex = until = None
             dec = None
             if kind == "latency":
                 dec = m["latency"]
                 self.ref(p + ("latency",), "decisions", dec)
+            elif kind == "between":
+                ex = self.expr(p + ("between", 0), m["between"][0])
+                until = self.expr(p + ("between", 1), m["between"][1])
             else:
                 ex = self.expr(p + (kind,), m[kind])
-            metrics[k] = Metric(k, m["label"], m.get("unit"), kind, ex, dec, m.get("missing"), m.get("better", "lower"))
+            metrics[k] = Metric(k, m["label"], m.get("unit"), kind, ex, dec, m.get("missing"),
+                                m.get("better", "lower"), until)
         objectives = {}
         for k, o in (d.get("objectives") or {}).items():
             p = ("objectives", k)

@@ -329,6 +329,9 @@ SCHEMA: dict[str, Any] = {
                 "max": {"$ref": "#/$defs/expr"},
                 "min": {"$ref": "#/$defs/expr"},
                 "mean": {"$ref": "#/$defs/expr", "description": "time average over the run"},
+                "between": {"type": "array", "items": {"$ref": "#/$defs/expr"}, "minItems": 2, "maxItems": 2,
+                            "description": "minutes from the first expression first becoming true to the "
+                                           "second first becoming true after it"},
                 "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to its answer"},
                 "missing": {"type": "number", "description": "value when it never happened"},
                 "better": {"enum": ["lower", "higher"]},
