@@ -527,6 +527,8 @@ class Simulation:
         first = inj.id not in self.fired
         self.fired.setdefault(inj.id, self.env.now)
         data: dict[str, Any] = {"channel": inj.channel, "cause": cause}
+        if inj.fields:  # the numbers the message quotes, as they stand now
+            data["values"] = {n: self.v[n] for n in inj.fields}
         data.update(extra)
         ev = self._emit("inject", inj.id, inj.audience, data)
         self._set(f"{inj.id}.fired", self.v[f"{inj.id}.fired"] + 1)

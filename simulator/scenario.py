@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,22 @@ def tr(text: Text | None, lang: str) -> str:
     if not text:
         return ""
     return text.get(lang) or text.get("en") or text.get("es") or ""
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
+
+
+def inject_text(inj: Inject, lang: str, values: dict[str, float] | None = None) -> str:
+    """An inject's message in `lang`, with each {name} replaced by its value at delivery."""
+    text = tr(inj.text, lang)
+    if not inj.fields:
+        return text
+    vals = values or {}
+    return _FIELD.sub(lambda m: _number(vals[m.group(1)]) if m.group(1) in vals else m.group(0), text)
 
 
 @dataclass(frozen=True)
@@ -136,6 +153,7 @@ class Inject:
     effects: tuple[Effect, ...]
     expect: Expectation | None
     is_contingency: bool = False
+    fields: tuple[str, ...] = ()  # names written as {name} in the text, filled in at delivery
 
 
 @dataclass(frozen=True)
@@ -605,11 +623,20 @@ class _Builder:
             at = i.get("at")
             if at is not None and at > d.get("clock", {}).get("limit", float("inf")):
                 self.err(p + ("at",), f"at {at} is after the time limit")
+            fields: list[str] = []
+            for lang in ("es", "en"):
+                for mt in _FIELD.finditer(i["text"][lang]):
+                    name = mt.group(1)
+                    if not self.known(name):
+                        self.err(p + ("text", lang), f"{{{name}}}: unknown name{_suggest(name, sorted(self.names))}")
+                    elif name not in fields:
+                        fields.append(name)
             injects[k] = Inject(k, float(at) if at is not None else None,
                                 self.expr(p + ("when",), i["when"]) if "when" in i else None,
                                 self.dist(p + ("delay",), i.get("delay")), bool(i.get("manual", False)), i["channel"],
                                 i.get("from"), self.audience(p + ("audience",), i.get("audience")), i["text"],
-                                self.effects(p + ("effects",), i.get("effects"), f"inject.{k}"), expect, k in contingencies)
+                                self.effects(p + ("effects",), i.get("effects"), f"inject.{k}"), expect, k in contingencies,
+                                tuple(sorted(fields)))
         decisions = {}
         for k, dp in (d.get("decisions") or {}).items():
             p = ("decisions", k)

@@ -239,3 +239,23 @@ def test_between_metric_measures_from_one_condition_to_the_next():
     sim.order("send")  # travel 10 + work 30: done at 46, calm since 6
     sim.run_to_end()
     assert sim.metric_values()["job_after_calm"] == 40.0
+
+
+def test_inject_text_quotes_the_numbers_as_they_stood_at_delivery():
+    from simulator import inject_text
+
+    scn = minimal(**{'text: {es: "Oculto", en: "Hidden"}':
+                     'text: {es: "Nivel {level}, trabajos {done_jobs}", en: "Level {level}, jobs {done_jobs}"}'})
+    sim = Simulation(scn, 3)
+    sim.advance(2)
+    ev = next(e for e in sim.events if e.ref == "hidden")
+    assert ev.data["values"] == {"done_jobs": 0.0, "level": sim.value_at("level", 2)[0]}
+    text = inject_text(scn.injects["hidden"], "en", ev.data["values"])
+    assert text == f"Level {int(sim.value_at('level', 2)[0])}, jobs 0"
+
+
+def test_inject_text_names_must_exist():
+    from simulator import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"\{levl\}: unknown name \(did you mean 'level'\?\)"):
+        minimal(**{'text: {es: "Oculto", en: "Hidden"}': 'text: {es: "Nivel {levl}", en: "Level {level}"}'})

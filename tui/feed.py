@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from rich.text import Text
 
-from simulator import Event, Scenario, tr
+from simulator import Event, Scenario, inject_text, tr
 
 from .clock import fmt_left
 from .i18n import STRINGS, t
@@ -83,7 +83,7 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
             return None
         channel = d.get("channel") or inj.channel
         sender = tr(inj.sender, lang)
-        body = tr(inj.text, lang)
+        body = inject_text(inj, lang, d.get("values"))
     elif ev.kind == "decision_open":
         dp = scn.decisions.get(ev.ref)
         if dp is None:
