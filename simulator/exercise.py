@@ -104,18 +104,8 @@ class Exercise:
                check: bool = True, lang: str = "en") -> Event:
         """Validate, journal (durably), then apply a decision. Raises CommandRejected."""
         sim = self.sim
-        dp = self.scenario.decisions.get(point)
-        if dp is None:
-            raise CommandRejected(f"no decision point called {point!r}", field="point")
-        st = sim.decisions.get(point)
-        if st is None or st.decided_at is not None or option not in dp.options or sim.ended:
-            if sim.ended:
-                raise CommandRejected("the exercise has ended")
-            if st is None:
-                raise CommandRejected(f"decision point {point} is not open", field="point")
-            if st.decided_at is not None:
-                raise CommandRejected(f"decision point {point} was already decided", field="point")
-            raise CommandRejected(f"{point} has no option {option!r}", field="option")
+        dp = sim.check_decision(point, option, force)
+        st = sim.decisions[point]
         if check:
             problems = check_rationale(dp, option, rationale or {}, force, lang)
             if problems:
@@ -129,11 +119,7 @@ class Exercise:
         return ev
 
     def order(self, order_id: str, *, actor: str | None = None) -> Event:
-        if order_id not in self.scenario.orders:
-            raise CommandRejected(f"no order called {order_id!r}", field="order")
-        ok, why = self.sim.order_status(order_id)
-        if not ok:
-            raise CommandRejected(self.sim.order_reason(order_id, why), field="order")
+        self.sim.check_order(order_id)
         self._record("order", actor or self.team, {"order": order_id})
         ev = self.sim.order(order_id, by=actor or self.team)
         self.flush()

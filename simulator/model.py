@@ -602,6 +602,13 @@ class Simulation:
 
     def decide(self, point: str, option: str, *, by: str = "team", force: int | None = None) -> Event:
         """Answer an open decision point now. Raises CommandRejected if it cannot be."""
+        dp = self.check_decision(point, option, force)
+        ev = self._decide(dp, option, by, force)
+        self._settle()
+        return ev
+
+    def check_decision(self, point: str, option: str, force: int | None = None) -> DecisionPoint:
+        """The decision point, if `option` can be taken there now; else CommandRejected saying why."""
         if self.ended:
             raise CommandRejected("the exercise has ended")
         dp = self.scn.decisions.get(point)
@@ -617,9 +624,7 @@ class Simulation:
             raise CommandRejected(f"{point} has no option {option!r}", field="option")
         if force is not None and not 1 <= force <= 5:
             raise CommandRejected("force level must be I to V (1-5)", field="force")
-        ev = self._decide(dp, option, by, force)
-        self._settle()
-        return ev
+        return dp
 
     def _decide(self, dp: DecisionPoint, option: str, by: str, force: int | None) -> Event:
         st = self.decisions[dp.id]
@@ -664,15 +669,18 @@ class Simulation:
 
     def order(self, order_id: str, *, by: str = "team") -> Event:
         """Give an order now. Raises CommandRejected (with the reason) if it cannot be given."""
-        o = self.scn.orders.get(order_id)
-        if o is None:
+        self.check_order(order_id)
+        ev = self._give_order(order_id, by)
+        self._settle()
+        return ev
+
+    def check_order(self, order_id: str) -> None:
+        """Raise CommandRejected, saying why, unless the order can be given now."""
+        if order_id not in self.scn.orders:
             raise CommandRejected(f"no order called {order_id!r}", field="order")
         ok, why = self.order_status(order_id)
         if not ok:
             raise CommandRejected(self.order_reason(order_id, why), field="order")
-        ev = self._give_order(order_id, by)
-        self._settle()
-        return ev
 
     def _settle(self) -> None:
         # A command may schedule work at the current minute; finish it before returning, so
