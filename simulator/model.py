@@ -23,7 +23,6 @@ import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import simpy
@@ -314,11 +313,6 @@ class Simulation:
     @property
     def now(self) -> float:
         return self.env.now
-
-    def clock_text(self, t: float | None = None) -> str:
-        """Local time of the scenario clock, HH:MM."""
-        t = self.env.now if t is None else t
-        return (self.scn.start_datetime() + timedelta(minutes=t)).strftime("%H:%M")
 
     def next_time(self) -> float | None:
         """Time of the next scheduled event, or None when nothing is pending."""
@@ -869,9 +863,8 @@ class Simulation:
             h.alive = False
         else:
             self._hz_cycle(h)
+        # If the effects change what the rate reads, the watchers reschedule it after this step.
         self.apply(p.effects, f"process.{p.id}")
-        if h.alive:
-            self._hz_recheck(h)
 
     def _ticker(self):  # noqa: ANN202
         # Conditions that read `t` are re-checked every simulated minute.
@@ -999,5 +992,3 @@ def rate(value: float | None, thresholds: dict[str, float], better: str) -> str:
             return r
     return "U"
 
-
-Callback = Callable[[Event], None]

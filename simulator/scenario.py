@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -368,8 +367,10 @@ def _audience(v: Any) -> tuple[str, ...]:
 class _Builder:
     """Second pass: typed objects, id cross-references and expressions."""
 
-    def __init__(self, loc: Located) -> None:
+    def __init__(self, loc: Located, raw: str) -> None:
         self.loc = loc
+        self.raw = raw
+        self._lines = raw.splitlines()
         self.d: dict[str, Any] = loc.data
         self.problems: list[Problem] = []
         self.names: set[str] = {"t"}
@@ -421,10 +422,7 @@ class _Builder:
             return None
 
     def _line(self, n: int) -> str:
-        lines = getattr(self, "_lines", None)
-        if lines is None:
-            lines = self._lines = self.raw.splitlines()
-        return lines[n - 1] if 0 < n <= len(lines) else ""
+        return self._lines[n - 1] if 0 < n <= len(self._lines) else ""
 
     def dist(self, path: PathKey, value: Any) -> Dist | None:
         if value is None:
@@ -543,7 +541,6 @@ class _Builder:
         return Effect(verb, target=target, amount=amount, count=int(spec.get("count", 0)), cond=cond, where=where)
 
     def build(self, raw: str, file: str) -> Scenario | None:
-        self.raw = raw
         d = self.d
         state = {}
         for k, s in (d.get("state") or {}).items():
@@ -747,7 +744,7 @@ def _build(loc: Located, raw: str, file: str) -> Scenario:
     problems = _schema_problems(loc)
     if problems:
         raise ScenarioError(problems)
-    b = _Builder(loc)
+    b = _Builder(loc, raw)
     scn = b.build(raw, file)
     if scn is None:
         raise ScenarioError(sorted(b.problems, key=lambda p: (p.line, p.col)))
@@ -764,5 +761,3 @@ def validate_paths(paths: list[str]) -> list[Problem]:
             out.extend(exc.problems)
     return out
 
-
-Known = Callable[[str], bool]
