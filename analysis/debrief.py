@@ -209,7 +209,7 @@ class _Builder:
         L = self.lang
         out = []
         for r in rows:
-            by = t("by_default", L) if r.defaulted else (t("by_policy", L) if r.by == "policy" else (r.by or ""))
+            by = t("by_default", L) if r.defaulted else (t("by_policy", L) if r.cause == "policy" else (r.by or ""))
             in_time = None if r.decided_at is None else (not r.defaulted and (r.deadline_at is None
                                                                               or r.decided_at <= r.deadline_at))
             out.append([Cell(f"{r.point} {r.title}"), Cell(_tplus(r.opened_at), "num"),
@@ -276,7 +276,7 @@ class _Builder:
             rat = r.rationale or {}
             cells = [Cell(f"{r.point} {r.title}"), Cell(_tplus(r.decided_at), "num"),
                      Cell(r.option_label or "—"),
-                     Cell(t("by_default", L) if r.defaulted else (t("by_policy", L) if r.by == "policy" else
+                     Cell(t("by_default", L) if r.defaulted else (t("by_policy", L) if r.cause == "policy" else
                                                                    (r.by or "") + (f" ({r.role})" if r.role else ""))),
                      Cell(roman(r.force) if r.force is not None else "—")]
             for f in FIELD_LABELS:

@@ -34,6 +34,7 @@ class DecisionRow:
     option: str | None
     option_label: str
     by: str | None
+    cause: str | None  # team, policy, default or instructor (who gave it is `by`)
     force: int | None
     over_level: bool
     expected: tuple[str, ...]
@@ -53,7 +54,7 @@ class DecisionRow:
 
     @property
     def defaulted(self) -> bool:
-        return self.by == "default"
+        return self.cause == "default"
 
     @property
     def as_expected(self) -> bool | None:
@@ -86,7 +87,7 @@ def decision_rows(rec: ExerciseRecord, lang: str = "en") -> list[DecisionRow]:
             deadline_at=float(deadline) if deadline is not None else None,
             decided_at=float(d["t"]) if d else None, option=option,
             option_label=tr(opt.label, lang) if opt else (option or ""), by=data.get("by"),
-            force=data.get("force"), over_level=bool(data.get("over_level")),
+            cause=data.get("cause"), force=data.get("force"), over_level=bool(data.get("over_level")),
             expected=dp.expected if dp else (),
             rationale=dict(inp.payload.get("rationale") or {}) if inp else None,
             role=inp.payload.get("role") if inp else None,

@@ -95,10 +95,10 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
     stored = sim.policy
     decisions: dict[str, PolicyDecision] = dict(stored.decisions) if stored is not None else {}
     for point, st in sim.decisions.items():
-        if st.decided_at is None or st.option is None or st.by == "default":
+        if not st.answered or st.option is None:
             continue
         kept = decisions.get(point)
-        if st.by == "policy" and kept is not None and kept.option == st.option:
+        if st.cause == "policy" and kept is not None and kept.option == st.option:
             continue  # the stored policy already says it, without float round-off
         decisions[point] = PolicyDecision(st.option, st.decided_at - st.opened_at, st.force)
     orders = list(stored.orders) if stored is not None else []
@@ -121,8 +121,7 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
 def answered_points(sim: Simulation) -> list[str]:
     """Points the team answered itself (not left to the default), in scenario order."""
     return [k for k in sim.scn.decisions
-            if (st := sim.decisions.get(k)) is not None and st.decided_at is not None
-            and st.option is not None and st.by != "default"]
+            if (st := sim.decisions.get(k)) is not None and st.answered and st.option is not None]
 
 
 def build_arms(scenario: Scenario, sim: Simulation, team: Plan, doctrine: Policy) -> tuple[Arm, ...]:

@@ -19,7 +19,7 @@ from pathlib import Path
 CHILD = r"""
 import argparse, asyncio, sys
 from tui.app import SitroomApp
-from tui.clock import SystemClock
+from simulator.clock import SystemClock
 from tui.session import Session
 
 async def main(journal):
@@ -54,8 +54,8 @@ def first_frame_s(repeats: int = 3) -> float:
 
 
 async def _pacing(speed: float, seconds: float, journal: str) -> tuple[list[float], list[float], float]:
+    from simulator.clock import SystemClock
     from tui.app import SitroomApp
-    from tui.clock import SystemClock
     from tui.session import Session
 
     args = argparse.Namespace(scenario="P0-modulo-b", seed=1, speed=speed, team="bench", role="instructor",

@@ -17,7 +17,7 @@ from . import __version__
 from .decisionlog import check_rationale
 from .errors import CommandRejected, JournalError, Problem, ReplayMismatch, ScenarioError
 from .journal import MODEL_INPUTS, Input, Journal, event_key
-from .model import Event, Simulation
+from .model import MODEL_VERSION, Event, Simulation
 from .policy import Policy, policy_from_dict
 from .scenario import Scenario, load_scenario_text
 
@@ -45,6 +45,7 @@ class Exercise:
         if journal_path is not None:
             meta: dict[str, Any] = {
                 "software_version": __version__,
+                "model_version": MODEL_VERSION,
                 "scenario_id": scenario.id,
                 "scenario_version": scenario.version,
                 "scenario_sha256": scenario.sha256,
@@ -112,16 +113,16 @@ class Exercise:
                 f, msg = next(iter(problems.items()))
                 raise CommandRejected(msg, field=f)
         self._record("decision", actor or self.team,
-                     {"point": point, "option": option, "force": force, "role": role,
+                     {"point": point, "option": option, "force": force, "role": role, "cause": "team",
                       "rationale": rationale or {}, "opened_at": st.opened_at})
-        ev = sim.decide(point, option, by=actor or self.team, force=force)
+        ev = sim.decide(point, option, by=actor or self.team, force=force, cause="team")
         self.flush()
         return ev
 
     def order(self, order_id: str, *, actor: str | None = None) -> Event:
         self.sim.check_order(order_id)
-        self._record("order", actor or self.team, {"order": order_id})
-        ev = self.sim.order(order_id, by=actor or self.team)
+        self._record("order", actor or self.team, {"order": order_id, "cause": "team"})
+        ev = self.sim.order(order_id, by=actor or self.team, cause="team")
         self.flush()
         return ev
 
@@ -180,6 +181,12 @@ class Exercise:
 
 def read_setup(journal: Journal) -> tuple[Scenario, int, Policy | None, bool]:
     """Scenario, seed, policy and pause mode stored in a journal."""
+    made_by = journal.meta_json("model_version", 1)
+    if made_by != MODEL_VERSION:
+        raise JournalError([Problem(journal.path, 0, 0, f"this journal was made by model version {made_by}; "
+                                    f"this sitroom runs model version {MODEL_VERSION}, whose events differ "
+                                    "(see CHANGELOG.md), so it cannot replay it: use the sitroom release "
+                                    "that made it")])
     text = journal.meta["scenario_text"]
     try:
         scenario = load_scenario_text(text, f"{journal.path} (stored scenario)")
@@ -206,9 +213,10 @@ def _reexecute(sim: Simulation, inputs: list[Input], until: float) -> None:
         p = inp.payload
         try:
             if inp.kind == "decision":
-                sim.decide(p["point"], p["option"], by=inp.actor, force=p.get("force"))
+                sim.decide(p["point"], p["option"], by=inp.actor, force=p.get("force"),
+                           cause=p.get("cause", "team"))
             elif inp.kind == "order":
-                sim.order(p["order"], by=inp.actor)
+                sim.order(p["order"], by=inp.actor, cause=p.get("cause", "team"))
             elif inp.kind == "inject":
                 sim.fire_inject(p["inject"], by=inp.actor)
             elif inp.kind == "end":
@@ -291,7 +299,8 @@ def run_headless(scenario: Scenario, seed: int, policy: Policy | None = None,
 def result(sim: Simulation) -> dict[str, Any]:
     """The `sitroom run --json` object."""
     metrics = sim.metric_values()
-    decisions = [{"point": k, "option": st.option, "time": round(st.decided_at, 6), "by": st.by}
+    decisions = [{"point": k, "option": st.option, "time": round(st.decided_at, 6), "by": st.by,
+                  "cause": st.cause}
                  for k, st in sim.decisions.items() if st.decided_at is not None]
     return {
         "scenario": sim.scn.id,

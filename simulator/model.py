@@ -33,6 +33,11 @@ from .policy import Policy
 from .scenario import DecisionPoint, Dist, Effect, Inject, Scenario, Task
 from .streams import Streams, draw
 
+# The model's behaviour version: journals record it, and a journal made by another model
+# version is refused (its events would not replay). Bump it, and say why in CHANGELOG.md,
+# whenever a change alters the events a scenario and seed produce.
+MODEL_VERSION = 2
+
 UNIT_STATUSES = ("standby", "mobilising", "ready", "en_route", "on_scene", "returning")
 LNUF_LEVELS = ("I", "II", "III", "IV", "V")
 
@@ -68,14 +73,36 @@ class Unit:
     eta: float | None = None
 
 
+# Why a decision was taken: the team (or a policy standing in for it), its deadline's
+# default, or the instructor. Who took it (the actor: a team name) is kept apart, so a team
+# called "default" is still a team.
+CAUSES = ("team", "policy", "default", "instructor")
+
+
 @dataclass(slots=True)
 class DecisionState:
+    """An opened decision point: when it opened, its deadline, and how it was answered."""
+
     opened_at: float
     deadline_at: float | None
     decided_at: float | None = None
     option: str | None = None
-    by: str | None = None
+    by: str | None = None  # the actor: a team name, "policy", or None for a default
     force: int | None = None
+    cause: str | None = None  # one of CAUSES once decided
+
+    @property
+    def answered(self) -> bool:
+        """Decided by the team, or by the policy that stands for it in a headless run."""
+        return self.decided_at is not None and self.cause in ("team", "policy")
+
+    @property
+    def latency(self) -> float | None:
+        """Minutes from opening to the team's answer; None when the team did not answer."""
+        if not self.answered:
+            return None
+        assert self.decided_at is not None
+        return self.decided_at - self.opened_at
 
 
 @dataclass(slots=True)
@@ -132,7 +159,7 @@ class Snapshot:
     quantities: tuple[QuantityView, ...]
     units: tuple[UnitView, ...]
     open_decisions: tuple[OpenDecision, ...]
-    decided: tuple[tuple[str, str, float, str], ...]  # (point, option, time, by)
+    decided: tuple[tuple[str, str, float, str], ...]  # (point, option, time, cause)
     orders: tuple[OrderView, ...]
     halted_for: str | None
     ended: bool
@@ -189,12 +216,14 @@ class Simulation:
         self.stores: dict[str, simpy.Store] = {}
         self.decisions: dict[str, DecisionState] = {}
         self.order_times: dict[str, list[float]] = {k: [] for k in scenario.orders}
+        self.team_orders: dict[str, int] = {}  # orders given by the team or its policy: count
         self.fired: dict[str, float] = {}
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scenario.tasks}
         self.ended = False
         self.end_reason: str | None = None
         self.end_time: float | None = None
         self.halted_for: str | None = None
+        self.steps = 0  # SimPy steps taken so far: where in the event sequence a command lands
         self._dirty: dict[int, _Watcher] = {}
         self._watch: dict[str, list[_Watcher]] = {}
         self._watchers: list[_Watcher] = []
@@ -343,11 +372,31 @@ class Simulation:
             v["t"] = t  # effects applied during this step read the current time
             env.step()
             steps += 1
+            self.steps += 1
             if self._dirty:
                 self._propagate()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env._now = until  # nothing is due before `until`: move the clock there
             v["t"] = until
+        return self.events[first:]
+
+    def step_to(self, steps: int) -> list[Event]:
+        """Take single SimPy steps until `self.steps == steps` (replay puts a command there).
+
+        Unlike `advance` it does not stop at a pausing decision point: the live run stepped
+        through it too. Returns the new events.
+        """
+        first = len(self.events)
+        env = self.env
+        while self.steps < steps and not self.ended:
+            t = env.peek()
+            if t == math.inf:
+                break
+            self.v["t"] = t
+            env.step()
+            self.steps += 1
+            if self._dirty:
+                self._propagate()
         return self.events[first:]
 
     def step(self) -> list[Event]:
@@ -536,9 +585,8 @@ class Simulation:
         assert ex is not None
         yield self.env.timeout(ex.within)
         # A point left to its default was not acted on: the expectation is not met.
-        done = any(self.order_times.get(a)
-                   or (a in self.decisions and self.decisions[a].decided_at is not None
-                       and self.decisions[a].by != "default")
+        # Only what the team did (or the policy standing for it) meets an expectation.
+        done = any(self.team_orders.get(a) or (a in self.decisions and self.decisions[a].answered)
                    for a in ex.any_of)
         self._emit("expectation", inj.id, ("instructor",), {"met": bool(done), "any_of": list(ex.any_of)})
         if not done and ex.contingency:
@@ -577,7 +625,7 @@ class Simulation:
             if pd is not None:
                 self.env.process(self._policy_decision(dp, pd.option, pd.after, pd.force))
             elif dp.deadline is None:
-                self.env.process(self._policy_decision(dp, dp.default, 0.0, None, by="default"))
+                self.env.process(self._policy_decision(dp, dp.default, 0.0, None, cause="default"))
         if dp.pause and self.honour_pauses:
             self.halted_for = dp.id
 
@@ -586,18 +634,24 @@ class Simulation:
         yield self.env.timeout(dp.deadline)
         st = self.decisions[dp.id]
         if st.decided_at is None:
-            self._decide(dp, dp.default, "default", None)
+            self._decide(dp, dp.default, None, None, cause="default")
 
     def _policy_decision(self, dp: DecisionPoint, option: str, after: float, force: int | None,
-                         by: str = "policy"):  # noqa: ANN202
+                         cause: str = "policy"):  # noqa: ANN202
         yield self.env.timeout(max(after, 0.0))
         if self.decisions[dp.id].decided_at is None:
-            self._decide(dp, option, by, force)
+            self._decide(dp, option, "policy" if cause == "policy" else None, force, cause=cause)
 
-    def decide(self, point: str, option: str, *, by: str = "team", force: int | None = None) -> Event:
-        """Answer an open decision point now. Raises CommandRejected if it cannot be."""
+    def decide(self, point: str, option: str, *, by: str = "team", force: int | None = None,
+               cause: str = "team") -> Event:
+        """Answer an open decision point now (`by` is the actor, `cause` one of CAUSES).
+
+        Raises CommandRejected if it cannot be answered.
+        """
+        if cause not in CAUSES:
+            raise CommandRejected(f"unknown cause {cause!r}", field="cause")
         dp = self.check_decision(point, option, force)
-        ev = self._decide(dp, option, by, force)
+        ev = self._decide(dp, option, by, force, cause=cause)
         self._settle()
         return ev
 
@@ -620,17 +674,18 @@ class Simulation:
             raise CommandRejected("force level must be I to V (1-5)", field="force")
         return dp
 
-    def _decide(self, dp: DecisionPoint, option: str, by: str, force: int | None) -> Event:
+    def _decide(self, dp: DecisionPoint, option: str, by: str | None, force: int | None, *,
+                cause: str) -> Event:
         st = self.decisions[dp.id]
         now = self.env.now
-        st.decided_at, st.option, st.by, st.force = now, option, by, force
+        st.decided_at, st.option, st.by, st.force, st.cause = now, option, by, force, cause
         self._set(f"{dp.id}.open", 0.0)
         self._set(f"{dp.id}.decided", 1.0)
         self._set(f"{dp.id}.at", now)
         self._set(f"{dp.id}.{option}", 1.0)
-        if by == "default":
+        if cause == "default":
             self._set(f"{dp.id}.defaulted", 1.0)
-        data: dict[str, Any] = {"option": option, "by": by, "latency": now - st.opened_at}
+        data: dict[str, Any] = {"option": option, "by": by, "cause": cause, "latency": now - st.opened_at}
         if force is not None:
             data["force"] = force
             if dp.max_force is not None and force > dp.max_force:
@@ -661,10 +716,15 @@ class Simulation:
                 return False, f"units:{t.resource}:{free}:{t.units}"
         return True, ""
 
-    def order(self, order_id: str, *, by: str = "team") -> Event:
-        """Give an order now. Raises CommandRejected (with the reason) if it cannot be given."""
+    def order(self, order_id: str, *, by: str = "team", cause: str = "team") -> Event:
+        """Give an order now (`by` is the actor, `cause` one of CAUSES).
+
+        Raises CommandRejected (with the reason) if it cannot be given.
+        """
+        if cause not in CAUSES:
+            raise CommandRejected(f"unknown cause {cause!r}", field="cause")
         self.check_order(order_id)
-        ev = self._give_order(order_id, by)
+        ev = self._give_order(order_id, by, cause)
         self._settle()
         return ev
 
@@ -693,11 +753,13 @@ class Simulation:
         _, res, free, need = why.split(":")
         return f"order {order_id} needs {need} free {res} unit(s); {free} free now"
 
-    def _give_order(self, order_id: str, by: str) -> Event:
+    def _give_order(self, order_id: str, by: str, cause: str) -> Event:
         o = self.scn.orders[order_id]
         self.order_times[order_id].append(self.env.now)
+        if cause in ("team", "policy"):
+            self.team_orders[order_id] = self.team_orders.get(order_id, 0) + 1
         self._set(f"{order_id}.count", self.v[f"{order_id}.count"] + 1)
-        ev = self._emit("order", order_id, o.audience, {"by": by})
+        ev = self._emit("order", order_id, o.audience, {"by": by, "cause": cause})
         if o.task is not None:
             self._dispatch(self.scn.tasks[o.task], f"order.{order_id}")
         self.apply(o.effects, f"order.{order_id}")
@@ -707,9 +769,10 @@ class Simulation:
         yield self.env.timeout(at)
         ok, why = self.order_status(order_id)
         if ok:
-            self._give_order(order_id, "policy")
+            self._give_order(order_id, "policy", "policy")
         else:
-            self._emit("order_rejected", order_id, ("instructor",), {"by": "policy", "reason": why})
+            self._emit("order_rejected", order_id, ("instructor",), {"by": "policy", "cause": "policy",
+                                                                     "reason": why})
 
     # ------------------------------------------------------------------ units and tasks
     def _unit(self, u: Unit, status: str, task: str | None, eta: float | None = None) -> None:
@@ -919,8 +982,7 @@ class Simulation:
                 val = self._between_to.get(m.id)
             else:
                 st = self.decisions.get(m.decision or "")
-                val = None if st is None or st.decided_at is None or st.by == "default" \
-                    else st.decided_at - st.opened_at
+                val = None if st is None else st.latency
             if val is None and m.missing is not None:
                 val = m.missing
             out[m.id] = None if val is None else round(float(val), 6)
@@ -958,7 +1020,7 @@ class Simulation:
                       for u in self.units.values() if s.visible(s.resources[u.resource].audience, role))
         open_ = tuple(OpenDecision(k, st.opened_at, st.deadline_at) for k, st in self.decisions.items()
                       if st.decided_at is None and s.visible(s.decisions[k].audience, role))
-        decided = tuple((k, st.option or "", st.decided_at or 0.0, st.by or "") for k, st in self.decisions.items()
+        decided = tuple((k, st.option or "", st.decided_at or 0.0, st.cause or "") for k, st in self.decisions.items()
                         if st.decided_at is not None and s.visible(s.decisions[k].audience, role))
         orders = []
         for o in s.orders.values():

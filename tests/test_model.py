@@ -66,7 +66,7 @@ def test_deadline_applies_the_default_option():
     assert sim.decisions["D1"].decided_at is None
     sim.advance(15)
     st = sim.decisions["D1"]
-    assert (st.option, st.by, st.decided_at) == ("ignore", "default", 15.0)
+    assert (st.option, st.cause, st.decided_at) == ("ignore", "default", 15.0) and st.by is None
     ev = [e for e in sim.events if e.kind == "decision"][0]
     assert ev.data["latency"] == 10.0
 
@@ -259,3 +259,20 @@ def test_inject_text_names_must_exist():
 
     with pytest.raises(ScenarioError, match=r"\{levl\}: unknown name \(did you mean 'level'\?\)"):
         minimal(**{'text: {es: "Oculto", en: "Hidden"}': 'text: {es: "Nivel {levl}", en: "Level {level}"}'})
+
+
+def test_a_team_called_default_is_still_a_team():
+    sim = Simulation(minimal(), 1)
+    sim.advance(6)
+    sim.decide("D1", "ignore", by="default")
+    st = sim.decisions["D1"]
+    assert st.cause == "team" and st.answered and st.latency == st.decided_at - st.opened_at
+    ev = [e for e in sim.events if e.kind == "decision"][0]
+    assert ev.data["by"] == "default" and ev.data["cause"] == "team"
+
+
+def test_a_defaulted_point_has_no_latency():
+    sim = Simulation(minimal(), 1)
+    sim.advance(15)
+    st = sim.decisions["D1"]
+    assert st.cause == "default" and not st.answered and st.latency is None

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from simulator import Journal
+from simulator.clock import ExerciseClock, FakeClock
 from tui.app import SitroomApp, run_app
-from tui.clock import ExerciseClock, FakeClock
 from tui.decision import DecisionScreen
 from tui.dialogs import EndScreen, HelpScreen, ListDialog, NoteScreen
 from tui.i18n import LANGS, STRINGS
@@ -177,7 +177,7 @@ async def test_decision_window_follows_the_clock_and_reports_the_default(tmp_pat
         assert isinstance(screen, DecisionScreen)
         assert "se cerró" in str(screen.query_one("#form-error").render())
         assert screen.query_one("#f-why").value == "a medias"
-        assert app.session.sim.decisions["DP1"].by == "default"
+        assert app.session.sim.decisions["DP1"].cause == "default"
 
 
 @sync

@@ -18,8 +18,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from simulator import bundled_scenarios
+from simulator.clock import FakeClock
 from tui.app import SitroomApp
-from tui.clock import FakeClock
 from tui.session import Session
 
 SIZE = (100, 30)

@@ -28,9 +28,9 @@ from simulator import (
     bundled_scenarios,
     tr,
 )
+from simulator.clock import SystemClock, WallClock
 
 from . import actions
-from .clock import SystemClock, WallClock
 from .decision import DecisionScreen
 from .dialogs import (
     ConfirmScreen,

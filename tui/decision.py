@@ -170,7 +170,7 @@ class DecisionScreen(ModalScreen[bool]):
                 self._closed_shown = True
                 opt = self.dp.options.get(st.option or "")
                 label = tr(opt.label, self.lang) if opt else (st.option or "")
-                by = t("by_default", self.lang) if st.by == "default" else (st.by or "")
+                by = t("by_default", self.lang) if st.cause == "default" else (st.by or "")
                 self._say("#form-error", t("point_closed", self.lang, option=label, by=by))
                 self.query_one("#commit", Button).disabled = True
                 left.update(t("expired", self.lang))

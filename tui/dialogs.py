@@ -20,9 +20,9 @@ from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from simulator import CommandRejected, tr
+from simulator.clock import fmt_elapsed
 
 from . import actions
-from .clock import fmt_elapsed
 from .i18n import STRINGS, t
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from datetime import timedelta
 from rich.text import Text
 
 from simulator import Event, Scenario, inject_text, tr
+from simulator.clock import fmt_left
 
-from .clock import fmt_left
 from .i18n import STRINGS, t
 
 CHANNEL_STYLE = {
@@ -43,9 +43,10 @@ def local_time(scn: Scenario, minutes: float) -> str:
     return (scn.start_datetime() + timedelta(minutes=minutes)).strftime("%H:%M")
 
 
-def who(by: str, lang: str, team: str) -> str:
-    if by in ("default", "policy", "instructor"):
-        return t(f"by_{by}", lang)
+def who(by: str, lang: str, team: str, cause: str = "team") -> str:
+    """Who gave a command, in words: the team's name, or the policy, default or instructor."""
+    if cause in ("default", "policy", "instructor"):
+        return t(f"by_{cause}", lang)
     return by or team
 
 
@@ -102,16 +103,17 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
         channel = "decision"
         opt = dp.options.get(d.get("option", ""))
         label = tr(opt.label, lang) if opt else d.get("option", "")
-        if d.get("by") == "default":
+        if d.get("cause") == "default":
             body = t("ev_decision_default", lang, title=tr(dp.title, lang), option=label)
         else:
-            body = t("ev_decision", lang, title=tr(dp.title, lang), option=label, by=who(d.get("by", ""), lang, team))
+            body = t("ev_decision", lang, title=tr(dp.title, lang), option=label,
+                     by=who(d.get("by") or "", lang, team, d.get("cause", "team")))
     elif ev.kind in ("order", "order_rejected"):
         o = scn.orders.get(ev.ref)
         label = tr(o.label, lang) if o else ev.ref
         channel = "order"
         key = "ev_order" if ev.kind == "order" else "ev_order_rejected"
-        body = t(key, lang, label=label, by=who(d.get("by", ""), lang, team))
+        body = t(key, lang, label=label, by=who(d.get("by") or "", lang, team, d.get("cause", "team")))
     elif ev.kind == "task":
         task = scn.tasks.get(ev.ref)
         phase = d.get("phase")

@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from simulator import Event, QuantityView, Snapshot, tr
+from simulator.clock import fmt_elapsed
 
 from . import actions
-from .clock import fmt_elapsed
 from .feed import (
     channel_label,
     channels,

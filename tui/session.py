@@ -27,8 +27,8 @@ from simulator import (
     resolve_scenario,
     tr,
 )
+from simulator.clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
 
-from .clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
 from .i18n import t
 
 # CPU spent advancing the engine per UI frame; fast-forward never freezes the screen.

@@ -1,4 +1,7 @@
-"""The exercise clock: scenario time paced from a wall-clock anchor times the speed.
+"""The exercise clock: scenario minutes paced from a wall-clock anchor times the speed.
+
+Callers that pace an engine in real time (the exercise room, the class host) use it; the
+model itself never reads the wall clock.
 
 Scenario time is never the sum of timer ticks (timers drop ticks when the UI
 falls behind); it is `anchor_sim + (wall_now - anchor_wall) * speed / 60`
