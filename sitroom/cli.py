@@ -29,7 +29,7 @@ from simulator import (
     tr,
     validate_paths,
 )
-from simulator.journal import Journal
+from simulator.journal import SIGN_KEY_ENV, Journal
 
 
 def _err(msg: str) -> None:
@@ -131,22 +131,86 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_replay(a: argparse.Namespace) -> int:
     rep = replay(a.journal)
+    chain = rep.chain
     if a.json:
         print(json.dumps({"journal": rep.path, "scenario": rep.scenario, "seed": rep.seed, "events": rep.events,
                           "inputs": rep.inputs, "end_time": round(rep.end_time, 6), "ended": rep.ended,
-                          "identical": True}, sort_keys=True))
+                          "identical": True, "chain": _chain_json(chain) if chain else None}, sort_keys=True))
     else:
         print(f"{rep.path}: {rep.events} events re-executed from {rep.inputs} inputs; identical")
+        if chain is not None:
+            for note in chain.notes:
+                print(f"  note: {note}")
     return 0
 
 
+def _chain_json(c: object) -> dict:
+    from dataclasses import asdict
+
+    out = asdict(c)  # type: ignore[call-overload]
+    out["notes"] = list(out["notes"])
+    return out
+
+
+def cmd_journal_check(a: argparse.Namespace) -> int:
+    """Is each journal file complete and its chain unbroken? Exit 1 if any is not."""
+    bad = 0
+    reports = []
+    for path in a.journals:
+        try:
+            j = Journal.open(path)
+        except InputError as exc:
+            bad += 1
+            for prob in exc.problems:
+                _err(str(prob))
+            reports.append({"journal": path, "ok": False, "problem": str(exc.problems[0].message)})
+            continue
+        try:
+            rep = j.verify()
+            j.inputs()  # every input's shape
+        except InputError as exc:
+            bad += 1
+            for prob in exc.problems:
+                _err(str(prob))
+            reports.append({"journal": path, "ok": False, "problem": str(exc.problems[0].message)})
+            continue
+        finally:
+            j.close()
+        reports.append({"journal": path, **_chain_json(rep)})
+        if not rep.ok:
+            bad += 1
+            _err(f"{path}: broken at chain record #{rep.broken_at}: {rep.problem}")
+        elif not a.json:
+            mode = "signed" if rep.signed else "unsigned"
+            print(f"{path}: complete: {rep.inputs} inputs, {rep.events} events to T+{rep.progress:.2f}; "
+                  f"chain of {rep.links} records intact ({mode}{', verified' if rep.verified else ', NOT verified'}"
+                  f"{', sealed' if rep.sealed else ''}); head {rep.head[:16]}")
+            for note in rep.notes:
+                print(f"  note: {note}")
+    if a.json:
+        print(json.dumps(reports if len(reports) != 1 else reports[0], sort_keys=True, ensure_ascii=False))
+    return 1 if bad else 0
+
+
 def cmd_export(a: argparse.Namespace) -> int:
+    from simulator.exercise import read_setup
+
     j = Journal.open(a.journal)
     try:
         events = j.events()
         inputs = j.inputs()
+        scenario = read_setup(j)[0] if a.role else None
     finally:
         j.close()
+    if scenario is not None and a.role != "instructor":
+        if a.role not in scenario.roles:
+            _err(f"{a.journal}: the scenario has no role {a.role!r} (roles: {', '.join(scenario.roles)}, "
+                 "or instructor)")
+            return 1
+        # What that role saw: the events its audience includes, and the team's own inputs.
+        events = [e for e in events if scenario.visible(tuple(e["audience"]), a.role)]
+        inputs = [i for i in inputs if i.kind in ("decision", "order", "correction")
+                  and i.actor not in ("instructor", "policy")]
     records = [{"type": "event", "seq": e["seq"], "t": e["t"], "kind": e["kind"], "ref": e["ref"],
                 "audience": e["audience"], "data": e["data"]} for e in events]
     records += [{"type": "input", "seq": i.seq, "t": i.t, "kind": i.kind, "ref": i.payload.get("point")
@@ -203,6 +267,11 @@ def cmd_whatif(a: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- parser
 
 
+def _sign_key_arg(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--sign-key", metavar="FILE", help=f"sign (or verify) the journal's chain with the key in FILE "
+                   f"(default: the file named by ${SIGN_KEY_ENV})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="sitroom",
@@ -223,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
     s.add_argument("--journal", help="journal file to write (default: journals/<scenario>-<time>.sitroom)")
     s.add_argument("--resume", metavar="JOURNAL", help="continue the session in this journal")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_play)
 
     s = sub.add_parser("validate", help="check scenario files", description="Exit 0 if every file is valid; "
@@ -236,17 +306,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--policy", help="policy file, or the name of a policy bundled with the scenario (e.g. doctrine)")
     s.add_argument("--journal", help="write the run's journal here")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("replay", help="re-execute a journal and verify the event stream is identical")
+    s = sub.add_parser("replay", help="re-execute a journal and verify the event stream is identical",
+                       description="Verify the journal's hash chain, re-execute every input at its recorded "
+                       "place, and check the events are identical. Exit 1 on the first difference.")
     s.add_argument("journal")
     s.add_argument("--json", action="store_true")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("journal", help="check journal files", description="Journal tools.")
+    jsub = s.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    c = jsub.add_parser("check", help="is a journal complete and its record unbroken?",
+                        description="Say whether each file is a complete sitroom journal on its own (no side "
+                        "files needed) and whether its hash chain is unbroken; name the first broken record. "
+                        "Exit 0 when every file is intact, 1 otherwise.")
+    c.add_argument("journals", nargs="+", metavar="FILE")
+    c.add_argument("--json", action="store_true")
+    _sign_key_arg(c)
+    c.set_defaults(func=cmd_journal_check)
 
     s = sub.add_parser("export", help="events and inputs of a journal, one record a line")
     s.add_argument("journal")
     s.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     s.add_argument("--out", help="file to write (default: standard output)")
+    s.add_argument("--role", help="only what this role saw (a scenario role, or instructor for everything)")
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("debrief", help="after-action report (HTML, charts, CSV) from journals")
@@ -284,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.command is None:
         parser.print_help()
         return 2
+    if getattr(a, "sign_key", None):
+        # One mechanism: the journal reads the key from the environment, wherever it is opened.
+        os.environ[SIGN_KEY_ENV] = a.sign_key
     try:
         return int(a.func(a) or 0)
     except InputError as exc:
@@ -301,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the disk or the file system said no: name the file and the reason
+        where = exc.filename or "sitroom"
+        _err(f"{where}: {exc.strerror or exc}")
+        return 1
     except Exception as exc:  # a bug: say so briefly; SITROOM_DEBUG=1 shows the traceback
         if os.environ.get("SITROOM_DEBUG"):
             raise

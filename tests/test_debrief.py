@@ -395,13 +395,13 @@ def test_other_sqlite_files_and_other_format_versions_are_refused(journals, tmp_
     v2 = tmp_path / "v2.db"
     shutil.copy(journals / "late.db", v2)
     con = sqlite3.connect(v2)
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'format_version'")
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
     con.commit()
     con.close()
     assert run_debrief(_args([other, v2, v2], tmp_path / "out")) == 1
     err = capsys.readouterr().err.splitlines()
     assert f"{other}: not a sitroom journal (tables missing)" in err
-    assert any(line.startswith(f"{v2}: journal format version 2 is not supported") for line in err)
+    assert any(line.startswith(f"{v2}: journal format version 99 is not supported") for line in err)
     assert f"{v2}: given twice; list each journal once" in err
 
 
