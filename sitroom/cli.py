@@ -152,6 +152,10 @@ def _chain_json(c: object) -> dict:
     return out
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def cmd_journal_check(a: argparse.Namespace) -> int:
     """Is each journal file complete and its chain unbroken? Exit 1 if any is not."""
     bad = 0
@@ -179,10 +183,10 @@ def cmd_journal_check(a: argparse.Namespace) -> int:
         reports.append({"journal": path, **_chain_json(rep)})
         if not rep.ok:
             bad += 1
-            _err(f"{path}: broken at chain record #{rep.broken_at}: {rep.problem}")
+            _err(f"{path}: broken: {rep.problem}")
         elif not a.json:
             mode = "signed" if rep.signed else "unsigned"
-            print(f"{path}: complete: {rep.inputs} inputs, {rep.events} events to T+{rep.progress:.2f}; "
+            print(f"{path}: complete: {_n(rep.inputs, 'input')}, {_n(rep.events, 'event')} to T+{rep.progress:.2f}; "
                   f"chain of {rep.links} records intact ({mode}{', verified' if rep.verified else ', NOT verified'}"
                   f"{', sealed' if rep.sealed else ''}); head {rep.head[:16]}")
             for note in rep.notes:

@@ -222,7 +222,7 @@ def test_journal_check_says_complete_and_names_a_broken_record(p0, tmp_path):
     assert ok.returncode == 0 and "complete" in ok.stdout and "sealed" in ok.stdout
     _sql(path, "UPDATE events SET data = replace(data, 'withdraw', 'retake') WHERE kind = 'decision'")
     bad = sitroom("journal", "check", str(path))
-    assert bad.returncode == 1 and "broken at chain record #" in bad.stderr
+    assert bad.returncode == 1 and "broken: chain record #" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
