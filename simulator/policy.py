@@ -15,8 +15,9 @@ from typing import Any
 import jsonschema
 
 from .errors import PolicyError, Problem
+from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
-from .scenario import Scenario, _suggest
+from .scenario import Scenario
 from .schema import POLICY_SCHEMA
 
 _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
