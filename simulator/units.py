@@ -123,21 +123,33 @@ class TaskRun:
     on_scene: bool = False
     release: bool = False
     done: simpy.Event | None = None
+    phase: str = "new"  # new | queued | travel | scene | leaving
+    proc: simpy.Process | None = None
+    grant: simpy.Event | None = None
+    trips: dict[str, tuple[float, float]] = field(default_factory=dict)  # unit -> (left at, travel time)
 
 
 class Fleet:
-    """The units of one run and the task runs that use them."""
+    """The units of one run and the task runs that use them.
+
+    A task run takes all the units it needs at once or none (no unit is held while others
+    are awaited), and runs waiting for units are served first come, first served.
+    `release` recalls a run at once: waiting, it is withdrawn; en route, each unit turns
+    back and needs as long to return as it had travelled; on scene, the work stops.
+    """
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         scn = sim.scn
         self.units: dict[str, Unit] = {}
-        self.stores: dict[str, simpy.Store] = {}
+        self.ready: dict[str, list[Unit]] = {}
+        self.waiting: dict[str, list[TaskRun]] = {}
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
         v = sim.v
         for r in scn.resources.values():
-            self.stores[r.id] = simpy.Store(sim.env)
+            self.ready[r.id] = []
+            self.waiting[r.id] = []
             for st in UNIT_STATUSES:
                 v[f"{r.id}.{st}"] = 0.0
             v[f"{r.id}.busy"] = 0.0
@@ -147,7 +159,7 @@ class Fleet:
                 self.units[u.id] = u
                 v[f"{r.id}.{u.status}"] += 1
                 if u.status == "ready":
-                    self.stores[r.id].items.append(u)
+                    self.ready[r.id].append(u)
         for t in scn.tasks:
             for st in ("active", "on_scene", "done", "queued"):
                 v[f"{t}.{st}"] = 0.0
@@ -160,7 +172,7 @@ class Fleet:
 
     def free(self, resource: str) -> int:
         """Units of `resource` ready at base now."""
-        return len(self.stores[resource].items)
+        return len(self.ready[resource])
 
     def _until(self, w: Watcher, task_id: str) -> None:
         if not w.expr(self.sim.v):
@@ -185,6 +197,22 @@ class Fleet:
             data["eta"] = round(eta, 6)
         sim.emit("unit", u.id, aud, data)
 
+    def _back_at_base(self, u: Unit) -> None:
+        self._unit(u, "ready", None)
+        self.ready[u.resource].append(u)
+        self._serve(u.resource)
+
+    def _serve(self, resource: str) -> None:
+        """Give waiting runs their units, first come first served, while enough are free."""
+        ready, queue = self.ready[resource], self.waiting[resource]
+        while queue and len(ready) >= queue[0].task.units:
+            run = queue.pop(0)
+            n = run.task.units
+            run.units = ready[:n]
+            del ready[:n]
+            assert run.grant is not None
+            run.grant.succeed()
+
     def mobilise(self, resource: str, count: int) -> None:
         """Call `count` standby units of `resource` (0: all of them) to base."""
         sim = self.sim
@@ -198,8 +226,7 @@ class Fleet:
 
     def _mobilising(self, u: Unit, dt: float) -> Generator[Any, Any, None]:
         yield self.sim.env.timeout(dt)
-        self._unit(u, "ready", None)
-        yield self.stores[u.resource].put(u)
+        self._back_at_base(u)
 
     def dispatch(self, task: Task, cause: str) -> None:
         """Start a new run of `task`."""
@@ -209,14 +236,20 @@ class Fleet:
         self.task_runs[task.id].append(run)
         sim = self.sim
         sim.state.set(f"{task.id}.active", sim.v[f"{task.id}.active"] + 1)
-        sim.env.process(self._task(run))
+        run.proc = sim.env.process(self._task(run))
 
     def release(self, task_id: str) -> None:
-        """End every run of a task now."""
+        """Recall every run of a task now (see the class docstring)."""
+        active = self.sim.env.active_process
         for run in self.task_runs[task_id]:
+            if run.release or run.phase == "leaving":
+                continue
             run.release = True
-            if run.on_scene and run.done is not None and not run.done.triggered:
+            if run.done is not None and not run.done.triggered:
                 run.done.succeed()
+            elif run.phase in ("queued", "travel", "scene") and run.proc is not None and run.proc is not active \
+                    and run.proc.is_alive:
+                run.proc.interrupt("release")
 
     def _task(self, run: TaskRun) -> Generator[Any, Any, None]:
         sim = self.sim
@@ -224,16 +257,34 @@ class Fleet:
         v = sim.v
         task = run.task
         env = sim.env
-        store = self.stores[task.resource]
         aud = sim.scn.resources[task.resource].audience
-        queued = len(store.items) < task.units
+        if run.release:  # recalled before it started
+            yield from self._finish(run, False)
+            return
+        queue = self.waiting[task.resource]
+        queued = bool(queue) or len(self.ready[task.resource]) < task.units
         sim.emit("task", task.id, aud, {"phase": "queued" if queued else "dispatched", "run": run.n,
                                         "cause": run.by})
+        run.grant = env.event()
+        queue.append(run)
+        self._serve(task.resource)
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] + 1)
-        for _ in range(task.units):
-            u = yield store.get()
-            run.units.append(u)
+        run.phase = "queued"
+        try:
+            yield run.grant
+        except simpy.Interrupt:
+            if run in queue:
+                queue.remove(run)
+            else:  # granted in this very instant: give the units back
+                for u in run.units:
+                    self.ready[task.resource].append(u)
+                run.units = []
+                self._serve(task.resource)
+            if queued:
+                st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
+            yield from self._finish(run, False)
+            return
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
             sim.emit("task", task.id, aud, {"phase": "dispatched", "run": run.n, "cause": run.by})
@@ -244,44 +295,70 @@ class Fleet:
         for k, u in enumerate(run.units):
             dt = max(sim.draw(travel, "travel", f"{task.id}#{run.n}/{k}"), 0.0)
             arrivals.append((dt, u.index, u))
+            run.trips[u.id] = (env.now, dt)
             self._unit(u, "en_route", task.id, env.now + dt)
         arrivals.sort(key=lambda a: (a[0], a[1]))
         start = env.now
-        for dt, _, u in arrivals:
-            wait = start + dt - env.now
-            if wait > 0:
-                yield env.timeout(wait)
-            self._unit(u, "on_scene", task.id)
+        run.phase = "travel"
+        try:
+            for dt, _, u in arrivals:
+                wait = start + dt - env.now
+                if wait > 0:
+                    yield env.timeout(wait)
+                self._unit(u, "on_scene", task.id)
+        except simpy.Interrupt:
+            yield from self._finish(run, False)
+            return
         run.on_scene = True
+        run.phase = "scene"
         st.set(f"{task.id}.on_scene", v[f"{task.id}.on_scene"] + 1)
         sim.emit("task", task.id, aud, {"phase": "on_scene", "run": run.n})
         apply(sim, task.on_arrival, f"task.{task.id}")
         completed = False
         if not run.release and not sim.ended:
-            if task.work is not None:
-                yield env.timeout(max(sim.draw(task.work, "work", f"{task.id}#{run.n}"), 0.0))
+            try:
+                if task.work is not None:
+                    yield env.timeout(max(sim.draw(task.work, "work", f"{task.id}#{run.n}"), 0.0))
+                else:
+                    run.done = env.event()
+                    if task.until is not None and task.until(v):
+                        run.done.succeed()
+                    yield run.done
                 completed = not run.release
-            else:
-                run.done = env.event()
-                if task.until is not None and task.until(v):
-                    run.done.succeed()
-                yield run.done
-                completed = not run.release
-        run.on_scene = False
-        st.set(f"{task.id}.on_scene", v[f"{task.id}.on_scene"] - 1)
+            except simpy.Interrupt:
+                completed = False
+        yield from self._finish(run, completed)
+
+    def _finish(self, run: TaskRun, completed: bool) -> Generator[Any, Any, None]:
+        """The run ends (done or recalled): counts, its event, effects, and the units go home."""
+        sim = self.sim
+        st = sim.state
+        v = sim.v
+        task = run.task
+        run.phase = "leaving"
+        if run.on_scene:
+            run.on_scene = False
+            st.set(f"{task.id}.on_scene", v[f"{task.id}.on_scene"] - 1)
         st.set(f"{task.id}.active", v[f"{task.id}.active"] - 1)
         if completed:
             st.set(f"{task.id}.done", v[f"{task.id}.done"] + 1)
+        aud = sim.scn.resources[task.resource].audience
         sim.emit("task", task.id, aud, {"phase": "complete" if completed else "released", "run": run.n})
         if completed:
             apply(sim, task.on_complete, f"task.{task.id}")
+        travel = task.travel or sim.scn.resources[task.resource].travel
+        now = sim.env.now
         for k, u in enumerate(run.units):
-            env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}"))
+            left, dt = run.trips.get(u.id, (now, 0.0))
+            # A unit still on its way turns back: it needs as long as it has travelled so far.
+            back = now - left if u.status == "en_route" and now < left + dt else None
+            sim.env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}", back))
+        return
+        yield  # a generator, so that callers can `yield from` it
 
-    def _return(self, u: Unit, travel: Dist, key: str) -> Generator[Any, Any, None]:
+    def _return(self, u: Unit, travel: Dist, key: str, back: float | None = None) -> Generator[Any, Any, None]:
         sim = self.sim
-        dt = max(sim.draw(travel, "return", key), 0.0)
+        dt = max(sim.draw(travel, "return", key), 0.0) if back is None else back
         self._unit(u, "returning", None, sim.env.now + dt)
         yield sim.env.timeout(dt)
-        self._unit(u, "ready", None)
-        yield self.stores[u.resource].put(u)
+        self._back_at_base(u)
