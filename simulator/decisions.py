@@ -161,14 +161,16 @@ class DecisionDesk:
         sim.state.set(f"{dp.id}.open", 1.0)
         sim.state.set(f"{dp.id}.opened_at", now)
         sim.emit("decision_open", dp.id, dp.audience, {"deadline": deadline, "pause": dp.pause})
-        if dp.deadline is not None:
-            sim.env.process(self._deadline(dp))
+        # The policy's answer is scheduled before the deadline, so an answer timed exactly at
+        # the deadline is taken (a team answering at the last moment is still answering).
         if sim.policy is not None:
             pd = sim.policy.decisions.get(dp.id)
             if pd is not None:
                 sim.env.process(self._policy(dp, pd.option, pd.after, pd.force))
             elif dp.deadline is None:
                 sim.env.process(self._policy(dp, dp.default, 0.0, None, cause="default"))
+        if dp.deadline is not None:
+            sim.env.process(self._deadline(dp))
         if dp.pause and sim.honour_pauses:
             sim.halted_for = dp.id
 

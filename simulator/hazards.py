@@ -51,10 +51,25 @@ def parse_processes(b: Builder) -> dict[str, Process]:
     return out
 
 
-class Hazard:
-    """The run-time state of one process: its target, accumulated hazard and current rate."""
+# Rates in events per hour are clamped to this (a warning says so): beyond it a scenario
+# is asking for more events than a run can hold.
+MAX_RATE = 1e6
 
-    __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive")
+# 5-point Gauss-Legendre nodes and weights on [-1, 1]: exact for polynomials of degree <= 9.
+_GL = ((0.0, 0.5688888888888889), (-0.5384693101056831, 0.4786286704993665),
+       (0.5384693101056831, 0.4786286704993665), (-0.9061798459386640, 0.2369268850561891),
+       (0.9061798459386640, 0.2369268850561891))
+
+
+class Hazard:
+    """The run-time state of one process: its target, accumulated hazard and current rate.
+
+    A rate that reads the clock `t` changes between events: its integral is computed by
+    Gauss-Legendre quadrature over each minute (exact for polynomials in `t` up to degree 9)
+    and the firing time found by bisection, so `rate: 6*t` fires when it should.
+    """
+
+    __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on")
 
     def __init__(self, sim: Simulation, p: Process, rng: np.random.Generator) -> None:
         self.sim = sim
@@ -64,6 +79,27 @@ class Hazard:
         self.token = 0
         self.count = 0
         self.alive = True
+        self.timed = "t" in p.rate.names
+        self._env: dict[str, float] = {}  # timed rates: the state since `since` (all but `t`)
+        self._on = False  # timed rates: whether the condition held since `since`
+
+    def _snap(self) -> None:
+        self._env = dict(self.sim.v)
+        self._on = self.p.when is None or bool(self.p.when(self.sim.v))
+
+    def _rate_at(self, s: float) -> float:
+        """The rate per minute at time `s`, the rest of the state as it is now."""
+        self._env["t"] = s
+        r = float(self.p.rate(self._env))
+        r = r if r > 0 else 0.0
+        return (r if r < MAX_RATE else MAX_RATE) / 60.0
+
+    def _integral(self, a: float, b: float) -> float:
+        if b <= a:
+            return 0.0
+        m, h = (a + b) / 2, (b - a) / 2
+        return h * sum(w * self._rate_at(m + h * x) for x, w in _GL)
+
 
     def current_rate(self) -> float:
         """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
@@ -71,7 +107,15 @@ class Hazard:
         v = self.sim.v
         if p.when is not None and not p.when(v):
             return 0.0
-        r = float(p.rate(v)) / 60.0
+        raw = float(p.rate(v))
+        if raw >= MAX_RATE:
+            if raw != raw or raw > MAX_RATE:
+                self.sim.warn(f"processes.{p.id}.rate", "rate", {
+                    "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {MAX_RATE:g}",
+                    "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {MAX_RATE:g} was used",
+                })
+            raw = MAX_RATE
+        r = raw / 60.0
         return r if r > 0 else 0.0  # negative or NaN rates mean "not now"
 
     def cycle(self) -> None:
@@ -80,24 +124,56 @@ class Hazard:
         self.acc = 0.0
         self.since = self.sim.env.now
         self.rate = self.current_rate()
+        if self.timed:
+            self._snap()
         self._schedule()
 
     def _schedule(self) -> None:
         self.token += 1
+        if self.timed:
+            self._schedule_timed()
+            return
         if self.rate <= 0:
             return
         delay = 0.0 if math.isinf(self.rate) else max((self.target - self.acc) / self.rate, 0.0)
         ev = self.sim.env.timeout(delay, self.token)
         ev.callbacks.append(self._fire)
 
+    def _schedule_timed(self) -> None:
+        # Look as far as the next whole minute: the clock's tick re-examines the rate there.
+        if not self._on:
+            return
+        now = self.sim.env.now
+        end = math.floor(now) + 1.0
+        need = self.target - self.acc
+        if self._integral(now, end) < need:
+            return
+        lo, hi = now, end
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if self._integral(now, mid) < need:
+                lo = mid
+            else:
+                hi = mid
+        ev = self.sim.env.timeout(hi - now, self.token)
+        ev.callbacks.append(self._fire)
+
     def recheck(self, w: Watcher | None = None) -> None:
         """The state changed: keep the hazard accumulated so far and reschedule at the new rate."""
         if not self.alive:
             return
+        now = self.sim.env.now
+        if self.timed:
+            if self._on:
+                self.acc += self._integral(self.since, now)
+            self.since = now
+            self.rate = self.current_rate()
+            self._snap()
+            self._schedule()
+            return
         new = self.current_rate()
         if new == self.rate:
             return
-        now = self.sim.env.now
         if not math.isinf(self.rate):
             self.acc += self.rate * (now - self.since)
         self.since = now

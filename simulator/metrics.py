@@ -117,7 +117,7 @@ class FirstMetric(MetricKind):
         """Follow the condition until it holds."""
         assert self.m.expr is not None
         self.at: float | None = 0.0 if self.m.expr(self.sim.v) else None
-        self.sim.state.add_watcher(self.m.expr, self._check)
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
         if w.expr(self.sim.v) and self.at is None:
@@ -139,7 +139,7 @@ class ExtremeMetric(MetricKind):
         """Follow every change of the expression."""
         assert self.m.expr is not None
         self.best = float(self.m.expr(self.sim.v))
-        self.sim.state.add_watcher(self.m.expr, self._check)
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
         self.best = self.pick(self.best, float(w.expr(self.sim.v)))
@@ -165,7 +165,7 @@ class MeanMetric(MetricKind):
         """Integrate the expression over time."""
         assert self.m.expr is not None
         self.integral, self.last, self.last_t = 0.0, float(self.m.expr(self.sim.v)), 0.0
-        self.sim.state.add_watcher(self.m.expr, self._check)
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
         now = self.sim.env.now
@@ -216,8 +216,8 @@ class BetweenMetric(MetricKind):
         self.start: float | None = None
         self.span: float | None = None
         st = self.sim.state
-        st.add_watcher(self.m.expr, self._from)
-        st.add_watcher(self.m.until, self._to)
+        st.add_watcher(self.m.expr, self._from, final=True)
+        st.add_watcher(self.m.until, self._to, final=True)
 
     def _from(self, w: Watcher) -> None:
         if self.start is None and w.expr(self.sim.v):

@@ -30,7 +30,7 @@ from .hazards import Hazards
 from .injects import InjectDesk
 from .metrics import MetricBook, ObjectiveRating, rate
 from .orders import OrderDesk, OrderStatus
-from .policy import Policy
+from .policy import Policy, late_answers
 from .scenario import Ending, Scenario
 from .state import LoopError, State, Watcher
 from .streams import Streams
@@ -99,6 +99,9 @@ class Simulation:
         for e in self.scn.endings:
             self.state.add_watcher(e.when, lambda w, e=e: self._ending(w, e))
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
+        if self.policy is not None:
+            for point, text in late_answers(self.policy.decisions, self.scn):
+                self.warn(f"policy.{point}", "late", text)
         self.injects.start()
         self.points.start()
         self.hazards.start()
@@ -212,11 +215,21 @@ class Simulation:
         return draw(dist, self.streams.get(kind, key), self.v, self.warn)
 
     def set_quantity(self, qid: str, value: float, cause: str) -> None:
-        """Set a state quantity (clamped to its bounds), journaling the change."""
+        """Set a state quantity (clamped to its bounds), journaling the change.
+
+        An integer quantity keeps its exact value apart (`State.exact`) and shows it rounded
+        half to even, so fractional amounts carry over instead of being lost or doubled.
+        """
         q = self.scn.state[qid]
-        value, _ = self.state.clamp(qid, value)
+        value, bad = self.state.clamp(qid, value)
+        if bad:
+            self.warn(cause, f"value:{qid}", {
+                "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
+                "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
+            })
         if q.integer:
-            value = float(math.floor(value + 0.5))
+            self.state.exact[qid] = value
+            value = float(round(value))
         old = self.v[qid]
         if value == old:
             return
@@ -225,8 +238,9 @@ class Simulation:
         self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
-        """Add to a state quantity (see `set_quantity`)."""
-        self.set_quantity(qid, self.v[qid] + delta, cause)
+        """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
+        base = self.state.exact.get(qid, self.v[qid])
+        self.set_quantity(qid, base + delta, cause)
 
     def _propagate(self) -> None:
         self.state.propagate(lambda: self.ended)
@@ -246,6 +260,7 @@ class Simulation:
         self.ended = True
         self.end_reason = reason
         self.end_time = self.env.now
+        self._propagate()  # metrics settle on what this very step changed (nothing else runs now)
         self.metrics.finish(self.env.now)
         self.emit("end", reason, ("all",), data)
 

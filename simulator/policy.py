@@ -38,9 +38,12 @@ class PolicyOrder:
 
 @dataclass(frozen=True)
 class Policy:
+    """Scripted answers for a headless run; `warnings` say what of it will not take effect."""
+
     name: str
     decisions: dict[str, PolicyDecision] = field(default_factory=dict)
     orders: tuple[PolicyOrder, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +95,27 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
         orders.append(PolicyOrder(o["order"], float(o["at"])))
     if problems:
         raise PolicyError(problems)
-    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)))
+    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)),
+                  tuple(text["en"] for _, text in late_answers(decisions, scenario)))
+
+
+def late_answers(decisions: dict[str, PolicyDecision], scenario: Scenario) -> list[tuple[str, dict[str, str]]]:
+    """(point, {es, en} warning) for each answer timed after its point's deadline.
+
+    The rule: an answer timed at the deadline or before it is taken; after it, never (the
+    default is taken at the deadline).
+    """
+    out = []
+    for point, pd in decisions.items():
+        dp = scenario.decisions[point]
+        if dp.deadline is not None and pd.after > dp.deadline:
+            out.append((point, {
+                "es": f"decisions.{point}: after {pd.after:g} pasa el plazo del punto ({dp.deadline:g} min tras "
+                      f"abrirse): se tomará la opción por defecto {dp.default!r}",
+                "en": f"decisions.{point}: after {pd.after:g} is past the point's deadline ({dp.deadline:g} min "
+                      f"after it opens): the default {dp.default!r} will be taken instead",
+            }))
+    return out
 
 
 def load_policy(path: str | Path, scenario: Scenario) -> Policy:

@@ -86,13 +86,14 @@ def parse_state(b: Builder) -> dict[str, Quantity]:
 class Watcher:
     """A condition or rate that must be looked at again when a name it reads changes."""
 
-    __slots__ = ("index", "expr", "check", "active")
+    __slots__ = ("index", "expr", "check", "active", "final")
 
-    def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None]) -> None:
+    def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None], final: bool = False) -> None:
         self.index = index
         self.expr = expr
         self.check = check
         self.active = True
+        self.final = final  # still looked at in the step that ends the run (metrics)
 
 
 class LoopError(Exception):
@@ -116,9 +117,10 @@ class State:
             self.v[q.id] = q.initial
             self.history[q.id] = [(0.0, q.initial)]
 
-    def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = ()) -> Watcher:
+    def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = (), *,
+                    final: bool = False) -> Watcher:
         """Register `check` to run when any name `expr` (or `extra`) reads changes."""
-        w = Watcher(len(self.watchers), expr, check)
+        w = Watcher(len(self.watchers), expr, check, final)
         self.watchers.append(w)
         for n in expr.names + extra:
             self.watch.setdefault(n, []).append(w)
@@ -172,5 +174,5 @@ class State:
             batch = [dirty[k] for k in sorted(dirty)]
             dirty.clear()
             for w in batch:
-                if w.active and not stopped():
+                if w.active and (w.final or not stopped()):
                     w.check(w)

@@ -87,3 +87,114 @@ injects:
     assert sim.v["wait.queued"] == 0 and sim.v["wait.active"] == 0
     sim.run_to_end()
     assert sim.v["arrived"] == 0
+
+
+def test_state_dependent_distribution_parameters_are_clamped_with_a_warning():
+    scn = tiny("""\
+state:
+  crowd: {label: {es: Multitud, en: Crowd}, initial: 40}
+  x: {label: {es: X, en: X}, initial: 0}
+  huge: {label: {es: H, en: H}, initial: 0}
+injects:
+  a:
+    at: 1
+    channel: radio
+    text: {es: A, en: A}
+    effects:
+      - {set: x, to: {dist: triangular, low: 0, mode: "crowd/2", high: 10}}
+      - {set: huge, to: {dist: poisson, mean: "exp(crowd * 25)"}}
+      - {add: x, by: {dist: binomial, n: 3, p: "log(crowd - 40) - log(crowd - 40)"}}
+""")
+    sim = Simulation(scn, 3)
+    sim.run_to_end()
+    assert 0 <= sim.v["x"] <= 13
+    warnings = kinds(sim, "warning")
+    keys = sorted(e.data["key"] for e in warnings)
+    assert keys == ["param:mean", "param:mode", "param:p"]
+    assert all(e.audience == ("instructor",) and e.data["text"]["es"] and e.data["text"]["en"] for e in warnings)
+    mode = next(e for e in warnings if e.data["key"] == "param:mode")
+    assert "mode was 20; 10 was used" in mode.data["text"]["en"]
+
+
+def test_integer_quantities_carry_their_fraction_both_ways():
+    body = """\
+state:
+  up: {label: {es: U, en: U}, initial: 5, integer: true}
+  down: {label: {es: D, en: D}, initial: 5, integer: true}
+injects:
+  tick:
+    at: 1
+    channel: radio
+    text: {es: T, en: T}
+    effects: [EFFECTS]
+"""
+    effects = ", ".join(["{add: up, by: 0.5}", "{add: down, by: -0.5}"] * 10)
+    sim = Simulation(tiny(body.replace("EFFECTS", effects)), 1)
+    sim.run_to_end()
+    assert sim.v["up"] == 10 and sim.v["down"] == 0
+
+
+def test_an_end_effect_keeps_the_metrics_of_its_own_step():
+    scn = tiny("""\
+state:
+  escaped: {label: {es: Fugas, en: Escapes}, initial: 0}
+injects:
+  run:
+    at: 7
+    channel: radio
+    text: {es: Fuga, en: Escape}
+    effects: [{set: escaped, to: 1}, {end: escape}]
+metrics:
+  time_to_escape: {label: {es: T, en: T}, first: "escaped > 0"}
+  max_escaped: {label: {es: M, en: M}, max: escaped}
+  mean_escaped: {label: {es: P, en: P}, mean: escaped}
+""")
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    assert sim.end_reason == "escape"
+    assert sim.metric_values() == {"time_to_escape": 7.0, "max_escaped": 1.0, "mean_escaped": 0.0}
+
+
+def test_a_policy_answer_at_the_deadline_is_taken_and_a_late_one_warned():
+    from simulator import Policy, PolicyDecision, load_policy_text
+
+    scn = tiny("""\
+decisions:
+  D:
+    title: {es: D, en: D}
+    prompt: {es: "¿?", en: "?"}
+    at: 5
+    deadline: 10
+    default: wait
+    options:
+      act: {label: {es: Actuar, en: Act}}
+      wait: {label: {es: Esperar, en: Wait}}
+""")
+    sim = Simulation(scn, 1, policy=Policy("p", {"D": PolicyDecision("act", 10.0)}))
+    sim.run_to_end()
+    st = sim.decisions["D"]
+    assert (st.option, st.cause, st.decided_at) == ("act", "policy", 15.0)
+    late = load_policy_text("policy: late\ndecisions: {D: {option: act, after: 11}}\n", scn)
+    assert late.warnings and "past the point's deadline" in late.warnings[0]
+    sim = Simulation(scn, 1, policy=late)
+    sim.run_to_end()
+    assert sim.decisions["D"].cause == "default"
+    assert [e.ref for e in kinds(sim, "warning")] == ["policy.D"]
+
+
+def test_a_rate_that_reads_t_fires_at_the_exact_time():
+    from simulator.streams import Streams
+
+    scn = tiny("""\
+state:
+  n: {label: {es: N, en: N}, initial: 0}
+processes:
+  grow: {rate: "6*t", limit: 1, effects: [{add: n, by: 1}]}
+""")
+    for seed in range(5):
+        sim = Simulation(scn, seed)
+        sim.run_to_end()
+        fired = kinds(sim, "process", "grow")[0].t
+        # integrated rate: t^2/20 per minute, so the first event comes at sqrt(20 E).
+        target = Streams(seed).get("process", "grow").standard_exponential()
+        assert abs(fired - (20 * target) ** 0.5) < 1e-6
