@@ -10,8 +10,10 @@ Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
 such as ``cert.free`` or ``DP1.retake``), arithmetic (+ - * / // % **),
 comparisons, and/or/not, ``a if c else b`` and the functions in `FUNCTIONS`.
 The text is parsed once with Python's parser and turned into closures over a
-name -> value mapping; nothing is ever handed to `eval`. Division by zero gives
-0 and overflow gives infinity, so an exercise in class never stops on arithmetic.
+name -> value mapping; nothing is ever handed to `eval`. Evaluation is total: all
+arithmetic is in floats, division by zero gives 0, overflow gives infinity, and
+floor/ceil/round pass infinity and NaN through, so an exercise in class never stops on
+arithmetic (the model clamps non-finite results where it uses them, with a warning).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 MAX_LENGTH = 2000
+# Every number a scenario writes (in YAML or inside an expression) is finite and at most this
+# large in magnitude: minutes, counts and amounts beyond a billion are typing mistakes.
+MAX_NUMBER = 1e9
 
 Env = Mapping[str, float]
 Fn = Callable[[Env], float]
@@ -48,6 +53,13 @@ def _safe_sqrt(x: float) -> float:
     return math.sqrt(x) if x > 0 else 0.0
 
 
+def _whole(f: Callable[[float], float]) -> Callable[[float], float]:
+    def total(x: float) -> float:
+        x = float(x)
+        return float(f(x)) if math.isfinite(x) else x
+    return total
+
+
 def _safe_exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -61,9 +73,9 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int, int]] = {
     "max": (max, 2, 8),
     "abs": (abs, 1, 1),
     "clamp": (_clamp, 3, 3),
-    "floor": (math.floor, 1, 1),
-    "ceil": (math.ceil, 1, 1),
-    "round": (round, 1, 1),
+    "floor": (_whole(math.floor), 1, 1),
+    "ceil": (_whole(math.ceil), 1, 1),
+    "round": (_whole(round), 1, 1),
     "exp": (_safe_exp, 1, 1),
     "log": (_safe_log, 1, 1),
     "sqrt": (_safe_sqrt, 1, 1),
@@ -172,8 +184,17 @@ def _dotted(node: ast.AST) -> str | None:
 def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
     off = getattr(node, "col_offset", 0) + lead
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool | int | float):
-            v = node.value
+        if isinstance(node.value, bool):
+            b = node.value
+            return lambda _e: b
+        if isinstance(node.value, int | float):
+            try:
+                v = float(node.value)
+            except OverflowError:
+                v = math.inf
+            if not math.isfinite(v) or abs(v) > MAX_NUMBER:
+                text = str(node.value) if isinstance(node.value, float) or node.value < 10**20 else f"{str(node.value)[:12]}..."
+                raise ExprError(f"number {text} is out of range (at most {MAX_NUMBER:g} in magnitude)", off)
             return lambda _e: v
         raise ExprError(f"only numbers are allowed here, not {type(node.value).__name__}", off)
     if isinstance(node, ast.Name | ast.Attribute):

@@ -108,13 +108,13 @@ class Hazard:
         if p.when is not None and not p.when(v):
             return 0.0
         raw = float(p.rate(v))
-        if raw >= MAX_RATE:
-            if raw != raw or raw > MAX_RATE:
-                self.sim.warn(f"processes.{p.id}.rate", "rate", {
-                    "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {MAX_RATE:g}",
-                    "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {MAX_RATE:g} was used",
-                })
-            raw = MAX_RATE
+        if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
+            used = 0.0 if raw != raw else MAX_RATE
+            self.sim.warn(f"processes.{p.id}.rate", "rate", {
+                "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
+                "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {used:g} was used",
+            })
+            raw = used
         r = raw / 60.0
         return r if r > 0 else 0.0  # negative or NaN rates mean "not now"
 

@@ -16,13 +16,9 @@ import jsonschema
 
 from .distributions import Dist, parse_dist
 from .errors import Problem
-from .expr import Expr, ExprError, compile_expr, constant
+from .expr import MAX_NUMBER, Expr, ExprError, compile_expr, constant
 from .safeyaml import Located, PathKey
 from .state import derived_names
-
-# Every number a scenario writes must be finite and at most this large in magnitude: minutes,
-# counts and amounts beyond a billion are typing mistakes, and they would overflow at run time.
-MAX_NUMBER = 1e9
 
 
 def suggest(word: str, choices: list[str]) -> str:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .distributions import RUN_MAX
 from .expr import Expr
 from .text import Text
 
@@ -294,9 +295,11 @@ class MetricBook:
         for mid, t in self.trackers.items():
             val = t.value(now)
             m = t.m
+            if val is not None and val != val:  # NaN: no value
+                val = None
             if val is None and m.missing is not None:
                 val = m.missing
-            out[mid] = None if val is None else round(float(val), 6)
+            out[mid] = None if val is None else round(min(max(float(val), -RUN_MAX), RUN_MAX), 6)
         return out
 
     def ratings(self, metrics: dict[str, float | None]) -> list[ObjectiveRating]:

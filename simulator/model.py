@@ -42,6 +42,11 @@ from .views import OpenDecision, OrderView, QuantityView, Snapshot, UnitView
 # whenever a change alters the events a scenario and seed produce.
 MODEL_VERSION = 2
 
+# A run's bounds: past either, it ends with reason "budget" (a runaway scenario would
+# otherwise fill memory). A four-hour class exercise takes a few thousand of each.
+STEP_BUDGET = 2_000_000  # SimPy steps
+EVENT_BUDGET = 500_000  # recorded events
+
 ModelError = LoopError  # the old name of "the scenario asked the model for something impossible"
 
 __all__ = [
@@ -55,8 +60,9 @@ class Simulation:
     """One seeded run of a scenario: the clock, the event log, commands and snapshots."""
 
     def __init__(self, scenario: Scenario, seed: int, *, policy: Policy | None = None,
-                 honour_pauses: bool = False) -> None:
+                 honour_pauses: bool = False, budget: tuple[int, int] = (STEP_BUDGET, EVENT_BUDGET)) -> None:
         self.scn = scenario
+        self.budget = budget  # (SimPy steps, recorded events): past either the run ends, reason "budget"
         self.seed = seed
         self.policy = policy
         self.honour_pauses = honour_pauses
@@ -150,6 +156,8 @@ class Simulation:
             self.steps += 1
             if self.state.dirty:
                 self._propagate()
+            if self.steps >= self.budget[0] or len(self.events) >= self.budget[1]:
+                self._over_budget()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env.run(until=until)  # nothing is due before `until`: move the clock there
             v["t"] = until
@@ -172,6 +180,8 @@ class Simulation:
             self.steps += 1
             if self.state.dirty:
                 self._propagate()
+            if self.steps >= self.budget[0] or len(self.events) >= self.budget[1]:
+                self._over_budget()
         return self.events[first:]
 
     def step(self) -> list[Event]:
@@ -243,7 +253,25 @@ class Simulation:
         self.set_quantity(qid, base + delta, cause)
 
     def _propagate(self) -> None:
-        self.state.propagate(lambda: self.ended)
+        try:
+            self.state.propagate(lambda: self.ended)
+        except LoopError:
+            # Conditions keep re-triggering each other: stop this round, say so, run on.
+            self.state.dirty.clear()
+            self.warn("conditions", "loop", {
+                "es": "hay condiciones que se disparan unas a otras sin fin (un ciclo en los efectos del "
+                      "escenario): se detuvo la ronda",
+                "en": "conditions keep re-triggering each other (a loop in the scenario's effects): the round "
+                      "was stopped",
+            })
+
+    def _over_budget(self) -> None:
+        self.finish("budget", {"message": {
+            "es": f"el ejercicio superó su presupuesto ({self.budget[0]:,} pasos o {self.budget[1]:,} eventos): "
+                  "revise las tasas que crecen sin límite",
+            "en": f"the run passed its budget ({self.budget[0]:,} steps or {self.budget[1]:,} events): look for "
+                  "rates that grow without bound",
+        }})
 
     def _ending(self, w: Watcher, e: Ending) -> None:
         if w.expr(self.v):

@@ -236,7 +236,7 @@ SCHEMA: dict[str, Any] = {
             "required": ["channel", "text"],
             "additionalProperties": False,
             "properties": {
-                "at": {"type": "number", "description": "minutes after T0"},
+                "at": {"type": "number", "minimum": 0, "description": "minutes after T0"},
                 "when": {"$ref": "#/$defs/expr"},
                 "delay": {"$ref": "#/$defs/dist"},
                 "manual": {"type": "boolean"},
@@ -266,7 +266,7 @@ SCHEMA: dict[str, Any] = {
                 "title": {"$ref": "#/$defs/text"},
                 "prompt": {"$ref": "#/$defs/text"},
                 "audience": {"$ref": "#/$defs/audience"},
-                "at": {"type": "number", "description": "opens at this minute"},
+                "at": {"type": "number", "minimum": 0, "description": "opens at this minute"},
                 "when": {"$ref": "#/$defs/expr", "description": "opens when this becomes true"},
                 "deadline": {"type": "number", "exclusiveMinimum": 0, "description": "minutes after opening"},
                 "default": {"$ref": "#/$defs/id"},
