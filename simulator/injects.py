@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .distributions import Dist
 from .effects import Effect, apply
 from .expr import Expr
-from .loading import suggest
+from .loading import audience_of, suggest
+from .state import name_audience, sees_all_of
 from .text import Text, number_text, tr
 
 if TYPE_CHECKING:
@@ -102,6 +103,11 @@ def parse_injects(b: Builder) -> dict[str, Inject]:
                 name = mt.group(1)
                 if not b.known(name):
                     b.err(p + ("text", lang), f"{{{name}}}: unknown name{suggest(name, sorted(b.names))}")
+                    continue
+                quoted = name_audience(d, name)
+                if not sees_all_of(d, audience_of(i.get("audience")), quoted):
+                    b.err(p + ("text", lang), f"{{{name}}}: this inject's audience may not see {name} "
+                          f"(its audience is {', '.join(quoted)}); quote it only to those who see it")
                 elif name not in fields:
                     fields.append(name)
         out[k] = Inject(k, float(at) if at is not None else None, b.opt_expr(p, i, "when"),
@@ -185,8 +191,8 @@ class InjectDesk:
         first = inj.id not in self.fired
         self.fired.setdefault(inj.id, sim.env.now)
         data: dict[str, Any] = {"channel": inj.channel, "cause": cause}
-        if inj.fields:  # the numbers the message quotes, as they stand now
-            data["values"] = {n: sim.v[n] for n in inj.fields}
+        if inj.fields:  # the numbers the message quotes, as its audience sees them now
+            data["values"] = {n: self.quoted(inj, n) for n in inj.fields}
         data.update(extra)
         ev = sim.emit("inject", inj.id, inj.audience, data)
         sim.state.set(f"{inj.id}.fired", sim.v[f"{inj.id}.fired"] + 1)
@@ -194,6 +200,14 @@ class InjectDesk:
             sim.env.process(self._expectation(inj))
         apply(sim, inj.effects, f"inject.{inj.id}")
         return ev
+
+    def quoted(self, inj: Inject, name: str) -> float:
+        """The value of `name` as the inject's audience sees it now (with the report delay)."""
+        sim = self.sim
+        q = sim.scn.state.get(name)
+        if q is None or q.report_delay <= 0 or "instructor" in inj.audience:
+            return sim.v[name]
+        return sim.value_at(name, sim.env.now - q.report_delay)[0]
 
     def _expectation(self, inj: Inject) -> Generator[Any, Any, None]:
         sim = self.sim

@@ -50,6 +50,40 @@ def derived_names(d: dict[str, Any]) -> set[str]:
     return names
 
 
+def name_audience(d: dict[str, Any], name: str) -> tuple[str, ...]:
+    """Who may see the value of `name` in the scenario data `d` (its concept's audience)."""
+    def aud(spec: Any) -> tuple[str, ...]:
+        a = (spec or {}).get("audience") if isinstance(spec, dict) else None
+        return ("all",) if a is None else (a,) if isinstance(a, str) else tuple(a)
+
+    if name == "t":
+        return ("all",)
+    if name in (d.get("state") or {}):
+        return aud(d["state"][name])
+    head = name.split(".", 1)[0]
+    if head in (d.get("resources") or {}):
+        return aud(d["resources"][head])
+    if head in (d.get("tasks") or {}):
+        res = (d["tasks"][head] or {}).get("resource")
+        return aud((d.get("resources") or {}).get(res))
+    for section in ("decisions", "orders", "injects"):
+        if head in (d.get(section) or {}):
+            return aud(d[section][head])
+    return ("instructor",)  # process counts and anything else: the instructor's
+
+
+def sees_all_of(d: dict[str, Any], reader: tuple[str, ...], quoted: tuple[str, ...]) -> bool:
+    """Can everyone who sees `reader` also see `quoted`? (The instructor sees everything.)"""
+    roles = set(d.get("roles") or {}) | {"*"}  # "*": a team when the scenario names no roles
+
+    def viewers(a: tuple[str, ...]) -> set[str]:
+        if "instructor" in a:
+            return set()
+        return set(roles) if "all" in a else set(a)
+
+    return viewers(reader) <= viewers(quoted)
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A named state quantity: bounds, whether whole, who sees it, and its report delay."""

@@ -1,5 +1,6 @@
 """The engine bugs of issue 11, each as a minimal scenario that once went wrong."""
 
+import pytest
 from engine_fixtures import tiny
 
 from simulator import Simulation
@@ -198,3 +199,67 @@ processes:
         # integrated rate: t^2/20 per minute, so the first event comes at sqrt(20 E).
         target = Streams(seed).get("process", "grow").standard_exponential()
         assert abs(fired - (20 * target) ** 0.5) < 1e-6
+
+
+VISIBILITY = """\
+roles:
+  team: {name: {es: Equipo, en: Team}}
+  press: {name: {es: Prensa, en: Press}}
+state:
+  secret: {label: {es: S, en: S}, initial: 5, audience: instructor}
+  press_only: {label: {es: P, en: P}, initial: 1, audience: [press]}
+  crowd: {label: {es: M, en: C}, initial: 10, report_delay: 5}
+processes:
+  grow: {rate: 60, limit: 1, effects: [{add: crowd, by: 20}]}
+injects:
+  a: {at: 3, channel: radio, audience: AUD, text: {es: "Hay {NAME}", en: "There are {NAME}"}}
+"""
+
+
+def test_validate_refuses_a_text_quoting_what_its_audience_may_not_see():
+    from simulator import ScenarioError
+
+    for aud, name in (("all", "secret"), ("all", "press_only"), ("[team]", "press_only")):
+        with pytest.raises(ScenarioError) as exc:
+            tiny(VISIBILITY.replace("AUD", aud).replace("NAME", name))
+        probs = exc.value.problems
+        assert {p.message.split(":")[0] for p in probs} == {"injects.a.text.es", "injects.a.text.en"}
+        assert all(f"may not see {name}" in p.message and p.line == 18 for p in probs)
+    for aud, name in (("instructor", "secret"), ("[press]", "press_only"), ("all", "crowd")):
+        tiny(VISIBILITY.replace("AUD", aud).replace("NAME", name))
+
+
+def test_a_quoted_value_is_the_value_its_audience_sees():
+    from simulator import inject_text
+
+    def delivered(aud):
+        sim = Simulation(tiny(VISIBILITY.replace("AUD", aud).replace("NAME", "crowd")), 4)
+        sim.advance(3)
+        grew = [e.t for e in sim.events if e.kind == "state"]
+        assert grew and grew[0] < 3 - 0 and grew[0] > 3 - 5  # it grew within the report delay
+        ev = kinds(sim, "inject", "a")[0]
+        return inject_text(sim.scn.injects["a"], "en", ev.data["values"])
+
+    assert delivered("all") == "There are 10"  # the team's picture lags five minutes
+    assert delivered("instructor") == "There are 30"
+
+
+def test_orders_may_be_irreversible_and_the_clock_has_an_alert_speed():
+    body = """\
+orders:
+  seal: {label: {es: Sellar, en: Seal}, irreversible: true}
+  ask: {label: {es: Pedir, en: Ask}}
+"""
+    scn = tiny(body)
+    assert scn.orders["seal"].irreversible and not scn.orders["ask"].irreversible
+    assert scn.alert_speed == 60
+    from engine_fixtures import TINY_HEAD, tiny_text
+
+    from simulator import ScenarioError, load_scenario_text
+    fast = tiny_text(body).replace("limit: 120}", "limit: 120, alert_speed: 30}")
+    assert TINY_HEAD.split("clock:")[0] in fast
+    assert load_scenario_text(fast, "t.yaml").alert_speed == 30
+    with pytest.raises(ScenarioError, match="alert_speed"):
+        load_scenario_text(fast.replace("alert_speed: 30", "alert_speed: 0"), "t.yaml")
+    with pytest.raises(ScenarioError, match="irreversible"):
+        tiny(body.replace("irreversible: true", "irreversible: sure"))
