@@ -141,7 +141,7 @@ class DecisionDesk:
                 self.sim.env.process(self._timed(dp))
 
     def _condition(self, w: Watcher, dp: DecisionPoint) -> None:
-        if w.expr(self.sim.v):
+        if w.expr.fn(self.sim.v):
             w.active = False
             self.open(dp)
 

@@ -222,7 +222,7 @@ def draw(dist: Dist, rng: np.random.Generator, env: Mapping[str, float], warn: W
     fixes: Fix = []
     args: dict[str, float] = {}
     for name, e in dist.params.items():
-        raw = float(e(env))
+        raw = float(e.fn(env))
         val, moved = finite(raw)
         if moved:
             fixes.append((name, raw, val))

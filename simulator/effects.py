@@ -50,7 +50,7 @@ def amount(sim: Simulation, e: Effect) -> float:
     if a is None:
         return 0.0
     if isinstance(a, Expr):
-        return float(a(sim.v))
+        return float(a.fn(sim.v))
     return sim.draw(a, "amount", e.where)
 
 
@@ -110,7 +110,7 @@ def apply(sim: Simulation, effects: tuple[Effect, ...], cause: str) -> None:
     for e in effects:
         if sim.ended:
             return
-        if e.cond is not None and not e.cond(v):
+        if e.cond is not None and not e.cond.fn(v):
             continue
         VERBS[e.verb].run(sim, e, cause)
 

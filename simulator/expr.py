@@ -181,7 +181,20 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+def _reads_names(node: ast.AST) -> bool:
+    """Does the subtree read any name (other than true/false)?"""
+    return any(isinstance(n, ast.Name) and n.id not in _CONSTANTS for n in ast.walk(node))
+
+
 def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
+    fn = _build_node(node, known, names, lead)
+    if not isinstance(node, ast.Constant | ast.Name | ast.Attribute) and not _reads_names(node):
+        value = fn({})  # a constant part (evaluation is total): computed once, at load time
+        return lambda _e: value
+    return fn
+
+
+def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
     off = getattr(node, "col_offset", 0) + lead
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool):
@@ -214,6 +227,12 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
             raise ExprError(f"operator {type(node.op).__name__} is not allowed", off)
         a = _build(node.left, known, names, lead)
         b = _build(node.right, known, names, lead)
+        if not _reads_names(node.right):
+            cb = b({})
+            return lambda e: op(a(e), cb)
+        if not _reads_names(node.left):
+            ca = a({})
+            return lambda e: op(ca, b(e))
         return lambda e: op(a(e), b(e))
     if isinstance(node, ast.UnaryOp):
         x = _build(node.operand, known, names, lead)
@@ -226,6 +245,11 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
         raise ExprError("operator ~ is not allowed", off)
     if isinstance(node, ast.BoolOp):
         parts = [_build(v, known, names, lead) for v in node.values]
+        if len(parts) == 2:
+            p0, p1 = parts
+            if isinstance(node.op, ast.And):
+                return lambda e: bool(p0(e)) and bool(p1(e))
+            return lambda e: bool(p0(e)) or bool(p1(e))
         if isinstance(node.op, ast.And):
             return lambda e: all(p(e) for p in parts)
         return lambda e: any(p(e) for p in parts)
@@ -239,7 +263,9 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
             ops.append((op, _build(right, known, names, lead)))
         if len(ops) == 1:
             (op, right_fn), = ops
-
+            if not _reads_names(node.comparators[0]):
+                cr = right_fn({})
+                return lambda e: op(left(e), cr)
             return lambda e: op(left(e), right_fn(e))
 
         def chain(e: Env) -> bool:

@@ -105,9 +105,9 @@ class Hazard:
         """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
         p = self.p
         v = self.sim.v
-        if p.when is not None and not p.when(v):
+        if p.when is not None and not p.when.fn(v):
             return 0.0
-        raw = float(p.rate(v))
+        raw = float(p.rate.fn(v))
         if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
             used = 0.0 if raw != raw else MAX_RATE
             self.sim.warn(f"processes.{p.id}.rate", "rate", {

@@ -164,7 +164,7 @@ class InjectDesk:
                 self.sim.env.process(self._timed(inj))
 
     def _condition(self, w: Watcher, inj: Inject) -> None:
-        if not w.expr(self.sim.v):
+        if not w.expr.fn(self.sim.v):
             return
         w.active = False
         if inj.delay is not None:

@@ -121,7 +121,7 @@ class FirstMetric(MetricKind):
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
-        if w.expr(self.sim.v) and self.at is None:
+        if w.expr.fn(self.sim.v) and self.at is None:
             self.at = self.sim.env.now
             w.active = False
 
@@ -143,7 +143,7 @@ class ExtremeMetric(MetricKind):
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
-        self.best = self.pick(self.best, float(w.expr(self.sim.v)))
+        self.best = self.pick(self.best, float(w.expr.fn(self.sim.v)))
 
     def value(self, now: float) -> float | None:
         """The extreme so far."""
@@ -171,7 +171,7 @@ class MeanMetric(MetricKind):
     def _check(self, w: Watcher) -> None:
         now = self.sim.env.now
         self.integral += self.last * (now - self.last_t)
-        self.last, self.last_t = float(w.expr(self.sim.v)), now
+        self.last, self.last_t = float(w.expr.fn(self.sim.v)), now
 
     def finish(self, now: float) -> None:
         """Close the integral at the end."""
@@ -221,7 +221,7 @@ class BetweenMetric(MetricKind):
         st.add_watcher(self.m.until, self._to, final=True)
 
     def _from(self, w: Watcher) -> None:
-        if self.start is None and w.expr(self.sim.v):
+        if self.start is None and w.expr.fn(self.sim.v):
             self.start = self.sim.env.now
             w.active = False
         self._to(w)

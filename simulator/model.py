@@ -274,7 +274,7 @@ class Simulation:
         }})
 
     def _ending(self, w: Watcher, e: Ending) -> None:
-        if w.expr(self.v):
+        if w.expr.fn(self.v):
             self.finish(e.reason, {"message": e.message} if e.message else {})
 
     def apply(self, effects: tuple[Effect, ...], cause: str) -> None:

@@ -175,7 +175,7 @@ class Fleet:
         return len(self.ready[resource])
 
     def _until(self, w: Watcher, task_id: str) -> None:
-        if not w.expr(self.sim.v):
+        if not w.expr.fn(self.sim.v):
             return
         for run in self.task_runs[task_id]:
             if run.on_scene and run.done is not None and not run.done.triggered:
