@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .events import Event
     from .loading import Builder
     from .model import Simulation
+    from .scenario import Scenario
     from .state import Watcher
 
 LNUF_LEVELS = ("I", "II", "III", "IV", "V")
@@ -121,8 +122,11 @@ class DecisionDesk:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.states: dict[str, DecisionState] = {}
-        v = sim.v
-        for d in sim.scn.decisions.values():
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names decision points derive, at their values at T0."""
+        for d in scn.decisions.values():
             for n in DECISION_NAMES:  # "at" and "opened_at" are -1 until they happen
                 v[f"{d.id}.{n}"] = -1.0 if n in ("at", "opened_at") else 0.0
             for o in d.options:

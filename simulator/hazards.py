@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .loading import Builder
     from .model import Simulation
+    from .scenario import Scenario
     from .state import Watcher
 
 
@@ -202,8 +203,12 @@ class Hazards:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.by_id: dict[str, Hazard] = {}
-        for p in sim.scn.processes:
-            sim.v[f"{p}.count"] = 0.0
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names processes derive, at T0."""
+        for p in scn.processes:
+            v[f"{p}.count"] = 0.0
 
     def watch(self) -> None:
         """Register each rate (and its condition) as a watcher."""

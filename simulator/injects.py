@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .events import Event
     from .loading import Builder
     from .model import Simulation
+    from .scenario import Scenario
     from .state import Watcher
 
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -148,8 +149,12 @@ class InjectDesk:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.fired: dict[str, float] = {}
-        for i in sim.scn.injects:
-            sim.v[f"{i}.fired"] = 0.0
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names injects derive, at T0."""
+        for i in scn.injects:
+            v[f"{i}.fired"] = 0.0
 
     def watch(self) -> None:
         """Register the `when` condition of each conditional inject."""

@@ -60,8 +60,14 @@ class Simulation:
     """One seeded run of a scenario: the clock, the event log, commands and snapshots."""
 
     def __init__(self, scenario: Scenario, seed: int, *, policy: Policy | None = None,
-                 honour_pauses: bool = False, budget: tuple[int, int] = (STEP_BUDGET, EVENT_BUDGET)) -> None:
+                 honour_pauses: bool = False, budget: tuple[int, int] = (STEP_BUDGET, EVENT_BUDGET),
+                 record: bool = True) -> None:
         self.scn = scenario
+        # record=False (what-if replications): events are counted and returned but not kept in
+        # `events`; results (metrics, decisions, end) are the same.
+        self.record = record
+        self.n_events = 0
+        self._last_end: Event | None = None
         self.budget = budget  # (SimPy steps, recorded events): past either the run ends, reason "budget"
         self.seed = seed
         self.policy = policy
@@ -69,7 +75,7 @@ class Simulation:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.events: list[Event] = []
-        self.state = State(scenario.state)
+        self.state = State(scenario.state, dict(self.initial_names(scenario)))
         self.v = self.state.v
         self.history = self.state.history
         self.ended = False
@@ -93,6 +99,22 @@ class Simulation:
         self.team_orders: dict[str, int] = self.orders.team_orders
         self.fired: dict[str, float] = self.injects.fired
         self._setup()
+
+    @staticmethod
+    def initial_names(scn: Scenario) -> dict[str, float]:
+        """Every name's value at T0, built once per scenario (a template copied by each run)."""
+        v0 = scn.cache.get("names")
+        if v0 is None:
+            v0 = {"t": 0.0}
+            for q in scn.state.values():
+                v0[q.id] = q.initial
+            Fleet.init_names(scn, v0)
+            DecisionDesk.init_names(scn, v0)
+            OrderDesk.init_names(scn, v0)
+            InjectDesk.init_names(scn, v0)
+            Hazards.init_names(scn, v0)
+            scn.cache["names"] = v0
+        return v0
 
     def _setup(self) -> None:
         # Watchers, in a fixed order: injects, decisions, tasks, metrics, processes, endings
@@ -156,7 +178,7 @@ class Simulation:
             self.steps += 1
             if self.state.dirty:
                 self._propagate()
-            if self.steps >= self.budget[0] or len(self.events) >= self.budget[1]:
+            if self.steps >= self.budget[0] or self.n_events >= self.budget[1]:
                 self._over_budget()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env.run(until=until)  # nothing is due before `until`: move the clock there
@@ -180,7 +202,7 @@ class Simulation:
             self.steps += 1
             if self.state.dirty:
                 self._propagate()
-            if self.steps >= self.budget[0] or len(self.events) >= self.budget[1]:
+            if self.steps >= self.budget[0] or self.n_events >= self.budget[1]:
                 self._over_budget()
         return self.events[first:]
 
@@ -209,8 +231,10 @@ class Simulation:
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:
         """Append an event to the log, now."""
-        ev = Event(len(self.events), self.env.now, kind, ref, audience, data)
-        self.events.append(ev)
+        ev = Event(self.n_events, self.env.now, kind, ref, audience, data)
+        self.n_events += 1
+        if self.record:
+            self.events.append(ev)
         return ev
 
     def warn(self, where: str, key: str, text: dict[str, str]) -> None:
@@ -290,14 +314,15 @@ class Simulation:
         self.end_time = self.env.now
         self._propagate()  # metrics settle on what this very step changed (nothing else runs now)
         self.metrics.finish(self.env.now)
-        self.emit("end", reason, ("all",), data)
+        self._last_end = self.emit("end", reason, ("all",), data)
 
     def end(self, reason: str = "instructor") -> Event:
         """End the exercise now (instructor)."""
         if self.ended:
             raise CommandRejected("the exercise has already ended")
         self.finish(reason, {"by": "instructor"})
-        return self.events[-1]
+        assert self._last_end is not None
+        return self._last_end
 
     def _settle(self) -> None:
         # A command may schedule work at the current minute; finish it before returning, so

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .events import Event
     from .loading import Builder
     from .model import Simulation
+    from .scenario import Scenario
 
 STATUS_CODES = ("ok", "ended", "limit", "unavailable", "units")
 
@@ -97,8 +98,12 @@ class OrderDesk:
         self.sim = sim
         self.times: dict[str, list[float]] = {k: [] for k in sim.scn.orders}
         self.team_orders: dict[str, int] = {}  # orders given by the team or its policy: count
-        for o in sim.scn.orders:
-            sim.v[f"{o}.count"] = 0.0
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names orders derive, at T0."""
+        for o in scn.orders:
+            v[f"{o}.count"] = 0.0
 
     def start(self) -> None:
         """Schedule the policy's timed orders."""

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
@@ -81,6 +82,7 @@ class Scenario:
     sha256: str
     path: str
     alert_speed: float = DEFAULT_ALERT_SPEED  # highest speed at which the room keeps running when a decision opens
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # run templates (model)
 
     def start_datetime(self) -> datetime:
         """T0 as a datetime."""

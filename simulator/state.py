@@ -139,8 +139,8 @@ class State:
 
     __slots__ = ("v", "history", "exact", "quantities", "watch", "watchers", "dirty")
 
-    def __init__(self, quantities: dict[str, Quantity]) -> None:
-        self.v: dict[str, float] = {"t": 0.0}
+    def __init__(self, quantities: dict[str, Quantity], v: dict[str, float] | None = None) -> None:
+        self.v: dict[str, float] = {"t": 0.0} if v is None else v
         self.history: dict[str, list[tuple[float, float]]] = {}
         self.exact: dict[str, float] = {}  # integer quantities: the unrounded sum
         self.quantities = quantities
@@ -148,7 +148,7 @@ class State:
         self.watchers: list[Watcher] = []
         self.dirty: dict[int, Watcher] = {}
         for q in quantities.values():
-            self.v[q.id] = q.initial
+            self.v.setdefault(q.id, q.initial)
             self.history[q.id] = [(0.0, q.initial)]
 
     def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = (), *,

@@ -22,6 +22,7 @@ from .text import Text
 if TYPE_CHECKING:
     from .loading import Builder
     from .model import Simulation
+    from .scenario import Scenario
     from .state import Watcher
 
 UNIT_STATUSES = ("standby", "mobilising", "ready", "en_route", "on_scene", "returning")
@@ -146,20 +147,25 @@ class Fleet:
         self.waiting: dict[str, list[TaskRun]] = {}
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
-        v = sim.v
         for r in scn.resources.values():
             self.ready[r.id] = []
             self.waiting[r.id] = []
+            for i in range(r.count):
+                u = Unit(f"{r.id}_{i + 1}", r.id, i, "standby" if i >= r.count - r.standby else "ready")
+                self.units[u.id] = u
+                if u.status == "ready":
+                    self.ready[r.id].append(u)
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names resources and tasks derive, at their values at T0."""
+        for r in scn.resources.values():
             for st in UNIT_STATUSES:
                 v[f"{r.id}.{st}"] = 0.0
             v[f"{r.id}.busy"] = 0.0
             v[f"{r.id}.total"] = float(r.count)
-            for i in range(r.count):
-                u = Unit(f"{r.id}_{i + 1}", r.id, i, "standby" if i >= r.count - r.standby else "ready")
-                self.units[u.id] = u
-                v[f"{r.id}.{u.status}"] += 1
-                if u.status == "ready":
-                    self.ready[r.id].append(u)
+            v[f"{r.id}.standby"] += r.standby
+            v[f"{r.id}.ready"] += r.count - r.standby
         for t in scn.tasks:
             for st in ("active", "on_scene", "done", "queued"):
                 v[f"{t}.{st}"] = 0.0
@@ -191,6 +197,9 @@ class Fleet:
             busy = v[f"{r}.en_route"] + v[f"{r}.on_scene"] + v[f"{r}.returning"]
             sim.state.set(f"{r}.busy", busy)
         u.status, u.task, u.since, u.eta = status, task, sim.env.now, eta
+        if not sim.record:
+            sim.n_events += 1  # counted as if recorded, so budgets and sequence numbers agree
+            return
         aud = sim.scn.resources[r].audience
         data: dict[str, Any] = {"status": status, "task": task}
         if eta is not None:
