@@ -138,6 +138,7 @@ class Expr:
 
     @property
     def is_constant(self) -> bool:
+        """True when it reads no name."""
         return not self.names
 
 

@@ -25,6 +25,8 @@ _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
 
 @dataclass(frozen=True)
 class PolicyDecision:
+    """A scripted answer: the option, minutes after the point opens, and a force level."""
+
     option: str
     after: float = 0.0
     force: int | None = None
@@ -32,6 +34,8 @@ class PolicyDecision:
 
 @dataclass(frozen=True)
 class PolicyOrder:
+    """A scripted order and the minute it is given."""
+
     order: str
     at: float
 
@@ -46,6 +50,7 @@ class Policy:
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The policy as the YAML/JSON mapping it is read from."""
         return {
             "policy": self.name,
             "decisions": {
@@ -119,6 +124,7 @@ def late_answers(decisions: dict[str, PolicyDecision], scenario: Scenario) -> li
 
 
 def load_policy(path: str | Path, scenario: Scenario) -> Policy:
+    """Load and check a policy file against its scenario (PolicyError on problems)."""
     loc = load_file(path)
     if isinstance(loc, Problem):
         raise PolicyError([loc])
@@ -128,6 +134,7 @@ def load_policy(path: str | Path, scenario: Scenario) -> Policy:
 
 
 def load_policy_text(text: str, scenario: Scenario, name: str = "<policy>") -> Policy:
+    """Check policy text against its scenario (PolicyError on problems)."""
     loc = load_text(text, name)
     if isinstance(loc, Problem):
         raise PolicyError([loc])

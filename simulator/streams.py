@@ -30,6 +30,7 @@ class _NamedKey(ISeedSequence):
         self._data = data
 
     def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
+        """`n_words` words of state derived from the stream's name."""
         size = np.dtype(dtype).itemsize * n_words
         out = b""
         block = 0
@@ -51,6 +52,7 @@ class Streams:
         self._gens: dict[tuple[str, str], np.random.Generator] = {}
 
     def get(self, kind: str, entity: str) -> np.random.Generator:
+        """The generator of stream (kind, entity), created on first use."""
         g = self._gens.get((kind, entity))
         if g is None:
             key = _NamedKey(f"{self.seed}\x00{kind}\x00{entity}".encode())
