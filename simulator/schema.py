@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .distributions import PARAMS
+
 FORMAT_VERSION = 1
 
 ID = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -32,17 +34,7 @@ CAPABILITIES = [
     "Intelligence and Information Sharing",
 ]
 RATIONALE_FIELDS = ["information", "threat_risk", "powers_policy", "options_considered", "why"]
-DISTRIBUTIONS = {
-    "fixed": ["value"],
-    "uniform": ["low", "high"],
-    "triangular": ["low", "mode", "high"],
-    "normal": ["mean", "sd"],
-    "lognormal": ["median", "sigma"],
-    "exponential": ["mean"],
-    "poisson": ["mean"],
-    "binomial": ["n", "p"],
-    "empirical": ["values"],
-}
+DISTRIBUTIONS = PARAMS  # kind -> parameter names: one table, in simulator.distributions
 
 _num_or_expr = {"type": ["number", "string"]}
 
@@ -147,6 +139,9 @@ SCHEMA: dict[str, Any] = {
                 "start": {"type": "string", "description": "local date-time of T0, ISO 8601"},
                 "limit": {"type": "number", "exclusiveMinimum": 0, "description": "time limit, minutes"},
                 "speed": {"type": "number", "exclusiveMinimum": 0, "description": "default speed: sim seconds per wall second"},
+                "alert_speed": {"type": "number", "exclusiveMinimum": 0, "description":
+                                "highest speed (sim s per wall s) at which the room keeps running when a "
+                                "decision opens; faster, it slows to this (default 60)"},
             },
         },
         "state": _map_of("#/$defs/quantity", "Named quantities of the incident"),
@@ -241,7 +236,7 @@ SCHEMA: dict[str, Any] = {
             "required": ["channel", "text"],
             "additionalProperties": False,
             "properties": {
-                "at": {"type": "number", "description": "minutes after T0"},
+                "at": {"type": "number", "minimum": 0, "description": "minutes after T0"},
                 "when": {"$ref": "#/$defs/expr"},
                 "delay": {"$ref": "#/$defs/dist"},
                 "manual": {"type": "boolean"},
@@ -271,7 +266,7 @@ SCHEMA: dict[str, Any] = {
                 "title": {"$ref": "#/$defs/text"},
                 "prompt": {"$ref": "#/$defs/text"},
                 "audience": {"$ref": "#/$defs/audience"},
-                "at": {"type": "number", "description": "opens at this minute"},
+                "at": {"type": "number", "minimum": 0, "description": "opens at this minute"},
                 "when": {"$ref": "#/$defs/expr", "description": "opens when this becomes true"},
                 "deadline": {"type": "number", "exclusiveMinimum": 0, "description": "minutes after opening"},
                 "default": {"$ref": "#/$defs/id"},
@@ -309,6 +304,7 @@ SCHEMA: dict[str, Any] = {
                 "available": {"$ref": "#/$defs/expr"},
                 "limit": {"type": "integer", "minimum": 1},
                 "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
+                "irreversible": {"type": "boolean", "description": "cannot be undone: the room asks to confirm (default false)"},
             },
         },
         "effect": {

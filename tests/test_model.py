@@ -276,3 +276,22 @@ def test_a_defaulted_point_has_no_latency():
     sim.advance(15)
     st = sim.decisions["D1"]
     assert st.cause == "default" and not st.answered and st.latency is None
+
+
+def test_no_record_mode_gives_the_same_results(p0):
+    from simulator import load_scenario
+    from simulator.catalog import scenarios_dir
+
+    c1 = load_scenario(scenarios_dir() / "C1-jueves-negro.yaml")
+    for scn in (p0, c1):
+        pol = find_policy("doctrine", scn)
+        for seed in (1, 2):
+            full = Simulation(scn, seed, policy=pol)
+            full.run_to_end()
+            lean = Simulation(scn, seed, policy=pol, record=False)
+            lean.run_to_end()
+            assert lean.events == [] and lean.n_events == len(full.events)
+            assert lean.metric_values() == full.metric_values()
+            assert (lean.end_reason, lean.end_time, lean.steps) == (full.end_reason, full.end_time, full.steps)
+            assert {k: (s.option, s.decided_at) for k, s in lean.decisions.items()} == \
+                {k: (s.option, s.decided_at) for k, s in full.decisions.items()}
