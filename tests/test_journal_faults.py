@@ -501,3 +501,14 @@ def test_export_for_a_role_holds_only_what_that_role_saw(tmp_path):
     assert {"hidden", "secret"} <= {json.loads(line)["ref"] for line in everything.stdout.splitlines()}
     wrong = sitroom("export", str(path), "--role", "warden")
     assert wrong.returncode == 1 and "no role 'warden'" in wrong.stderr
+
+
+def test_slicing_the_clock_does_not_change_where_a_command_lands(tutorial):
+    # The same command at the same minute, reached in one slice or in many, lands after the
+    # same number of engine steps (the journal's placement depends on it).
+    one = Exercise.start(tutorial, 4, None)
+    one.advance(7.25)
+    many = Exercise.start(tutorial, 4, None)
+    for t in (0.5, 1, 1.75, 3, 3.01, 5, 6.5, 7.25):
+        many.advance(t)
+    assert (one.sim.steps, one.sim.now) == (many.sim.steps, many.sim.now)
