@@ -30,7 +30,7 @@ import simpy
 from .errors import CommandRejected
 from .expr import Expr
 from .policy import Policy
-from .scenario import DecisionPoint, Dist, Effect, Inject, Scenario, Task
+from .scenario import DecisionPoint, Dist, Effect, Expectation, Inject, Scenario, Task
 from .streams import Streams, draw
 
 # The model's behaviour version: journals record it, and a journal made by another model
@@ -166,12 +166,24 @@ class Snapshot:
     end_reason: str | None
 
 
+# How an objective's rating was reached: its value against the thresholds; the objective's
+# `if_missing` rule because the measured event never happened; or not applicable because its
+# `applies_when` condition never held.
+RATING_RULES = ("thresholds", "if_missing", "not_applicable")
+NOT_APPLICABLE = "N/A"
+
+
 @dataclass(frozen=True)
 class ObjectiveRating:
+    """An objective's HSEEP rating and what it rests on."""
+
     id: str
     metric: str
-    value: float | None
-    rating: str  # P S M U
+    value: float | None  # None: the measure was not reached (or the objective does not apply)
+    rating: str  # P S M U, or N/A when the objective does not apply
+    rule: str = "thresholds"  # one of RATING_RULES
+    applicable: bool = True
+    reached: bool = True  # False: the measured event never happened
 
 
 class _Watcher:
@@ -233,6 +245,7 @@ class Simulation:
         self._metric_mean: dict[str, list[float]] = {}  # id -> [integral, last value, last t]
         self._between_from: dict[str, float] = {}  # `between` metrics: when the first condition held
         self._between_to: dict[str, float] = {}  # ... and the duration once the second held too
+        self.applied_at: dict[str, float] = {}  # objective id -> first time its applies_when held
         self._task_counter: dict[str, int] = {}
         self._uses_t = False
         self._setup()
@@ -298,6 +311,9 @@ class Simulation:
                     self._metric_ext[m.id] = float(val)
                 elif m.kind == "mean":
                     self._metric_mean[m.id] = [0.0, float(val), 0.0]
+        for o in s.objectives.values():
+            if o.applies_when is not None:
+                self._add_watcher("applies", o.applies_when, o)
         for p in s.processes.values():
             w = self._add_watcher("process", p.rate, p)
             if p.when is not None:
@@ -481,6 +497,11 @@ class Simulation:
         if k == "between_from" or k == "between_to":
             self._check_between(w)
             return
+        if k == "applies":
+            if w.expr(v):
+                self.applied_at.setdefault(w.target.id, self.env.now)
+                w.active = False
+            return
         if not w.expr(v):
             return
         if k == "end":
@@ -584,13 +605,21 @@ class Simulation:
         ex = inj.expect
         assert ex is not None
         yield self.env.timeout(ex.within)
-        # A point left to its default was not acted on: the expectation is not met.
-        # Only what the team did (or the policy standing for it) meets an expectation.
-        done = any(self.team_orders.get(a) or (a in self.decisions and self.decisions[a].answered)
-                   for a in ex.any_of)
-        self._emit("expectation", inj.id, ("instructor",), {"met": bool(done), "any_of": list(ex.any_of)})
+        # A point left to its default was not acted on: the expectation is not met. Only what
+        # the team did (or the policy standing for it), with an option that counts, meets it.
+        met_by = next((a for a in ex.any_of if self._meets(a, ex)), None)
+        done = met_by is not None
+        self._emit("expectation", inj.id, ("instructor",),
+                   {"met": done, "any_of": list(ex.any_of), "met_by": met_by})
         if not done and ex.contingency:
             self._deliver(self.scn.injects[ex.contingency], "contingency", contingency_for=inj.id)
+
+    def _meets(self, ref: str, ex: Expectation) -> bool:
+        """Whether the team (or its policy) took `ref`: an order it gave, or a point it answered with an option that counts."""
+        if ref in self.scn.orders:
+            return bool(self.team_orders.get(ref))
+        st = self.decisions.get(ref)
+        return st is not None and st.answered and st.option in ex.options.get(ref, ())
 
     def fire_inject(self, inject_id: str, *, by: str = "instructor") -> Event:
         """Deliver an inject now (the instructor's manual inject)."""
@@ -983,16 +1012,24 @@ class Simulation:
             else:
                 st = self.decisions.get(m.decision or "")
                 val = None if st is None else st.latency
-            if val is None and m.missing is not None:
-                val = m.missing
             out[m.id] = None if val is None else round(float(val), 6)
         return out
 
     def objective_ratings(self, metrics: dict[str, float | None] | None = None) -> list[ObjectiveRating]:
+        """Every objective's rating, with the value and the rule it rests on."""
         metrics = self.metric_values() if metrics is None else metrics
-        return [ObjectiveRating(o.id, o.metric, metrics.get(o.metric),
-                                rate(metrics.get(o.metric), o.thresholds, self.scn.metrics[o.metric].better))
-                for o in self.scn.objectives.values()]
+        out = []
+        for o in self.scn.objectives.values():
+            value = metrics.get(o.metric)
+            reached = value is not None
+            if o.applies_when is not None and o.id not in self.applied_at:
+                out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "not_applicable", False, reached))
+            elif not reached:
+                out.append(ObjectiveRating(o.id, o.metric, None, o.if_missing, "if_missing", True, False))
+            else:
+                out.append(ObjectiveRating(o.id, o.metric, value,
+                                           rate(value, o.thresholds, self.scn.metrics[o.metric].better)))
+        return out
 
     # ------------------------------------------------------------------ views
     def value_at(self, qid: str, t: float) -> tuple[float, float | None, float | None]:

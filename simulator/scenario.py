@@ -132,10 +132,18 @@ class Process:
 
 @dataclass(frozen=True)
 class Expectation:
+    """What an inject expects the team to do within `within` minutes.
+
+    `any_of` lists orders and decision points; `options[point]` are the options of a listed
+    point that meet the expectation (written `{POINT: option}`; a bare point means its
+    `expected` options, or any option when it names none).
+    """
+
     any_of: tuple[str, ...]
     within: float
     contingency: str | None
     note: Text | None
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -201,9 +209,13 @@ class Metric:
     kind: str  # value | first | max | min | mean | latency | between
     expr: Expr | None
     decision: str | None
-    missing: float | None
     better: str
     until: Expr | None = None  # `between`: the second condition
+
+    @property
+    def can_miss(self) -> bool:
+        """Whether the measure may never happen (`first`, `between`, `latency`): then it has no value."""
+        return self.kind in ("first", "between", "latency")
 
 
 @dataclass(frozen=True)
@@ -213,6 +225,8 @@ class Objective:
     capability: str
     metric: str
     thresholds: dict[str, float]
+    if_missing: str = "U"  # rating when the measure never happened
+    applies_when: Expr | None = None  # rated only if this held at some time; else N/A
 
 
 @dataclass(frozen=True)
@@ -301,6 +315,11 @@ def _schema_problems(loc: Located) -> list[Problem]:
     return problems
 
 
+# Keys that were once part of the format, with what to write instead.
+_REMOVED = {"missing": "'missing' is no longer part of the format: a measure that never happened has no "
+                       "value; say how to rate that with the objective's 'if_missing' (default U)"}
+
+
 def _where(path: PathKey) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
@@ -313,7 +332,8 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         allowed = list(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
         return [
-            loc.problem(path + (k,), f"{at}: unknown key {k!r}{_suggest(k, allowed)}", key=True) for k in extra
+            loc.problem(path + (k,), f"{at}: {_REMOVED[k]}" if k in _REMOVED and path[:1] == ("metrics",)
+                        else f"{at}: unknown key {k!r}{_suggest(k, allowed)}", key=True) for k in extra
         ]
     if v == "required":
         return [loc.problem(path, f"{at}: {err.message}")]
@@ -609,14 +629,30 @@ class _Builder:
             expect = None
             if i.get("expect"):
                 e = i["expect"]
+                refs: list[str] = []
+                options: dict[str, tuple[str, ...]] = {}
+                all_dps = d.get("decisions") or {}
                 for j, a in enumerate(e["any_of"]):
-                    if a not in (d.get("orders") or {}) and a not in (d.get("decisions") or {}):
+                    named = None
+                    if isinstance(a, dict):
+                        a, named = next(iter(a.items()))
+                        named = [named] if isinstance(named, str) else list(named)
+                    refs.append(a)
+                    if a in all_dps:
+                        opts = list(all_dps[a].get("options") or {})
+                        for o in named or []:
+                            if o not in opts:
+                                self.err(p + ("expect", "any_of", j, a), f"{a} has no option {o!r}{_suggest(o, opts)}")
+                        options[a] = tuple(named or all_dps[a].get("expected") or opts)
+                    elif a not in (d.get("orders") or {}):
                         self.err(p + ("expect", "any_of", j), f"{a!r} is neither an order nor a decision point")
+                    elif named is not None:
+                        self.err(p + ("expect", "any_of", j), f"{a} is an order: it has no options to name")
                 if e.get("contingency"):
                     self.ref(p + ("expect", "contingency"), "injects", e["contingency"])
                     if e["contingency"] == k:
                         self.err(p + ("expect", "contingency"), "an inject cannot be its own contingency")
-                expect = Expectation(tuple(e["any_of"]), float(e["within"]), e.get("contingency"), e.get("note"))
+                expect = Expectation(tuple(refs), float(e["within"]), e.get("contingency"), e.get("note"), options)
             at = i.get("at")
             if at is not None and at > d.get("clock", {}).get("limit", float("inf")):
                 self.err(p + ("at",), f"at {at} is after the time limit")
@@ -683,8 +719,7 @@ class _Builder:
                 until = self.expr(p + ("between", 1), m["between"][1])
             else:
                 ex = self.expr(p + (kind,), m[kind])
-            metrics[k] = Metric(k, m["label"], m.get("unit"), kind, ex, dec, m.get("missing"),
-                                m.get("better", "lower"), until)
+            metrics[k] = Metric(k, m["label"], m.get("unit"), kind, ex, dec, m.get("better", "lower"), until)
         objectives = {}
         for k, o in (d.get("objectives") or {}).items():
             p = ("objectives", k)
@@ -695,7 +730,10 @@ class _Builder:
             if not ordered:
                 self.err(p + ("thresholds",), f"thresholds must run P {'<=' if better == 'lower' else '>='} S "
                          f"{'<=' if better == 'lower' else '>='} M for a metric where {better} is better")
-            objectives[k] = Objective(k, o["label"], o["capability"], o["metric"], {x: float(th[x]) for x in "PSM"})
+            objectives[k] = Objective(k, o["label"], o["capability"], o["metric"], {x: float(th[x]) for x in "PSM"},
+                                      o.get("if_missing", "U"),
+                                      self.expr(p + ("applies_when",), o["applies_when"]) if "applies_when" in o
+                                      else None)
         endings = []
         for j, e in enumerate(d.get("end") or []):
             ex = self.expr(("end", j, "when"), e["when"])

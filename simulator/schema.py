@@ -255,7 +255,18 @@ SCHEMA: dict[str, Any] = {
                     "required": ["any_of", "within"],
                     "additionalProperties": False,
                     "properties": {
-                        "any_of": {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1},
+                        "any_of": {"type": "array", "minItems": 1,
+                                   "description": "orders or decision points that meet it; a point as "
+                                                  "{POINT: option} or {POINT: [options]} names the options "
+                                                  "that count (a bare point: its `expected` options)",
+                                   "items": {"oneOf": [
+                                       {"$ref": "#/$defs/id"},
+                                       {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                        "propertyNames": {"pattern": ID},
+                                        "additionalProperties": {"oneOf": [
+                                            {"$ref": "#/$defs/id"},
+                                            {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1}]}},
+                                   ]}},
                         "within": {"type": "number", "exclusiveMinimum": 0},
                         "contingency": {"$ref": "#/$defs/id"},
                         "note": {"$ref": "#/$defs/text"},
@@ -333,7 +344,6 @@ SCHEMA: dict[str, Any] = {
                             "description": "minutes from the first expression first becoming true to the "
                                            "second first becoming true after it"},
                 "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to its answer"},
-                "missing": {"type": "number", "description": "value when it never happened"},
                 "better": {"enum": ["lower", "higher"]},
             },
         },
@@ -345,6 +355,11 @@ SCHEMA: dict[str, Any] = {
                 "label": {"$ref": "#/$defs/text"},
                 "capability": {"enum": CAPABILITIES},
                 "metric": {"$ref": "#/$defs/id"},
+                "if_missing": {"enum": ["P", "S", "M", "U"],
+                               "description": "rating when the measure's event never happened (default U)"},
+                "applies_when": {"$ref": "#/$defs/expr",
+                                 "description": "rated only if this held at some time in the run, "
+                                                "else not applicable (N/A)"},
                 "thresholds": {
                     "type": "object",
                     "required": ["P", "S", "M"],
