@@ -32,6 +32,7 @@ from .model import (  # noqa: E402
     LNUF_LEVELS,
     NOT_APPLICABLE,
     RATING_RULES,
+    DecisionState,
     Event,
     ObjectiveRating,
     OpenDecision,
@@ -53,7 +54,7 @@ from .policy import (  # noqa: E402
 from .scenario import Scenario, inject_text, load_scenario, load_scenario_text, tr, validate_paths  # noqa: E402
 
 __all__ = [
-    "LNUF_LEVELS", "NOT_APPLICABLE", "RATING_RULES", "FIELD_LABELS", "BundledScenario", "CommandRejected", "Event", "Exercise", "Input",
+    "LNUF_LEVELS", "NOT_APPLICABLE", "RATING_RULES", "FIELD_LABELS", "BundledScenario", "CommandRejected", "DecisionState", "Event", "Exercise", "Input",
     "InputError", "Journal", "JournalError", "ObjectiveRating", "OpenDecision", "OrderView", "Policy",
     "PolicyDecision", "PolicyError", "PolicyOrder", "Problem", "QuantityView", "ReplayMismatch",
     "ReplayReport", "Scenario", "ScenarioError", "Simulation", "Snapshot", "UnitView", "bundled_scenarios",
