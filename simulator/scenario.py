@@ -265,6 +265,7 @@ class Scenario:
     text: str = field(repr=False)
     sha256: str
     path: str
+    exercise: dict[str, Any] = field(default_factory=dict)  # HSEEP overview: scope, mission_areas, threat, ...
 
     def start_datetime(self) -> datetime:
         return datetime.fromisoformat(self.start)
@@ -753,6 +754,7 @@ class _Builder:
             state=state, resources=resources, tasks=tasks, processes=processes, injects=injects,
             decisions=decisions, orders=orders, metrics=metrics, objectives=objectives, endings=tuple(endings),
             text=raw, sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(), path=file,
+            exercise=dict(d.get("exercise") or {}),
         )
 
     def _targeted(self, inject_id: str) -> bool:

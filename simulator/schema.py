@@ -121,6 +121,21 @@ SCHEMA: dict[str, Any] = {
         "title": _text("Title"),
         "summary": _text("Summary for the launcher"),
         "briefing": _text("Opening situation read to the team"),
+        "exercise": {
+            "description": "HSEEP exercise overview for the after-action report (all optional)",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "scope": _text("What the exercise covers (play, duration, location)"),
+                "mission_areas": {"type": "array", "uniqueItems": True,
+                                  "items": {"enum": ["Prevention", "Protection", "Mitigation", "Response",
+                                                     "Recovery"]}},
+                "threat": _text("Threat or hazard"),
+                "sponsor": {"type": "string"},
+                "organisations": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "point_of_contact": {"type": "string", "minLength": 1},
+            },
+        },
         "kind": {"enum": ["prison", "cartel", "tutorial"]},
         "incident_types": {"type": "array", "items": {"type": "string", "pattern": r"^(PR|CV)-[A-Z-]+$"}},
         "sources": {

@@ -196,3 +196,14 @@ def test_metric_missing_placeholder_is_no_longer_accepted():
 def test_if_missing_must_be_a_rating():
     with pytest.raises(ScenarioError):
         load_scenario_text(SCENARIO.replace("if_missing: M", "if_missing: X"), "bad.yaml")
+
+
+def test_scenario_may_carry_an_hseep_exercise_overview():
+    text = SCENARIO.replace("kind: prison\n", "kind: prison\nexercise:\n  mission_areas: [Response]\n"
+                            "  organisations: [\"Academia\"]\n  point_of_contact: \"Lic. Pérez\"\n"
+                            "  scope: {es: \"Gabinete\", en: \"Tabletop\"}\n")
+    scn = load_scenario_text(text, "ov.yaml")
+    assert scn.exercise["mission_areas"] == ["Response"] and scn.exercise["point_of_contact"] == "Lic. Pérez"
+    assert load_scenario_text(SCENARIO, "plain.yaml").exercise == {}
+    with pytest.raises(ScenarioError):
+        load_scenario_text(text.replace("[Response]", "[Fighting]"), "bad.yaml")
