@@ -367,7 +367,7 @@ def objectives_chart(objectives: list[tuple[str, str]], teams: list[str], rating
 
 
 def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figure | None:
-    """Share of log entries meeting each rule (BRIEF §8.8, chart 8)."""
+    """Share of the decision points that opened whose log entry meets each rule (a missing entry meets none)."""
     per_team = [(tm, s) for tm, s in per_team if s.checks]
     if not per_team:
         return None
@@ -379,11 +379,13 @@ def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figu
             vals = [100 * (s.share_rule(r) or 0.0) for r in LOG_RULES]
             ys = [i + (k - (len(per_team) - 1) / 2) * h for i in range(len(LOG_RULES))]
             ax.barh(ys, vals, height=h * 0.9, color=SERIES[k % len(SERIES)], label=tm)
-            for yy, v in zip(ys, vals, strict=True):
-                ax.annotate(f"{v:.0f} %", (v, yy), xytext=(4, 0), textcoords="offset points", va="center")
+            for yy, v, rule in zip(ys, vals, LOG_RULES, strict=True):
+                # The same counts as the text: points whose entry meets the rule, of the points that opened.
+                ax.annotate(f"{s.count_rule(rule)} / {s.points} ({v:.0f} %)", (v, yy), xytext=(4, 0),
+                            textcoords="offset points", va="center")
         ax.set_yticks(range(len(LOG_RULES)), [t(f"rule_{r}", lang) for r in LOG_RULES])
         ax.invert_yaxis()
-        ax.set_xlim(0, 110)
+        ax.set_xlim(0, 125)
         ax.set_xlabel(t("axis_share", lang))
         ax.set_title(t("ch_log", lang), loc="left")
         if len(per_team) > 1:

@@ -91,6 +91,7 @@ th { background: #eef3f8; } td.num { text-align: right; font-variant-numeric: ta
 td.P, td.S, td.M, td.U { font-weight: 700; text-align: center; font-size: 20px; }
 td.P { background: var(--P); color: #fff; } td.S { background: var(--S); }
 td.M { background: var(--M); } td.U { background: var(--U); color: #fff; }
+td.NA { font-weight: 700; text-align: center; font-size: 18px; background: #eee; color: #333; }
 td.ok { color: #006b4f; font-weight: 700; } td.bad { color: #b34700; font-weight: 700; }
 figure { margin: 16px 0; } figure img { max-width: 100%%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 15px; color: #444; }
@@ -99,6 +100,8 @@ figcaption { font-size: 15px; color: #444; }
 ul.edit li { outline: none; } ul.edit li:focus { background: #fffbe0; }
 ul.strength li::marker { content: "+  "; color: #009E73; font-weight: 700; }
 ul.improvement li::marker { content: "△  "; color: #D55E00; font-weight: 700; }
+ul.strength li, ul.improvement li, ul.not_applicable li { margin-bottom: 10px; }
+ul.not_applicable li::marker { content: "○  "; color: #666; font-weight: 700; }
 textarea { width: 100%%; min-height: 2.4em; font: inherit; font-size: 15px; }
 select { font: inherit; font-size: 16px; }
 nav ol { columns: 2; }
@@ -149,7 +152,8 @@ def to_html(doc: Document) -> str:
                 lis = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(i)}</a></li>'
                               for i, a in zip(b.items, b.links, strict=True))
             else:
-                lis = "".join(f"<li{attrs}>{html.escape(i)}</li>" for i in b.items)
+                lis = "".join(f"<li{attrs}>" + "<br>".join(html.escape(x) for x in i.split("\n")) + "</li>"
+                              for i in b.items)
             out.append(f'<ul class="{cls}">{lis}</ul>')
     out.append(f'<button id="save" type="button">{html.escape(doc.save_label)}</button>')
     out.append(f"<script>{SAVE_JS}</script>")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator import ObjectiveRating, completeness, tr
-from simulator.scenario import Effect, Objective
+from simulator import ObjectiveRating, completeness, inject_text, tr
+from simulator.scenario import Effect, Objective, Scenario
 
 from .record import ExerciseRecord
 from .text import t
@@ -264,12 +264,15 @@ class Finding:
 def _label(rec: ExerciseRecord, ref: str, lang: str) -> str:
     """«Title» of a decision point, order or inject, with its id."""
     s = rec.scenario
-    for table in (s.decisions, s.orders, s.injects):
-        obj = table.get(ref)
-        if obj is not None:
-            label = getattr(obj, "title", None) or getattr(obj, "label", None) or getattr(obj, "sender", None)
-            if label:
-                return t("quoted", lang, id=ref, label=tr(label, lang))
+    if ref in s.decisions:
+        return t("quoted", lang, id=ref, label=tr(s.decisions[ref].title, lang))
+    if ref in s.orders:
+        return t("quoted_label", lang, label=tr(s.orders[ref].label, lang))
+    if ref in s.injects:
+        inj = s.injects[ref]
+        words = inject_text(inj, lang).split()
+        gist = " ".join(words[:7]) + (" …" if len(words) > 7 else "")
+        return t("quoted_inject", lang, sender=tr(inj.sender, lang) or t("inject_word", lang), gist=gist)
     return ref
 
 
@@ -281,8 +284,22 @@ def option_label(rec: ExerciseRecord, point: str, option: str | None, lang: str)
     return tr(dp.options[option].label, lang) if dp is not None and option in dp.options else option
 
 
-def _touches(effects: tuple[Effect, ...], names: set[str]) -> bool:
-    return any(e.target in names or _touches(e.do, names) for e in effects)
+def _touches(scn: Scenario, effects: tuple[Effect, ...], names: set[str], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether these effects (through the tasks they start and the injects they deliver) change one of `names`."""
+    for e in effects:
+        if e.target in names or _touches(scn, e.do, names, seen):
+            return True
+        key = f"{e.verb}:{e.target}"
+        if key in seen:
+            continue
+        if e.verb == "task" and e.target in scn.tasks:
+            task = scn.tasks[e.target]
+            if _touches(scn, task.on_arrival + task.on_complete, names, seen | {key}):
+                return True
+        elif (e.verb == "inject" and e.target in scn.injects
+              and _touches(scn, scn.injects[e.target].effects, names, seen | {key})):
+            return True
+    return False
 
 
 def related(rec: ExerciseRecord, objective: Objective) -> tuple[list[str], list[str]]:
@@ -292,11 +309,13 @@ def related(rec: ExerciseRecord, objective: Objective) -> tuple[list[str], list[
     if m.kind == "latency":
         return [m.decision or ""], []
     names = set(m.expr.names if m.expr else ()) | set(m.until.names if m.until else ())
-    points = [dp.id for dp in scn.decisions.values() if any(_touches(o.effects, names) for o in dp.options.values())]
+    points = [dp.id for dp in scn.decisions.values()
+              if any(_touches(scn, o.effects, names) for o in dp.options.values())]
     orders = []
     for o in scn.orders.values():
         task = scn.tasks.get(o.task or "")
-        if _touches(o.effects, names) or (task is not None and _touches(task.on_arrival + task.on_complete, names)):
+        if _touches(scn, o.effects, names) or (task is not None and _touches(scn, task.on_arrival + task.on_complete,
+                                                                             names)):
             orders.append(o.id)
     return points, orders
 
@@ -324,7 +343,8 @@ def thresholds_text(rec: ExerciseRecord, objective: Objective, lang: str) -> str
 class _Causes:
     """What the journal says about why an objective came out as it did."""
 
-    lines: list[Callable[[str], str]] = field(default_factory=list)
+    lines: list[Callable[[str], str]] = field(default_factory=list)  # what went wrong
+    good: list[Callable[[str], str]] = field(default_factory=list)  # what the team did that counts
     evidence: list[int] = field(default_factory=list)
     advice: Callable[[str], str] | None = None  # the recommendation for the first problem found
 
@@ -343,12 +363,12 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
     for p in points:
         row = by_point.get(p)
         dp = scn.decisions[p]
-        doctrine = [o for o in dp.expected] or [o for o, opt in dp.options.items() if _touches(opt.effects, names)]
+        doctrine = [o for o in dp.expected] or [o for o, opt in dp.options.items()
+                                                if _touches(scn, opt.effects, names)]
 
         def docs(lang: str, p: str = p, doctrine: list[str] = doctrine) -> str:
             return " / ".join(f"«{option_label(rec, p, o, lang)}»" for o in doctrine) or "—"
         if row is None:
-            out.lines.append(lambda L, p=p: t("c_not_opened", L, point=_label(rec, p, L)))
             continue
         out.evidence.append(row.seq if row.seq is not None else row.open_seq or 0)
         if row.decided_at is None:
@@ -370,7 +390,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             out.advice = out.advice or (lambda L, p=p, docs=docs: t("rec_option", L, point=_label(rec, p, L),
                                                                      doctrine=docs(L)))
         else:
-            out.lines.append(lambda L, p=p, row=row: t(
+            out.good.append(lambda L, p=p, row=row: t(
                 "c_took", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at), latency=fmt_num(row.latency)))
     given = {e["ref"]: e for e in rec.events_of("order") if e["data"].get("cause") in ("team", "policy")}
@@ -382,7 +402,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
         if o in given:
             e = given[o]
             out.evidence.append(int(e["seq"]))
-            out.lines.append(lambda L, o=o, e=e: t("c_order_given", L, order=_label(rec, o, L), t=fmt_num(e["t"])))
+            out.good.append(lambda L, o=o, e=e: t("c_order_given", L, order=_label(rec, o, L), t=fmt_num(e["t"])))
         elif o in refused:
             e = refused[o]
             out.evidence.append(int(e["seq"]))
@@ -397,11 +417,15 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
                                                                        resource=tr(res.label, L)))
         else:
             out.lines.append(lambda L, o=o: t("c_order_never", L, order=_label(rec, o, L)))
+            out.advice = out.advice or (lambda L, o=o: t("rec_order", L, order=_label(rec, o, L)))
     if r.value is not None and r.rating not in ("P", "N/A") and m.kind in ("first", "between", "latency"):
         gap = abs(r.value - objective.thresholds["P"])
         out.lines.append(lambda L, gap=gap: t("c_late", L, gap=fmt_num(gap), unit=tr(m.unit, L)))
-    if not points and not orders and m.kind != "latency":
-        out.lines.append(lambda L: t("c_none", L))
+    if r.value is not None and m.kind == "first":
+        out.good.append(lambda L: t("c_reached", L, t=fmt_num(r.value)))
+    if objective.id in rec.applied_at and objective.applies_when is not None:
+        cond, since = objective.applies_when.text, rec.applied_at[objective.id]
+        out.good.insert(0, lambda L: t("c_applied", L, condition=cond, t=fmt_num(since)))
     return out
 
 
@@ -414,7 +438,12 @@ def objective_finding(rec: ExerciseRecord, r: ObjectiveRating, rows: list[Decisi
     causes = _causes(rec, obj, r, rows)
 
     def analysis(L: str) -> str:
-        return " ".join(line(L) for line in causes.lines) or t("c_none", L)
+        # A strength says what the team did (and, for S, what kept it from P); an area for
+        # improvement says what went wrong first, then what went right.
+        lines = causes.good + causes.lines if r.rating in ("P", "S") else causes.lines + causes.good
+        if r.rating == "P":
+            lines = causes.good
+        return " ".join(line(L) for line in lines) or t("c_none", L)
 
     def base(key: str, L: str, **kw: Any) -> str:
         return t(key, L, id=r.id, label=tr(obj.label, L), value=measure_text(rec, r, L),

@@ -47,6 +47,7 @@ class ExerciseRecord:
     metrics: dict[str, float | None]
     ratings: list[ObjectiveRating]
     decisions: dict[str, DecisionState] = field(default_factory=dict)  # the engine's, after replay
+    applied_at: dict[str, float] = field(default_factory=dict)  # objective -> first time its applies_when held
     meta: dict[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -104,7 +105,8 @@ def load_record(path: str | Path) -> ExerciseRecord:
         software_version=software, policy=sim.policy.name if sim.policy is not None else None,
         honour_pauses=sim.honour_pauses, inputs=inputs, events=events, end_time=end_time,
         end_reason=ends[-1]["ref"] if ends else None, metrics=metrics,
-        ratings=sim.objective_ratings(metrics), decisions=dict(sim.decisions), meta=meta,
+        ratings=sim.objective_ratings(metrics), decisions=dict(sim.decisions),
+        applied_at=dict(sim.applied_at), meta=meta,
     )
 
 
