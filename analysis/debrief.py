@@ -414,7 +414,10 @@ class _Builder:
             rows = []
             for m in wi.measures:
                 label = tr(scn.metrics[m].label, L) if m in scn.metrics else m
-                rows.append([Cell(label), Cell(fmt_num(wi.actual.get(m)), "num"),
+                actual = wi.actual.get(m)
+                shown = fmt_num(actual) if actual is not None or m not in rec.metrics else (
+                    t("not_reached", L, t=fmt_num(rec.end_time)))
+                rows.append([Cell(label), Cell(shown, "num"),
                              Cell(fmt_num(wi.percentile.get(m), 0), "num"),
                              Cell(fmt_num(wi.team_median.get(m)), "num"),
                              Cell(fmt_num(wi.doctrine_median.get(m)), "num")])
@@ -427,16 +430,27 @@ class _Builder:
                     dp = scn.decisions.get(cf.point)
 
                     def lab(o: str, dp: Any = dp) -> str:
-                        return tr(dp.options[o].label, L) if dp is not None and o in dp.options else o
-                    # Only the measures whose interval excludes zero: a clear difference.
-                    diffs = "; ".join(f"{tr(scn.metrics[m].label, L) if m in scn.metrics else m}: "
-                                      f"{mean:+.1f} [{lo:+.1f}, {hi:+.1f}]" for m, (mean, lo, hi) in cf.diff.items()
-                                      if lo > 0 or hi < 0)
-                    out.append([Cell(cf.point), Cell(lab(cf.chosen)), Cell(lab(cf.option)),
-                                Cell(diffs or t("wi_no_diff", L)),
+                        return tr(dp.options[o].label, L) if dp is not None and o in dp.options else (o or "—")
+
+                    def mlab(m: str) -> str:
+                        return tr(scn.metrics[m].label, L) if m in scn.metrics else m
+                    # Only the measures whose interval excludes zero: a clear difference, over the seeds
+                    # where both arms have a value; how often a censored time was reached, apart.
+                    parts = [t("wi_reached", L, m=mlab(m), team=f"{100 * b:.0f}", option=f"{100 * o:.0f}")
+                             for m, (b, o) in cf.reached.items()]
+                    parts += [f"{mlab(m)}: {mean:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+                              + (f" (n={cf.n[m]})" if m in cf.n and scn.metrics.get(m) is not None
+                                 and scn.metrics[m].can_miss else "")
+                              for m, (mean, lo, hi) in cf.diff.items() if lo > 0 or hi < 0]
+                    chosen = lab(cf.chosen) if cf.answered else t("wi_defaulted", L, option=lab(cf.chosen))
+                    alt = lab(cf.option) if cf.answered else t("wi_taken_after", L, option=lab(cf.option),
+                                                               after=fmt_num(cf.taken_after))
+                    out.append([Cell(f"{cf.point} {tr(dp.title, L)}" if dp is not None else cf.point),
+                                Cell(chosen), Cell(alt), Cell("; ".join(parts) or t("wi_no_diff", L)),
                                 Cell(f"{cf.importance:.2f}", "num")])
                 self.doc.add(Table([t("col_point", L), t("wi_chosen", L), t("wi_alternative", L), t("wi_diff", L),
                                     t("wi_importance", L)], out, t("wi_counterfactuals", L)))
+                self.doc.add(Para(t("wi_censored", L), "note"))
             for name, path in wi.charts.items():
                 try:
                     png = path.read_bytes()

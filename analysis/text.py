@@ -353,6 +353,13 @@ TEXT: dict[str, dict[str, str]] = {
     "wi_alternative": {"es": "Alternativa", "en": "Alternative"},
     "wi_diff": {"es": "Diferencia media [IC 95 %] donde es clara", "en": "Mean difference [95% CI] where clear"},
     "wi_no_diff": {"es": "sin diferencia clara en ninguna medida", "en": "no clear difference on any measure"},
+    "wi_reached": {"es": "{m}: se alcanzó en {team} % de las réplicas del equipo y en {option} % con esta opción",
+                   "en": "{m}: reached in {team} % of the team's runs and {option} % with this option"},
+    "wi_defaulted": {"es": "omisión: «{option}»", "en": "default: “{option}”"},
+    "wi_taken_after": {"es": "«{option}» tomada {after} min después de abrirse",
+                       "en": "“{option}” taken {after} min after opening"},
+    "wi_censored": {"es": "Las medidas de tiempo que pueden no ocurrir (primer instante, intervalo, latencia) no se promedian con valores inventados: la diferencia se calcula solo sobre las semillas donde ambas réplicas la alcanzaron (n), y aparte se dice en qué proporción de semillas la alcanzó cada una. En los puntos que el equipo dejó a su opción por omisión, cada opción (también la de omisión) se prueba tomada a la mitad del plazo (a los 5 min si el punto no tiene plazo).",
+                    "en": "Times that may never happen (first time, between, latency) are never averaged with made-up values: the difference is over the seeds where both runs reached them (n), and the share of seeds where each reached them is given apart. At points the team left to their default, every option (the default too) is tried taken half-way to the deadline (after 5 min when the point has none)."},
     "wi_importance": {"es": "Importancia", "en": "Importance"},
     # ---- appendix
     "ap_intro": {"es": "Todas las cifras salen de la bitácora: los eventos y las entradas registrados se leen tal cual, y las medidas del escenario se recalculan re-ejecutando la bitácora con el motor (la misma re-ejecución que «sitroom replay», que además verifica que el flujo de eventos sea idéntico). Ninguna cifra se escribe a mano.",
