@@ -3,7 +3,7 @@
 Reads one or more journals of the same scenario, computes the measures
 (`analysis.measures`, `analysis.series`), draws the charts (`analysis.charts`) and
 writes into DIR: `report.html` (self-contained, charts inlined), `report.pdf`,
-`charts/*.png|svg`, `decisions.csv` and `timeline.csv`. Everything is written to a
+`charts/*.png` (and `.svg` with `--svg`), `decisions.csv` and `timeline.csv`. Everything is written to a
 staging folder first; `report.html` is moved into place last, so a failure never
 leaves a half-written report.
 """
@@ -65,7 +65,7 @@ def _tplus(v: float | None) -> str:
 class _Builder:
     """Builds the document and collects chart files."""
 
-    def __init__(self, records: list[ExerciseRecord], lang: str, data: dict[str, Any], svg: bool = True) -> None:
+    def __init__(self, records: list[ExerciseRecord], lang: str, data: dict[str, Any], svg: bool = False) -> None:
         self.records = records
         self.lang = lang
         self.data = data
@@ -558,12 +558,12 @@ def _opt(v: Any) -> Any:
 
 
 def build_report(records: list[ExerciseRecord], lang: str, *, pdf: bool = True,
-                 data: dict[str, Any] | None = None) -> dict[str, bytes]:
+                 data: dict[str, Any] | None = None, svg: bool = False) -> dict[str, bytes]:
     """Every output file, relative path -> bytes (nothing written yet): debrief.json first, the rest rendered from it."""
     data = debrief_data(records) if data is None else data
     files: dict[str, bytes] = {"debrief.json": (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
                                                 + "\n").encode("utf-8")}
-    b = _Builder(records, lang, data)
+    b = _Builder(records, lang, data, svg=svg)
     doc = b.build()
     files.update(b.files)
     files["decisions.csv"] = ("\ufeff" + decisions_csv(records, lang)).encode("utf-8")
@@ -613,7 +613,8 @@ def journal_paths(paths: list[str]) -> list[str]:
 
 
 def debrief(paths: list[str], out: str | Path, lang: str = "es", *, pdf: bool = True,
-            overview: Overview | None = None, plan: str | None = None, notes: str | None = None) -> dict[str, bytes]:
+            overview: Overview | None = None, plan: str | None = None, notes: str | None = None,
+            svg: bool = False) -> dict[str, bytes]:
     """Load journals (or folders of them) and write the report; raises InputError on bad input. Returns the files."""
     records = load_records(journal_paths(paths))
     plan_rows = read_plan(plan, records[0].scenario.id) if plan else None
@@ -621,7 +622,7 @@ def debrief(paths: list[str], out: str | Path, lang: str = "es", *, pdf: bool = 
     data = debrief_data(records, overview=overview, plan=plan_rows, notes=hot)
     if plan:
         data["plan_file"] = Path(plan).name
-    files = build_report(records, lang, pdf=pdf, data=data)
+    files = build_report(records, lang, pdf=pdf, data=data, svg=svg)
     write_report(files, out)
     return files
 
@@ -636,7 +637,7 @@ def run_debrief(args: argparse.Namespace) -> int:
     overview = Overview(list(getattr(args, "org", None) or []), getattr(args, "poc", None))
     try:
         files = debrief(list(args.journals), out, lang, overview=overview, plan=getattr(args, "plan", None),
-                        notes=getattr(args, "notes", None))
+                        notes=getattr(args, "notes", None), svg=bool(getattr(args, "svg", False)))
     except InputError as exc:
         for p in exc.problems:
             print(str(p), file=sys.stderr)

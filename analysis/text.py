@@ -388,8 +388,8 @@ TEXT: dict[str, dict[str, str]] = {
         "What-if: from the <journal>.whatif.json file left by `sitroom whatif`; the team's outcome as a percentile of its own policy re-run N times, and paired differences (common random numbers) when one option is changed.",
     ])},
     "files_title": {"es": "Archivos de este informe", "en": "Files of this report"},
-    "files_list": {"es": "report.html (este informe), report.pdf, charts/*.png y *.svg (cada gráfica), decisions.csv (bitácora de decisiones), timeline.csv (eventos y entradas en orden).",
-                   "en": "report.html (this report), report.pdf, charts/*.png and *.svg (every chart), decisions.csv (decision log), timeline.csv (events and inputs in order)."},
+    "files_list": {"es": "debrief.json (todo lo que dice este informe, como datos, con su evidencia), report.html (este informe), report.pdf, charts/*.png (cada gráfica; también *.svg con --svg), decisions.csv (bitácora de decisiones), timeline.csv (eventos y entradas en orden), improvement_plan.csv e improvement_plan.xlsx (plan de mejora).",
+                   "en": "debrief.json (everything this report says, as data, with its evidence), report.html (this report), report.pdf, charts/*.png (every chart; also *.svg with --svg), decisions.csv (decision log), timeline.csv (events and inputs in order), improvement_plan.csv and improvement_plan.xlsx (improvement plan)."},
 }
 
 

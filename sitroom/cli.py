@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a participating organisation (repeat for more; the first is proposed as responsible "
                    "for the corrective actions)")
     s.add_argument("--poc", metavar="TEXT", help="exercise point of contact (name, e-mail)")
+    s.add_argument("--svg", action="store_true", help="also write every chart as SVG (draws each a second time)")
     s.set_defaults(func=cmd_debrief)
 
     s = sub.add_parser("whatif", help="replications and counterfactuals of a journal")

@@ -304,3 +304,12 @@ def test_debrief_json_keys_are_english_and_texts_bilingual(wrong: dict, journals
         for k in ("observation", "analysis", "recommendation"):
             assert set(f[k]) == {"es", "en"} and all(f[k].values())
     assert "retake_now" not in json.dumps([f["observation"] for f in data["teams"][0]["findings"]])
+
+
+def test_svg_charts_only_when_asked(tmp_path: Path, journals: Path) -> None:
+    from analysis.debrief import debrief
+
+    files = debrief([str(journals / "alfa.sitroom")], tmp_path / "a", "es", pdf=False)
+    assert not any(k.endswith(".svg") for k in files) and "debrief.json" in files
+    files = debrief([str(journals / "alfa.sitroom")], tmp_path / "b", "es", pdf=False, svg=True)
+    assert files["charts/objectives.svg"].lstrip().startswith(b"<?xml")
