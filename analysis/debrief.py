@@ -226,6 +226,11 @@ class _Builder:
             title = t("ch_timeline", L, team=rec.label) + f"  ({start.strftime('%H:%M')} = T+0)"
             self.chart(f"timeline_{i}", lambda tl=tl, title=title: ch.timeline_chart(tl, L, title), title,
                        t("no_timeline", L))
+            if tl.messages:
+                self.doc.add(Heading(t("messages_title", L), 4), Items(
+                    [f"M{k} — T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')})"
+                     f"{' [' + t('leg_contingency', L) + ']' if m.detail == 'contingency' else ''}: {m.label}"
+                     for k, m in enumerate(tl.messages, 1)]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
                     [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "

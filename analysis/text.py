@@ -155,6 +155,7 @@ TEXT: dict[str, dict[str, str]] = {
     "leg_note": {"es": "Nota", "en": "Note"},
     "leg_pause": {"es": "Pausa del reloj", "en": "Clock paused"},
     "axis_minutes": {"es": "Minutos desde el inicio (T+)", "en": "Minutes from start (T+)"},
+    "messages_title": {"es": "Mensajes (M1, M2, … en la gráfica)", "en": "Messages (M1, M2, … on the chart)"},
     "notes_title": {"es": "Notas del instructor", "en": "Instructor notes"},
     "pauses_title": {"es": "Pausas", "en": "Pauses"},
     "pause_item": {"es": "Reloj detenido en T+{t} ({wall})", "en": "Clock stopped at T+{t} ({wall})"},
