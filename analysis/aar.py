@@ -197,11 +197,17 @@ def team_data(rec: ExerciseRecord) -> dict[str, Any]:
 
 
 def _capability_for(rec: ExerciseRecord, f: dict[str, Any]) -> str:
+    """The core capability of the objective a finding bears on ("" when none does: the evaluator says)."""
     if f["capability"]:
         return str(f["capability"])
-    for o in rec.scenario.objectives.values():
+    scn = rec.scenario
+    refs = [f["ref"]] if f["ref"] else []
+    inj = scn.injects.get(f["ref"] or "")
+    if inj is not None and inj.expect is not None:
+        refs = list(inj.expect.any_of)
+    for o in scn.objectives.values():
         points, orders = related(rec, o)
-        if f["ref"] and (f["ref"] in points or f["ref"] in orders):
+        if any(r in points or r in orders for r in refs):
             return o.capability
     return ""
 

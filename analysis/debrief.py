@@ -370,12 +370,12 @@ class _Builder:
             return
         multi = len(self.records) > 1
         rows = [[Cell(p["id"])] + ([Cell(p["team"])] if multi else []) +
-                [Cell(capability_label(p["capability"], L) or "—"), Cell(p["area"][L]),
-                 Cell(p["action"][L], edit="note"), Cell(p["organisation"], edit="note"),
-                 Cell(p["start"], edit="note"), Cell(p["completion"], edit="note")] for p in plan]
+                [Cell(capability_label(p["capability"], L), "cap", edit="note"), Cell(p["area"][L], "area"),
+                 Cell(p["action"][L], "action", edit="note"), Cell(p["organisation"], "org", edit="note"),
+                 Cell(p["start"], "date", edit="note"), Cell(p["completion"], "date", edit="note")] for p in plan]
         head = [t("col_id", L)] + ([t("team", L)] if multi else []) + [
             t(k, L) for k in ("col_capability", "col_area", "col_action", "col_org", "col_start", "col_completion")]
-        self.doc.add(Table(head, rows))
+        self.doc.add(Table(head, rows, id="plan", download=t("plan_download", L)))
 
     def followup(self) -> None:
         L = self.lang

@@ -367,7 +367,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
                                                 if _touches(scn, opt.effects, names)]
 
         def docs(lang: str, p: str = p, doctrine: list[str] = doctrine) -> str:
-            return " / ".join(f"«{option_label(rec, p, o, lang)}»" for o in doctrine) or "—"
+            return " / ".join(t("quoted_label", lang, label=option_label(rec, p, o, lang)) for o in doctrine) or "—"
         if row is None:
             continue
         out.evidence.append(row.seq if row.seq is not None else row.open_seq or 0)
@@ -383,6 +383,10 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             out.lines.append(lambda L, p=p, row=row: t(
                 "c_instructor", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at)))
+        elif m.kind == "latency":  # what it measures is how soon the team answered, whichever option
+            out.good.append(lambda L, p=p, row=row: t(
+                "c_took", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                t=fmt_num(row.decided_at), latency=fmt_num(row.latency)))
         elif doctrine and row.option not in doctrine:
             out.lines.append(lambda L, p=p, row=row, docs=docs: t(
                 "c_other_option", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
@@ -487,7 +491,7 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
     for row in rows:
         p = row.point
         ev = (row.seq if row.seq is not None else row.open_seq or 0,)
-        exp = bilingual(lambda L, row=row: " / ".join(f"«{option_label(rec, row.point, o, L)}»" for o in row.expected))
+        exp = bilingual(lambda L, row=row: " / ".join(t("quoted_label", L, label=option_label(rec, row.point, o, L)) for o in row.expected))
         if row.decided_at is None:
             out.append(Finding("improvement", "decision", "f_open", p,
                                bilingual(lambda L, p=p: t("f_open", L, point=_label(rec, p, L))),
@@ -530,7 +534,7 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
             parts = []
             for a in ex.any_of:
                 if a in opts:
-                    parts.append(_label(rec, a, L) + ": " + " / ".join(f"«{option_label(rec, a, o, L)}»"
+                    parts.append(_label(rec, a, L) + ": " + " / ".join(t("quoted_label", L, label=option_label(rec, a, o, L))
                                                                        for o in opts[a]))
                 else:
                     parts.append(_label(rec, a, L))
