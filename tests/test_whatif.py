@@ -306,7 +306,7 @@ def test_text_report_shows_percentiles_counterfactuals_and_doctrine(
     assert code == 0
     assert "Skill or luck" in out and "pctile" in out
     assert "Doctrine" in out and "Counterfactuals" in out
-    assert "(opened T+3.0, chose retake_now)" in out
+    assert "(opened T+3.0, chose «Go in now with shift staff»)" in out
     assert "-> withdraw_seal (importance" in out
 
 
