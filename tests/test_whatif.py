@@ -307,7 +307,7 @@ def test_text_report_shows_percentiles_counterfactuals_and_doctrine(
     assert "Skill or luck" in out and "pctile" in out
     assert "Doctrine" in out and "Counterfactuals" in out
     assert "(opened T+3.0, chose «Go in now with shift staff»)" in out
-    assert "-> withdraw_seal (importance" in out
+    assert "-> «Withdraw the officers and seal the block» (importance" in out
 
 
 def test_json_is_byte_identical_across_worker_counts(
