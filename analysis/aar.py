@@ -34,6 +34,7 @@ from .measures import (
     fmt_num,
     log_check,
     measure_text,
+    ref_label,
     related,
     thresholds_text,
 )
@@ -342,15 +343,21 @@ def _status(row: dict[str, str], rec: ExerciseRecord, tm: dict[str, Any]) -> tup
     present = any(f["key"] == key and (f["ref"] == ref or (not ref and not f["ref"])) for f in tm["findings"])
     came_up = (not ref or any(d["point"] == ref for d in tm["decisions"])
                or any(e["inject"] == ref for e in tm["expectations"]))
+
+    def what(L: str) -> str:
+        if ref in rec.scenario.injects:
+            return t("fu_message", L, ref=ref_label(rec, ref, L))
+        return ref_label(rec, ref, L) if ref else t("fu_log" if key.startswith("f_log") else "fu_points", L)
     if present:
-        return "open", bilingual(lambda L: t("fu_open", L, ref=ref or key))
+        return "open", bilingual(lambda L: t("fu_open", L, ref=what(L)))
     if not came_up:
-        return "not_assessed", bilingual(lambda L: t("fu_not_up", L, ref=ref))
-    return "closed", bilingual(lambda L: t("fu_closed", L, ref=ref or key))
+        return "not_assessed", bilingual(lambda L: t("fu_not_up", L, ref=what(L)))
+    return "closed", bilingual(lambda L: t("fu_closed", L, ref=what(L)))
 
 
 # ---------------------------------------------------------------- hot wash
 
+MAX_NOTE_PROBLEMS = 5
 _NOTE = re.compile(r"^\s*(?P<time>(?:\d{1,2}:\d{2})|(?:T\+\d+(?:\.\d+)?))\s+(?P<who>[^\s:]+)\s*:\s*(?P<text>.+?)\s*$")
 _WHO = {"participant": "participant", "participante": "participant", "evaluator": "evaluator",
         "evaluador": "evaluator", "evaluadora": "evaluator"}
@@ -378,7 +385,11 @@ def read_notes(path: str | Path) -> list[HotwashNote]:
             continue
         notes.append(HotwashNote(m.group("time"), who, m.group("text"), i))
     if problems:
-        raise InputError(problems)
+        shown = problems[:MAX_NOTE_PROBLEMS]
+        if len(problems) > len(shown):  # a wrong file given as notes: say so once, not per line
+            shown.append(Problem(str(p), problems[len(shown)].line, 1,
+                                 f"... and {len(problems) - len(shown)} more lines like these: is this the notes file?"))
+        raise InputError(shown)
     return notes
 
 

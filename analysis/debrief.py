@@ -171,8 +171,9 @@ class _Builder:
             [Cell(t("ov_mission", L)), Cell(", ".join(t(f"mission_{m}", L) for m in ov["mission_areas"]) or unset)],
             [Cell(t("ov_threat", L)), Cell(text(ov["threat"]))],
             [Cell(t("ov_sponsor", L)), Cell(text(ov["sponsor"]))],
-            [Cell(t("ov_orgs", L)), Cell(", ".join(ov["organisations"]) or unset)],
-            [Cell(t("ov_poc", L)), Cell(text(ov["point_of_contact"]))],
+            [Cell(t("ov_orgs", L)), Cell(", ".join(ov["organisations"]) or t("ov_unset_cli", L))],
+            [Cell(t("ov_poc", L)), Cell(text(ov["point_of_contact"]) if ov["point_of_contact"]
+                                        else t("ov_unset_cli", L))],
             [Cell(t("ov_caps", L)), Cell("; ".join(c["label"][L] for c in ov["core_capabilities"]))],
             [Cell(t("ov_objectives", L)), Cell("; ".join(f"{o['id']} {tr(o['label'], L)}" for o in ov["objectives"]))],
         ]

@@ -261,7 +261,7 @@ class Finding:
         return self.observation.get(lang) or self.observation["en"]
 
 
-def _label(rec: ExerciseRecord, ref: str, lang: str) -> str:
+def ref_label(rec: ExerciseRecord, ref: str, lang: str) -> str:
     """«Title» of a decision point, order or inject, with its id."""
     s = rec.scenario
     if ref in s.decisions:
@@ -372,30 +372,30 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             continue
         out.evidence.append(row.seq if row.seq is not None else row.open_seq or 0)
         if row.decided_at is None:
-            out.lines.append(lambda L, p=p: t("c_open", L, point=_label(rec, p, L)))
-            out.advice = out.advice or (lambda L, p=p: t("rec_deadline", L, point=_label(rec, p, L)))
+            out.lines.append(lambda L, p=p: t("c_open", L, point=ref_label(rec, p, L)))
+            out.advice = out.advice or (lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L)))
         elif row.defaulted:
             out.lines.append(lambda L, p=p, row=row, docs=docs: t(
-                "c_default", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                "c_default", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 allowed=fmt_num(row.allowed), doctrine=docs(L)))
-            out.advice = out.advice or (lambda L, p=p, row=row: t("rec_deadline", L, point=_label(rec, p, L)))
+            out.advice = out.advice or (lambda L, p=p, row=row: t("rec_deadline", L, point=ref_label(rec, p, L)))
         elif not row.answered:
             out.lines.append(lambda L, p=p, row=row: t(
-                "c_instructor", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                "c_instructor", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at)))
         elif m.kind == "latency":  # what it measures is how soon the team answered, whichever option
             out.good.append(lambda L, p=p, row=row: t(
-                "c_took", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                "c_took", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at), latency=fmt_num(row.latency)))
         elif doctrine and row.option not in doctrine:
             out.lines.append(lambda L, p=p, row=row, docs=docs: t(
-                "c_other_option", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                "c_other_option", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at), doctrine=docs(L)))
-            out.advice = out.advice or (lambda L, p=p, docs=docs: t("rec_option", L, point=_label(rec, p, L),
+            out.advice = out.advice or (lambda L, p=p, docs=docs: t("rec_option", L, point=ref_label(rec, p, L),
                                                                      doctrine=docs(L)))
         else:
             out.good.append(lambda L, p=p, row=row: t(
-                "c_took", L, point=_label(rec, p, L), option=option_label(rec, p, row.option, L),
+                "c_took", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at), latency=fmt_num(row.latency)))
     given = {e["ref"]: e for e in rec.events_of("order") if e["data"].get("cause") in ("team", "policy")}
     refused: dict[str, dict[str, Any]] = {}
@@ -406,7 +406,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
         if o in given:
             e = given[o]
             out.evidence.append(int(e["seq"]))
-            out.good.append(lambda L, o=o, e=e: t("c_order_given", L, order=_label(rec, o, L), t=fmt_num(e["t"])))
+            out.good.append(lambda L, o=o, e=e: t("c_order_given", L, order=ref_label(rec, o, L), t=fmt_num(e["t"])))
         elif o in refused:
             e = refused[o]
             out.evidence.append(int(e["seq"]))
@@ -414,14 +414,14 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             res = scn.resources.get(task.resource) if task is not None else None
             short = str(e["data"].get("reason", "")).startswith("units:") and res is not None
             out.lines.append(lambda L, o=o, e=e, res=res, short=short: t(
-                "c_order_short" if short else "c_order_refused", L, order=_label(rec, o, L), t=fmt_num(e["t"]),
+                "c_order_short" if short else "c_order_refused", L, order=ref_label(rec, o, L), t=fmt_num(e["t"]),
                 resource=tr(res.label, L) if res is not None else ""))
             if short:
-                out.advice = out.advice or (lambda L, o=o, res=res: t("rec_resource", L, order=_label(rec, o, L),
+                out.advice = out.advice or (lambda L, o=o, res=res: t("rec_resource", L, order=ref_label(rec, o, L),
                                                                        resource=tr(res.label, L)))
         else:
-            out.lines.append(lambda L, o=o: t("c_order_never", L, order=_label(rec, o, L)))
-            out.advice = out.advice or (lambda L, o=o: t("rec_order", L, order=_label(rec, o, L)))
+            out.lines.append(lambda L, o=o: t("c_order_never", L, order=ref_label(rec, o, L)))
+            out.advice = out.advice or (lambda L, o=o: t("rec_order", L, order=ref_label(rec, o, L)))
     if r.value is not None and r.rating not in ("P", "N/A") and m.kind in ("first", "between", "latency"):
         gap = abs(r.value - objective.thresholds["P"])
         out.lines.append(lambda L, gap=gap: t("c_late", L, gap=fmt_num(gap), unit=tr(m.unit, L)))
@@ -494,20 +494,20 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
         exp = bilingual(lambda L, row=row: " / ".join(t("quoted_label", L, label=option_label(rec, row.point, o, L)) for o in row.expected))
         if row.decided_at is None:
             out.append(Finding("improvement", "decision", "f_open", p,
-                               bilingual(lambda L, p=p: t("f_open", L, point=_label(rec, p, L))),
+                               bilingual(lambda L, p=p: t("f_open", L, point=ref_label(rec, p, L))),
                                bilingual(lambda L: t("an_open", L, t=fmt_num(rec.end_time))),
-                               bilingual(lambda L, p=p: t("rec_deadline", L, point=_label(rec, p, L))), ev))
+                               bilingual(lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L))), ev))
             continue
         if row.defaulted:
             out.append(Finding("improvement", "decision", "f_default", p,
-                               bilingual(lambda L, p=p, row=row: t("f_default", L, point=_label(rec, p, L),
+                               bilingual(lambda L, p=p, row=row: t("f_default", L, point=ref_label(rec, p, L),
                                                                    option=option_label(rec, p, row.option, L),
                                                                    allowed=fmt_num(row.allowed))),
                                bilingual(lambda L, exp=exp: t("an_default", L, doctrine=exp[L] or "—")),
-                               bilingual(lambda L, p=p: t("rec_deadline", L, point=_label(rec, p, L))), ev))
+                               bilingual(lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L))), ev))
         elif row.as_expected is True:
             out.append(Finding("strength", "decision", "f_expected", p,
-                               bilingual(lambda L, p=p, row=row: t("f_expected", L, point=_label(rec, p, L),
+                               bilingual(lambda L, p=p, row=row: t("f_expected", L, point=ref_label(rec, p, L),
                                                                    option=option_label(rec, p, row.option, L),
                                                                    latency=fmt_num(row.latency))),
                                bilingual(lambda L: t("an_expected", L)),
@@ -515,14 +515,14 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
         elif row.as_expected is False:
             out.append(Finding("improvement", "decision", "f_unexpected", p,
                                bilingual(lambda L, p=p, row=row, exp=exp: t(
-                                   "f_unexpected", L, point=_label(rec, p, L),
+                                   "f_unexpected", L, point=ref_label(rec, p, L),
                                    option=option_label(rec, p, row.option, L), expected=exp[L])),
                                bilingual(lambda L: t("an_unexpected", L)),
-                               bilingual(lambda L, p=p, exp=exp: t("rec_option", L, point=_label(rec, p, L),
+                               bilingual(lambda L, p=p, exp=exp: t("rec_option", L, point=ref_label(rec, p, L),
                                                                    doctrine=exp[L])), ev))
         if row.over_level:
             out.append(Finding("improvement", "decision", "f_over_level", p,
-                               bilingual(lambda L, p=p, row=row: t("f_over_level", L, point=_label(rec, p, L),
+                               bilingual(lambda L, p=p, row=row: t("f_over_level", L, point=ref_label(rec, p, L),
                                                                    force=roman(row.force))),
                                bilingual(lambda L: t("an_over_level", L)),
                                bilingual(lambda L: t("rec_force", L)), ev))
@@ -534,25 +534,25 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
             parts = []
             for a in ex.any_of:
                 if a in opts:
-                    parts.append(_label(rec, a, L) + ": " + " / ".join(t("quoted_label", L, label=option_label(rec, a, o, L))
+                    parts.append(ref_label(rec, a, L) + ": " + " / ".join(t("quoted_label", L, label=option_label(rec, a, o, L))
                                                                        for o in opts[a]))
                 else:
-                    parts.append(_label(rec, a, L))
+                    parts.append(ref_label(rec, a, L))
             return t("or_join", L).join(parts)
         if ex.met:
             out.append(Finding("strength", "expectation", "f_exp_met", ex.inject,
-                               bilingual(lambda L, ex=ex: t("f_exp_met", L, inject=_label(rec, ex.inject, L),
-                                                            by=_label(rec, ex.met_by or "", L))),
+                               bilingual(lambda L, ex=ex: t("f_exp_met", L, inject=ref_label(rec, ex.inject, L),
+                                                            by=ref_label(rec, ex.met_by or "", L))),
                                bilingual(lambda L, what=what: t("an_exp", L, what=what(L))),
                                bilingual(lambda L: t("rec_sustain_decision", L)), (ex.seq,)))
         else:
             out.append(Finding("improvement", "expectation", "f_exp_missed", ex.inject,
                                bilingual(lambda L, ex=ex, what=what: t(
-                                   "f_exp_missed", L, inject=_label(rec, ex.inject, L), what=what(L),
+                                   "f_exp_missed", L, inject=ref_label(rec, ex.inject, L), what=what(L),
                                    within=fmt_num(ex.checked_at - ex.delivered_at))),
                                bilingual(lambda L, ex=ex: _exp_analysis(rec, ex, rows, L)),
                                bilingual(lambda L, ex=ex, what=what: t(
-                                   "rec_expectation", L, inject=_label(rec, ex.inject, L), what=what(L),
+                                   "rec_expectation", L, inject=ref_label(rec, ex.inject, L), what=what(L),
                                    within=fmt_num(ex.checked_at - ex.delivered_at))), (ex.seq,)))
     out.extend(_log_findings(rec, log))
     return _grouped(out)
@@ -565,15 +565,15 @@ def _exp_analysis(rec: ExerciseRecord, ex: ExpectationResult, rows: list[Decisio
         row = by_point.get(a)
         if a in rec.scenario.decisions:
             if row is None or row.decided_at is None or row.decided_at > ex.checked_at:
-                parts.append(t("ea_point_open", lang, point=_label(rec, a, lang)))
+                parts.append(t("ea_point_open", lang, point=ref_label(rec, a, lang)))
             elif row.defaulted:
-                parts.append(t("ea_point_default", lang, point=_label(rec, a, lang),
+                parts.append(t("ea_point_default", lang, point=ref_label(rec, a, lang),
                                option=option_label(rec, a, row.option, lang)))
             else:
-                parts.append(t("ea_point_other", lang, point=_label(rec, a, lang),
+                parts.append(t("ea_point_other", lang, point=ref_label(rec, a, lang),
                                option=option_label(rec, a, row.option, lang), t=fmt_num(row.decided_at)))
         else:
-            parts.append(t("ea_order_not", lang, order=_label(rec, a, lang)))
+            parts.append(t("ea_order_not", lang, order=ref_label(rec, a, lang)))
     return " ".join(parts)
 
 
@@ -592,7 +592,7 @@ def _log_findings(rec: ExerciseRecord, log: LogSummary) -> list[Finding]:
     for c in log.checks:
         if c.entry and not c.complete:
             out.append(Finding("improvement", "log", "f_log", c.point,
-                               bilingual(lambda L, c=c: t("f_log", L, point=_label(rec, c.point, L), failed=", ".join(
+                               bilingual(lambda L, c=c: t("f_log", L, point=ref_label(rec, c.point, L), failed=", ".join(
                                    t(f"rule_{k}", L) for k, ok in c.rules.items() if not ok))),
                                bilingual(lambda L: t("an_log", L)), bilingual(lambda L: t("rec_log", L)),
                                tuple(_point_seqs(rec, c.point))))
