@@ -404,7 +404,7 @@ class _Builder:
                            [[Cell(lab)] + [Cell(fmt_num(v), "num") for v in vals] for _, lab, vals in c.metrics],
                            t("cmp_outcomes", L)))
         self.doc.add(Table([t("col_objective", L)] + c.teams,
-                           [[Cell(f"{oid} {lab}")] + [Cell(r, r) for r in rs] for oid, lab, rs in c.ratings],
+                           [[Cell(f"{oid} {lab}")] + [_rating_cell(r) for r in rs] for oid, lab, rs in c.ratings],
                            t("cmp_ratings", L)))
         self.doc.add(Table([t("col_point", L)] + c.teams,
                            [[Cell(f"{p} {title}")] + [Cell(x) for x in opts] for p, title, opts in c.choices],
@@ -425,8 +425,8 @@ class _Builder:
                     t("not_reached", L, t=fmt_num(rec.end_time)))
                 rows.append([Cell(label), Cell(shown, "num"),
                              Cell(fmt_num(wi.percentile.get(m), 0), "num"),
-                             Cell(fmt_num(wi.team_median.get(m)), "num"),
-                             Cell(fmt_num(wi.doctrine_median.get(m)), "num")])
+                             Cell(_with_share(wi.team_median.get(m), wi.team_reached.get(m), L), "num"),
+                             Cell(_with_share(wi.doctrine_median.get(m), wi.doctrine_reached.get(m), L), "num")])
             if rows:
                 self.doc.add(Table([t("col_metric", L), t("wi_actual", L), t("wi_percentile", L),
                                     t("wi_team_median", L), t("wi_doctrine_median", L)], rows))
@@ -472,6 +472,13 @@ class _Builder:
         L = self.lang
         self.doc.add(Para(t("ap_intro", L)), Items(t("ap_items", L).split("\n")),
                      Heading(t("files_title", L), 3), Para(t("files_list", L)))
+
+
+def _with_share(median: float | None, share: float | None, lang: str) -> str:
+    """A median, and for a time that may never happen the share of runs that reached it (the median is of those)."""
+    if share is None:
+        return fmt_num(median)
+    return t("wi_median_share", lang, median=fmt_num(median), share=f"{100 * share:.0f}")
 
 
 def _rating_cell(rating: str) -> Cell:

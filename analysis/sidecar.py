@@ -38,6 +38,8 @@ class WhatIf:
     team_median: dict[str, float] = field(default_factory=dict)
     doctrine_median: dict[str, float] = field(default_factory=dict)
     counterfactuals: list[Counterfactual] = field(default_factory=list)
+    team_reached: dict[str, float] = field(default_factory=dict)  # censored measure -> share of runs reaching it
+    doctrine_reached: dict[str, float] = field(default_factory=dict)
     charts: dict[str, Path] = field(default_factory=dict)  # name -> existing PNG file
 
 
@@ -92,6 +94,8 @@ def read_whatif(journal_path: str) -> WhatIf | None:
     wi.percentile = _nums(team.get("percentile"))
     wi.team_median = _medians(team.get("distribution"))
     wi.doctrine_median = _medians(doctrine.get("distribution"))
+    wi.team_reached = _nums(team.get("reached"))
+    wi.doctrine_reached = _nums(doctrine.get("reached"))
     if not wi.measures:
         wi.measures = sorted(set(wi.percentile) | set(wi.doctrine_median))
     cfs = data.get("counterfactuals")

@@ -362,6 +362,7 @@ TEXT: dict[str, dict[str, str]] = {
     "wi_no_diff": {"es": "sin diferencia clara en ninguna medida", "en": "no clear difference on any measure"},
     "wi_reached": {"es": "{m}: se alcanzó en {team} % de las réplicas del equipo y en {option} % con esta opción",
                    "en": "{m}: reached in {team} % of the team's runs and {option} % with this option"},
+    "wi_median_share": {"es": "{median} (se alcanzó en {share} %)", "en": "{median} (reached in {share} %)"},
     "wi_defaulted": {"es": "omisión: «{option}»", "en": "default: “{option}”"},
     "wi_taken_after": {"es": "«{option}» tomada {after} min después de abrirse",
                        "en": "“{option}” taken {after} min after opening"},

@@ -197,7 +197,9 @@ def summary(study: Study) -> dict[str, Any]:
             "reproduces_actual": study.reproduces_actual,
         },
         "doctrine": {"distribution": dist(doctrine), "policy": setup.arms[1].plan.policy.name,
-                     "diff": doctrine_diff},
+                     "diff": doctrine_diff,
+                     "reached": {m: json_number(float(np.isfinite(doctrine[:, k]).mean()) if len(doctrine) else None)
+                                 for k, m in enumerate(measures) if metrics[m].can_miss}},
         "counterfactuals": entries,
         "charts": dict(study.charts),
         "seed": study.seed,
