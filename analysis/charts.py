@@ -394,7 +394,8 @@ def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figu
                             textcoords="offset points", va="center")
         ax.set_yticks(range(len(LOG_RULES)), [t(f"rule_{r}", lang) for r in LOG_RULES])
         ax.invert_yaxis()
-        ax.set_xlim(0, 125)
+        ax.set_xlim(0, 125)  # room for the "n / N (%)" labels; the axis itself stops at 100 %
+        ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(t("axis_share", lang))
         ax.set_title(t("ch_log", lang), loc="left")
         if len(per_team) > 1:

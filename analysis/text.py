@@ -204,8 +204,8 @@ TEXT: dict[str, dict[str, str]] = {
     # ---- decision log
     "log_scripted": {"es": "Las decisiones de {team} las tomó una política guionada o la opción por omisión: no hay bitácora que revisar.",
                      "en": "{team}'s decisions were made by a scripted policy or by default: there is no log to check."},
-    "log_summary": {"es": "{team}: se abrieron {n} puntos y hay {entries} asientos; cumplen todas las reglas: {complete} de {n} ({share}); promedio de opciones registradas por asiento: {breadth}; puntos sin asiento (omisión, sin decidir o decididos por el instructor): {none}.",
-                    "en": "{team}: {n} points opened and there are {entries} entries; meeting every rule: {complete} of {n} ({share}); mean options recorded per entry: {breadth}; points with no entry (default, never decided or decided by the instructor): {none}."},
+    "log_summary": {"es": "{team}: puntos que se abrieron, {n}; con asiento, {entries}; que cumplen todas las reglas, {complete} de {n} ({share}); promedio de opciones registradas por asiento: {breadth}; puntos sin asiento (omisión, sin decidir o decididos por el instructor): {none}.",
+                    "en": "{team}: points that opened, {n}; with an entry, {entries}; meeting every rule, {complete} of {n} ({share}); mean options recorded per entry: {breadth}; points with no entry (default, never decided or decided by the instructor): {none}."},
     "log_no_entry": {"es": "sin asiento ({why})", "en": "no entry ({why})"},
     "col_decision_time": {"es": "Decisión (T+)", "en": "Decided (T+)"},
     "col_entry_delay": {"es": "Demora del asiento (min)", "en": "Entry delay (min)"},
