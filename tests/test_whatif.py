@@ -545,3 +545,17 @@ def test_journal_that_no_longer_replays_is_bad_input(tiny_journal: Path, capsys:
     assert whatif.run_whatif(_args(tiny_journal)) == 1
     err = capsys.readouterr().err
     assert "does not replay identically" in err and "Traceback" not in err
+
+
+def test_a_time_never_reached_is_compared_by_how_often_not_by_a_placeholder() -> None:
+    from analysis.whatif_stats import paired_diff, reached_diff
+
+    nan = float("nan")
+    team = np.array([nan, nan, nan, 10.0])  # the team reached it in one run of four
+    option = np.array([5.0, 6.0, 7.0, 8.0])  # the option in every run
+    d = paired_diff(team, option)
+    assert (d.n, d.mean) == (1, -2.0)  # only the seed where both reached it
+    r = reached_diff(team, option)
+    assert (r.base, r.other) == (0.25, 1.0) and r.clear and r.ci_low > 0
+    same = reached_diff(option, option)
+    assert not same.clear and same.effect == 0.0
