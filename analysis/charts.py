@@ -398,9 +398,10 @@ def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figu
         ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(t("axis_share", lang))
         ax.set_title(t("ch_log", lang), loc="left")
-        if len(per_team) > 1:
-            ax.legend(loc="lower right")
-        margins(fig, _label_width([t(f"rule_{r}", lang) for r in LOG_RULES]), 0.4, 0.6, 0.9)
+        if len(per_team) > 1:  # below the axes, never over the bars
+            fig.legend(loc="lower center", ncol=min(len(per_team), 4), frameon=False, bbox_to_anchor=(0.5, 0.0))
+        margins(fig, _label_width([t(f"rule_{r}", lang) for r in LOG_RULES]), 0.4, 0.6,
+                1.5 if len(per_team) > 1 else 0.9)
         return fig
 
 

@@ -144,7 +144,7 @@ TEXT: dict[str, dict[str, str]] = {
     "rating_M": {"es": "M — Realizado con dificultades mayores", "en": "M — Performed with major challenges"},
     "rating_U": {"es": "U — No fue posible realizarlo", "en": "U — Unable to be performed"},
     "no_objectives": {"es": "el escenario no define objetivos", "en": "the scenario defines no objectives"},
-    "ch_objectives": {"es": "Calificación de objetivos (HSEEP P/S/M/U)", "en": "Objective ratings (HSEEP P/S/M/U)"},
+    "ch_objectives": {"es": "Calificación de objetivos (HSEEP P/S/M/U; N/A: no aplica)", "en": "Objective ratings (HSEEP P/S/M/U; N/A: not applicable)"},
     # ---- timeline
     "ch_timeline": {"es": "Línea de tiempo — {team}", "en": "Timeline — {team}"},
     "lane_injects": {"es": "Mensajes (injects)", "en": "Injects"},
