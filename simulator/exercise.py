@@ -351,7 +351,8 @@ def result(sim: Simulation) -> dict[str, Any]:
         "events": len(sim.events),
         "decisions": decisions,
         "metrics": metrics,
-        "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating}
+        "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating, "rule": r.rule,
+                        "applicable": r.applicable, "reached": r.reached}
                        for r in sim.objective_ratings(metrics)],
     }
 

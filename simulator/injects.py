@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .distributions import Dist
@@ -32,12 +32,30 @@ FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 @dataclass(frozen=True)
 class Expectation:
-    """What the team should do after an inject: one of `any_of` within `within` minutes."""
+    """What the team should do after an inject: one of `any_of` within `within` minutes.
+
+    `any_of` lists orders and decision points; `options[point]` are the options of a listed
+    point that meet the expectation (written `{POINT: option}`; a bare point means its
+    `expected` options, or any option when it names none).
+    """
 
     any_of: tuple[str, ...]
     within: float
     contingency: str | None
     note: Text | None
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def met_by(self, sim: Simulation) -> str | None:
+        """The first listed order or point the team (or its policy) took as expected, if any."""
+        for ref in self.any_of:
+            if ref in sim.scn.orders:
+                if sim.orders.team_orders.get(ref):
+                    return ref
+                continue
+            st = sim.decisions.get(ref)
+            if st is not None and st.answered and st.option in self.options.get(ref, ()):
+                return ref
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,14 +105,30 @@ def parse_injects(b: Builder) -> dict[str, Inject]:
         expect = None
         if i.get("expect"):
             e = i["expect"]
+            refs: list[str] = []
+            options: dict[str, tuple[str, ...]] = {}
+            all_dps = d.get("decisions") or {}
             for j, a in enumerate(e["any_of"]):
-                if a not in (d.get("orders") or {}) and a not in (d.get("decisions") or {}):
+                named = None
+                if isinstance(a, dict):
+                    a, named = next(iter(a.items()))
+                    named = [named] if isinstance(named, str) else list(named)
+                refs.append(a)
+                if a in all_dps:
+                    opts = list(all_dps[a].get("options") or {})
+                    for o in named or []:
+                        if o not in opts:
+                            b.err(p + ("expect", "any_of", j, a), f"{a} has no option {o!r}{suggest(o, opts)}")
+                    options[a] = tuple(named or all_dps[a].get("expected") or opts)
+                elif a not in (d.get("orders") or {}):
                     b.err(p + ("expect", "any_of", j), f"{a!r} is neither an order nor a decision point")
+                elif named is not None:
+                    b.err(p + ("expect", "any_of", j), f"{a} is an order: it has no options to name")
             if e.get("contingency"):
                 b.ref(p + ("expect", "contingency"), "injects", e["contingency"])
                 if e["contingency"] == k:
                     b.err(p + ("expect", "contingency"), "an inject cannot be its own contingency")
-            expect = Expectation(tuple(e["any_of"]), float(e["within"]), e.get("contingency"), e.get("note"))
+            expect = Expectation(tuple(refs), float(e["within"]), e.get("contingency"), e.get("note"), options)
         at = i.get("at")
         if at is not None and at > d.get("clock", {}).get("limit", math.inf):
             b.err(p + ("at",), f"at {at} is after the time limit")
@@ -219,10 +253,10 @@ class InjectDesk:
         ex = inj.expect
         assert ex is not None
         yield sim.env.timeout(ex.within)
-        # A point left to its default was not acted on: the expectation is not met.
-        # Only what the team did (or the policy standing for it) meets an expectation.
-        done = any(sim.orders.team_orders.get(a) or (a in sim.decisions and sim.decisions[a].answered)
-                   for a in ex.any_of)
-        sim.emit("expectation", inj.id, ("instructor",), {"met": bool(done), "any_of": list(ex.any_of)})
+        # A point left to its default was not acted on: the expectation is not met. Only what
+        # the team did (or the policy standing for it), with an option that counts, meets it.
+        met_by = ex.met_by(sim)
+        done = met_by is not None
+        sim.emit("expectation", inj.id, ("instructor",), {"met": done, "any_of": list(ex.any_of), "met_by": met_by})
         if not done and ex.contingency:
             self.deliver(sim.scn.injects[ex.contingency], "contingency", contingency_for=inj.id)

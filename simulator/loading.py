@@ -20,6 +20,10 @@ from .expr import MAX_NUMBER, Expr, ExprError, compile_expr, constant
 from .safeyaml import Located, PathKey
 from .state import derived_names
 
+# Keys that were once part of the format, with what to write instead.
+REMOVED = {"missing": "'missing' is no longer part of the format: a measure that never happened has no "
+                      "value; say how to rate that with the objective's 'if_missing' (default U)"}
+
 
 def suggest(word: str, choices: list[str]) -> str:
     """' (did you mean X?)' for the closest of `choices`, or ''."""
@@ -75,7 +79,8 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         allowed = list(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
         return [
-            loc.problem(path + (k,), f"{at}: unknown key {k!r}{suggest(k, allowed)}", key=True) for k in extra
+            loc.problem(path + (k,), f"{at}: {REMOVED[k]}" if k in REMOVED and path[:1] == ("metrics",)
+                        else f"{at}: unknown key {k!r}{suggest(k, allowed)}", key=True) for k in extra
         ]
     if v == "required":
         return [loc.problem(path, f"{at}: {err.message}")]

@@ -3,7 +3,9 @@
 "Add a metric kind" is one class here: a subclass of `MetricKind` that says how it reads
 its YAML (`parse`), which conditions it follows during the run (`watch`), and its value
 (`value`); then list it in `KINDS`. `MetricBook.values` applies what every kind shares
-(`missing:` for a value that never came, rounding).
+(rounding, no value for NaN). A measure whose event never happened has no value (None),
+never a placeholder; the objective says how that is rated (`if_missing`), and an objective
+with `applies_when` is rated only if its condition held at some time (else N/A).
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ class Metric:
     kind: str  # value | first | max | min | mean | latency | between
     expr: Expr | None
     decision: str | None
-    missing: float | None
     better: str
     until: Expr | None = None  # `between`: the second condition
+
+    @property
+    def can_miss(self) -> bool:
+        """Whether the measure may never happen (its kind waits for an event): then it has no value."""
+        return KINDS[self.kind].can_miss
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,28 @@ class Objective:
     capability: str
     metric: str
     thresholds: dict[str, float]
+    if_missing: str = "U"  # rating when the measure's event never happened
+    applies_when: Expr | None = None  # rated only if this held at some time; else N/A
+
+
+# How an objective's rating was reached: its value against the thresholds; the objective's
+# `if_missing` rule because the measured event never happened; or not applicable because its
+# `applies_when` condition never held.
+RATING_RULES = ("thresholds", "if_missing", "not_applicable")
+NOT_APPLICABLE = "N/A"
 
 
 @dataclass(frozen=True)
 class ObjectiveRating:
-    """An objective's measured value and its rating (P, S, M or U)."""
+    """An objective's HSEEP rating and what it rests on."""
 
     id: str
     metric: str
-    value: float | None
-    rating: str  # P S M U
+    value: float | None  # None: the measure was not reached (or the objective does not apply)
+    rating: str  # P S M U, or N/A when the objective does not apply
+    rule: str = "thresholds"  # one of RATING_RULES
+    applicable: bool = True
+    reached: bool = True  # False: the measured event never happened
 
 
 def rate(value: float | None, thresholds: dict[str, float], better: str) -> str:
@@ -77,6 +95,7 @@ class MetricKind:
     """One kind of metric: its YAML form and its run-time follower (one instance per metric)."""
 
     key: ClassVar[str]
+    can_miss: ClassVar[bool] = False  # True for kinds that wait for an event that may never come
 
     def __init__(self, sim: Simulation, m: Metric) -> None:
         self.sim = sim
@@ -113,6 +132,7 @@ class FirstMetric(MetricKind):
     """`first: cond`: the minute the condition first held."""
 
     key = "first"
+    can_miss = True
 
     def watch(self) -> None:
         """Follow the condition until it holds."""
@@ -188,6 +208,7 @@ class LatencyMetric(MetricKind):
     """`latency: DP`: minutes from a decision point opening to the team's answer."""
 
     key = "latency"
+    can_miss = True
 
     @classmethod
     def parse(cls, b: Builder, p: PathKey, spec: dict[str, Any]) -> tuple[Expr | None, Expr | None, str | None]:
@@ -205,6 +226,7 @@ class BetweenMetric(MetricKind):
     """`between: [A, B]`: minutes from A first holding to B first holding after it."""
 
     key = "between"
+    can_miss = True
 
     @classmethod
     def parse(cls, b: Builder, p: PathKey, spec: dict[str, Any]) -> tuple[Expr | None, Expr | None, str | None]:
@@ -250,8 +272,7 @@ def parse_metrics(b: Builder) -> dict[str, Metric]:
             b.err(p, f"a metric needs exactly one of {', '.join(KINDS)}")
             continue
         ex, until, dec = KINDS[kinds[0]].parse(b, p, m)
-        out[k] = Metric(k, m["label"], m.get("unit"), kinds[0], ex, dec, m.get("missing"),
-                        m.get("better", "lower"), until)
+        out[k] = Metric(k, m["label"], m.get("unit"), kinds[0], ex, dec, m.get("better", "lower"), until)
     return out
 
 
@@ -268,7 +289,9 @@ def parse_objectives(b: Builder) -> dict[str, Objective]:
         if not ordered:
             rel = "<=" if better == "lower" else ">="
             b.err(p + ("thresholds",), f"thresholds must run P {rel} S {rel} M for a metric where {better} is better")
-        out[k] = Objective(k, o["label"], o["capability"], o["metric"], {x: float(th[x]) for x in "PSM"})
+        applies = b.expr(p + ("applies_when",), o["applies_when"]) if "applies_when" in o else None
+        out[k] = Objective(k, o["label"], o["capability"], o["metric"], {x: float(th[x]) for x in "PSM"},
+                           o.get("if_missing", "U"), applies)
     return out
 
 
@@ -278,11 +301,23 @@ class MetricBook:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.trackers = {m.id: KINDS[m.kind](sim, m) for m in sim.scn.metrics.values()}
+        self.applied_at: dict[str, float] = {}  # objective id -> first time its applies_when held
 
     def watch(self) -> None:
-        """Register every metric's watchers (in the scenario's order)."""
+        """Register every metric's watchers (in the scenario's order), then objectives' conditions."""
         for t in self.trackers.values():
             t.watch()
+        for o in self.sim.scn.objectives.values():
+            if o.applies_when is not None:
+                if o.applies_when(self.sim.v):
+                    self.applied_at[o.id] = 0.0
+                else:
+                    self.sim.state.add_watcher(o.applies_when, lambda w, o=o: self._applies(w, o), final=True)
+
+    def _applies(self, w: Watcher, o: Objective) -> None:
+        if o.id not in self.applied_at and w.expr.fn(self.sim.v):
+            self.applied_at[o.id] = self.sim.env.now
+            w.active = False
 
     def finish(self, now: float) -> None:
         """The run ended."""
@@ -290,21 +325,27 @@ class MetricBook:
             t.finish(now)
 
     def values(self, now: float) -> dict[str, float | None]:
-        """Every metric's value at `now` (`missing:` stands in for a value that never came)."""
+        """Every metric's value at `now` (None: its event never happened)."""
         out: dict[str, float | None] = {}
         for mid, t in self.trackers.items():
             val = t.value(now)
-            m = t.m
             if val is not None and val != val:  # NaN: no value
                 val = None
-            if val is None and m.missing is not None:
-                val = m.missing
             out[mid] = None if val is None else round(min(max(float(val), -RUN_MAX), RUN_MAX), 6)
         return out
 
     def ratings(self, metrics: dict[str, float | None]) -> list[ObjectiveRating]:
-        """Each objective's rating from metric values."""
+        """Each objective's rating from metric values, with the rule it rests on."""
         scn = self.sim.scn
-        return [ObjectiveRating(o.id, o.metric, metrics.get(o.metric),
-                                rate(metrics.get(o.metric), o.thresholds, scn.metrics[o.metric].better))
-                for o in scn.objectives.values()]
+        out = []
+        for o in scn.objectives.values():
+            value = metrics.get(o.metric)
+            reached = value is not None
+            if o.applies_when is not None and o.id not in self.applied_at:
+                out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "not_applicable", False, reached))
+            elif not reached:
+                out.append(ObjectiveRating(o.id, o.metric, None, o.if_missing, "if_missing", True, False))
+            else:
+                out.append(ObjectiveRating(o.id, o.metric, value, rate(value, o.thresholds,
+                                                                       scn.metrics[o.metric].better)))
+        return out

@@ -98,6 +98,7 @@ class Simulation:
         self.order_times: dict[str, list[float]] = self.orders.times
         self.team_orders: dict[str, int] = self.orders.team_orders
         self.fired: dict[str, float] = self.injects.fired
+        self.applied_at: dict[str, float] = self.metrics.applied_at  # objective -> when applies_when held
         self._setup()
 
     @staticmethod

@@ -113,6 +113,21 @@ SCHEMA: dict[str, Any] = {
         "title": _text("Title"),
         "summary": _text("Summary for the launcher"),
         "briefing": _text("Opening situation read to the team"),
+        "exercise": {
+            "description": "HSEEP exercise overview for the after-action report (all optional)",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "scope": _text("What the exercise covers (play, duration, location)"),
+                "mission_areas": {"type": "array", "uniqueItems": True,
+                                  "items": {"enum": ["Prevention", "Protection", "Mitigation", "Response",
+                                                     "Recovery"]}},
+                "threat": _text("Threat or hazard"),
+                "sponsor": {"type": "string"},
+                "organisations": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "point_of_contact": {"type": "string", "minLength": 1},
+            },
+        },
         "kind": {"enum": ["prison", "cartel", "tutorial"]},
         "incident_types": {"type": "array", "items": {"type": "string", "pattern": r"^(PR|CV)-[A-Z-]+$"}},
         "sources": {
@@ -250,7 +265,18 @@ SCHEMA: dict[str, Any] = {
                     "required": ["any_of", "within"],
                     "additionalProperties": False,
                     "properties": {
-                        "any_of": {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1},
+                        "any_of": {"type": "array", "minItems": 1,
+                                   "description": "orders or decision points that meet it; a point as "
+                                                  "{POINT: option} or {POINT: [options]} names the options "
+                                                  "that count (a bare point: its `expected` options)",
+                                   "items": {"oneOf": [
+                                       {"$ref": "#/$defs/id"},
+                                       {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                        "propertyNames": {"pattern": ID},
+                                        "additionalProperties": {"oneOf": [
+                                            {"$ref": "#/$defs/id"},
+                                            {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1}]}},
+                                   ]}},
                         "within": {"type": "number", "exclusiveMinimum": 0},
                         "contingency": {"$ref": "#/$defs/id"},
                         "note": {"$ref": "#/$defs/text"},
@@ -329,7 +355,6 @@ SCHEMA: dict[str, Any] = {
                             "description": "minutes from the first expression first becoming true to the "
                                            "second first becoming true after it"},
                 "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to its answer"},
-                "missing": {"type": "number", "description": "value when it never happened"},
                 "better": {"enum": ["lower", "higher"]},
             },
         },
@@ -341,6 +366,11 @@ SCHEMA: dict[str, Any] = {
                 "label": {"$ref": "#/$defs/text"},
                 "capability": {"enum": CAPABILITIES},
                 "metric": {"$ref": "#/$defs/id"},
+                "if_missing": {"enum": ["P", "S", "M", "U"],
+                               "description": "rating when the measure's event never happened (default U)"},
+                "applies_when": {"$ref": "#/$defs/expr",
+                                 "description": "rated only if this held at some time in the run, "
+                                                "else not applicable (N/A)"},
                 "thresholds": {
                     "type": "object",
                     "required": ["P", "S", "M"],

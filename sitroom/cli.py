@@ -339,10 +339,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", help="only what this role saw (a scenario role, or instructor for everything)")
     s.set_defaults(func=cmd_export)
 
-    s = sub.add_parser("debrief", help="after-action report (HTML, charts, CSV) from journals")
-    s.add_argument("journals", nargs="+", metavar="JOURNAL")
+    s = sub.add_parser("debrief", help="HSEEP after-action report and improvement plan from journals",
+                       description="Writes DIR/debrief.json (every value, rating, finding and corrective action, "
+                       "with its evidence), then report.html, report.pdf, charts/, decisions.csv, timeline.csv, "
+                       "improvement_plan.csv and improvement_plan.xlsx rendered from it.")
+    s.add_argument("journals", nargs="+", metavar="JOURNAL",
+                   help="a journal, or a folder: every *.sitroom in it (one per team of a class)")
     s.add_argument("--out", required=True, help="folder to write the report into")
     s.add_argument("--lang", choices=["es", "en"], default="es")
+    s.add_argument("--plan", metavar="FILE", help="improvement_plan.csv/.xlsx of an earlier debrief of this "
+                   "scenario: say which corrective actions this exercise shows as closed")
+    s.add_argument("--notes", metavar="FILE", help="hot-wash notes, one a line: `TIME WHO: text` "
+                   "(TIME HH:MM or T+minutes; WHO participant or evaluator)")
+    s.add_argument("--org", action="append", metavar="NAME",
+                   help="a participating organisation (repeat for more; the first is proposed as responsible "
+                   "for the corrective actions)")
+    s.add_argument("--poc", metavar="TEXT", help="exercise point of contact (name, e-mail)")
+    s.add_argument("--svg", action="store_true", help="also write every chart as SVG (draws each a second time)")
     s.set_defaults(func=cmd_debrief)
 
     s = sub.add_parser("whatif", help="replications and counterfactuals of a journal")

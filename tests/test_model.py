@@ -227,13 +227,13 @@ def test_bundled_policies_load(p0):
 def test_between_metric_measures_from_one_condition_to_the_next():
     extra = ("  d1_wait:\n    label: {es: \"Espera\", en: \"Wait\"}\n    between: [\"D1.open\", \"D1.decided\"]\n"
              "  job_after_calm:\n    label: {es: \"Trabajo\", en: \"Job\"}\n"
-             "    between: [\"calm == 1\", \"done_jobs >= 1\"]\n    missing: 999\n")
+             "    between: [\"calm == 1\", \"done_jobs >= 1\"]\n")
     scn = minimal(**{"metrics:\n": "metrics:\n" + extra})
     sim = Simulation(scn, 1, policy=Policy("p", {"D1": PolicyDecision("calm", after=3.5)}))
     sim.run_to_end()
     vals = sim.metric_values()
     assert vals["d1_wait"] == 3.5
-    assert vals["job_after_calm"] == 999  # no job was ever sent
+    assert vals["job_after_calm"] is None  # no job was ever sent: not reached, no value
     sim = Simulation(scn, 1, policy=Policy("p", {"D1": PolicyDecision("calm", after=1.0)}))
     sim.advance(6)
     sim.order("send")  # travel 10 + work 30: done at 46, calm since 6
