@@ -731,6 +731,7 @@ class _Row:
     inject_id: str
     spec: dict[str, Any]  # the inject as scenario data, after merging
     columns: dict[str, str] = field(default_factory=dict)  # field -> column letter
+    ok: bool = True  # every cell of the row read well
 
 
 @dataclass
@@ -1079,32 +1080,36 @@ def merge_msel(sheet: Sheet, scenario: Scenario, overrides: dict[str, str] | Non
         raise _too_many(sheet.file)
     for row, cells in sheet.rows:
         iid = _row_id(sheet, row, cells, cols, cell_problems)
-        if iid is None:
+        if iid is None:  # still check the row's other cells, so one pass reports them all
+            _row_spec(sheet, row, cells, cols, None, scenario, cell_problems)
             continue
         if iid in rows:
             cell_problems.append(SheetProblem(sheet.file, row, letters.get("id", letters.get("number", "")),
                                               f"{iid!r} is already on row {rows[iid].row}"))
             continue
         spec = _row_spec(sheet, row, cells, cols, existing.get(iid), scenario, cell_problems)
-        if spec is not None:
-            rows[iid] = _Row(row, iid, spec, letters)
-        else:
-            rows[iid] = _Row(row, iid, {}, letters)  # keeps duplicates reported; never written
-    if cell_problems:
-        raise MselError(cell_problems)
+        rows[iid] = _Row(row, iid, spec if spec is not None else {}, letters, spec is not None)
+    # Rows whose cells are good are merged and validated even when others are not, so that one
+    # pass reports every bad row; nothing is written unless there is no problem at all.
+    good = {i: r for i, r in rows.items() if r.ok}
     block = _locate(scenario.text)
-    added = [i for i in rows if i not in existing]
-    changed = [i for i in rows if i in existing and not _same(rows[i].spec, existing[i])]
-    unchanged = [i for i in rows if i in existing and i not in changed]
-    rendered = {i: render_inject(i, rows[i].spec, block.indent, block.step) for i in added + changed}
-    all_specs = {**existing, **{i: rows[i].spec for i in rows}}
+    added = [i for i in good if i not in existing]
+    changed = [i for i in good if i in existing and not _same(good[i].spec, existing[i])]
+    unchanged = [i for i in good if i in existing and i not in changed]
+    rendered = {i: render_inject(i, good[i].spec, block.indent, block.step) for i in added + changed}
+    all_specs = {**existing, **{i: good[i].spec for i in good}}
     text = scenario.text if not (added or changed) else _splice(scenario.text, block, rendered, added, all_specs)
     label = name or scenario.path
+    problems.extend(cell_problems)
+    merged: Scenario | None = None
     try:
         merged = load_scenario_text(text, label)
     except ScenarioError as exc:
-        problems.extend(_explain_problems(exc.problems, rows, sheet, label))
-        raise MselError(problems) from None  # type: ignore[arg-type]
+        problems.extend(_explain_problems(exc.problems, good, sheet, label))
+    if problems or merged is None:
+        problems.sort(key=lambda p: (getattr(p, "row", 0), _letter_index(getattr(p, "column", "")) or 0)
+                      if isinstance(p, SheetProblem) else (0, 0))
+        raise MselError(problems)  # type: ignore[arg-type]
     return MergeResult(text, added, changed, unchanged, notes, merged)
 
 
