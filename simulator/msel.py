@@ -1088,7 +1088,10 @@ def merge_msel(sheet: Sheet, scenario: Scenario, overrides: dict[str, str] | Non
                                               f"{iid!r} is already on row {rows[iid].row}"))
             continue
         spec = _row_spec(sheet, row, cells, cols, existing.get(iid), scenario, cell_problems)
-        rows[iid] = _Row(row, iid, spec if spec is not None else {}, letters, spec is not None)
+        row_letters = dict(letters)
+        if "local_time" in cols and ("time" not in cols or cells[cols["time"]] in (None, "")):
+            row_letters["time"] = letters["local_time"]  # the row's minute came from its local time
+        rows[iid] = _Row(row, iid, spec if spec is not None else {}, row_letters, spec is not None)
     # Rows whose cells are good are merged and validated even when others are not, so that one
     # pass reports every bad row; nothing is written unless there is no problem at all.
     good = {i: r for i, r in rows.items() if r.ok}
