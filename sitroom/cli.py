@@ -238,6 +238,27 @@ def cmd_msel_import(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(a: argparse.Namespace) -> int:
+    """`sitroom new`: write a commented scenario skeleton that validates."""
+    from simulator.skeleton import skeleton
+
+    out = a.out or f"{a.scenario_id}.yaml"
+    if out == "-":
+        sys.stdout.write(skeleton(a.scenario_id, a.kind))
+        return 0
+    text = skeleton(a.scenario_id, a.kind, out)
+    path = Path(out)
+    if path.exists():
+        _err(f"{out}: a file is already there; choose another --out")
+        return 1
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    print(f"{out}: new {a.kind} scenario {a.scenario_id!r} written; check it with `sitroom validate {out}`, "
+          f"try it with `sitroom run {out} --seed 1` (reference: docs/authoring.md)")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -311,11 +332,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_scenarios)
 
     _add_msel(sub)
+    _add_new(sub)
 
     s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     s.add_argument("--policy", action="store_true", help="the policy format instead")
     s.set_defaults(func=cmd_schema)
     return p
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    """The `new` sub-command."""
+    s = sub.add_parser("new", help="write a commented skeleton of a new scenario",
+                       description="Write a small, complete scenario (comments in es and en) that validates, "
+                       "as a starting point. Escribe el esqueleto comentado de un escenario nuevo.")
+    s.add_argument("scenario_id", metavar="SCENARIO_ID", help="the new scenario's id (letters, digits, _ and -)")
+    s.add_argument("--out", metavar="FILE", help="file to write (default: SCENARIO_ID.yaml; - for standard output)")
+    s.add_argument("--kind", choices=["prison", "cartel"], default="prison", help="which example to start from")
+    s.set_defaults(func=cmd_new)
 
 
 def _add_msel(sub: argparse._SubParsersAction) -> None:
