@@ -95,7 +95,8 @@ def _pair(field_: str, es: str, en: str, words: tuple[str, ...]) -> tuple[Column
 
 COLUMNS: tuple[Column, ...] = (
     Column("number", {"es": "#", "en": "#"}, ("#", "no", "num", "numero", "number", "n", "msel",
-           "event", "evento", "inject no", "numero de evento", "event no"), stored=False),
+           "event", "evento", "inject no", "numero de evento", "event no", "event #", "inject #",
+           "msel #", "evento #"), stored=False),
     Column("id", {"es": "ID", "en": "ID"}, ("id", "inject id", "id del inject", "clave", "identificador")),
     Column("time", {"es": "Tiempo de escenario (min)", "en": "Scenario time (min)"},
            ("scenario time", "tiempo de escenario", "tiempo del escenario", "tiempo", "time", "t",
