@@ -283,7 +283,20 @@ def export_msel(scenario: Scenario, out: str | Path, lang: str = "es") -> int:
     out = Path(out)
     headers, rows = msel_table(scenario, lang)
     suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise MselError([SheetProblem(str(out), 0, "", "the MSEL file must end in .xlsx or .csv")])
     tmp = out.with_name(out.name + ".part")
+    try:
+        _write(tmp, suffix, scenario, headers, rows, lang)
+        tmp.replace(out)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        raise MselError([SheetProblem(str(out), 0, "", f"cannot write: {exc.strerror or exc}")]) from None
+    return len(rows)
+
+
+def _write(tmp: Path, suffix: str, scenario: Scenario, headers: list[str], rows: list[list[Any]], lang: str) -> None:
     if suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
@@ -294,10 +307,6 @@ def export_msel(scenario: Scenario, out: str | Path, lang: str = "es") -> int:
         tmp.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
     elif suffix == ".xlsx":
         _write_xlsx(tmp, scenario, headers, rows, lang)
-    else:
-        raise MselError([SheetProblem(str(out), 0, "", "the MSEL file must end in .xlsx or .csv")])
-    tmp.replace(out)
-    return len(rows)
 
 
 def _write_xlsx(path: Path, scenario: Scenario, headers: list[str], rows: list[list[Any]], lang: str) -> None:

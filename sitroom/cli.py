@@ -200,6 +200,18 @@ def cmd_whatif(a: argparse.Namespace) -> int:
     return run_whatif(a)
 
 
+def _write_text(path: Path, text: str) -> bool:
+    """Write a file whole (through a temporary beside it); say why not on stderr."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        return False
+    return True
+
+
 def cmd_msel_export(a: argparse.Namespace) -> int:
     """`sitroom msel export`: a scenario's injects as an MSEL spreadsheet."""
     from simulator.msel import export_msel
@@ -216,12 +228,11 @@ def cmd_msel_import(a: argparse.Namespace) -> int:
 
     overrides = parse_map(a.map)
     target = resolve_scenario(a.into)
-    bundled = not Path(a.into).exists()
-    if bundled and not a.out:
+    scn = load_scenario(target)
+    if target != Path(a.into) and not a.out:  # found by its id among the bundled scenarios
         _err(f"{a.into} is a bundled scenario; give --out FILE to write the merged copy there")
         return 1
     out = Path(a.out) if a.out else target
-    scn = load_scenario(target)
     sheet = read_sheet(a.file)
     res = merge_msel(sheet, scn, overrides, name=str(out))
     for note in res.notes:
@@ -231,9 +242,8 @@ def cmd_msel_import(a: argparse.Namespace) -> int:
     if out == target and not (res.added or res.changed):
         print(f"{counts}; {out} already holds these injects, left as it was")
         return 0
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(res.text, encoding="utf-8")
-    tmp.replace(out)
+    if not _write_text(out, res.text):
+        return 1
     print(f"{counts}; written to {out}")
     return 0
 
@@ -251,9 +261,8 @@ def cmd_new(a: argparse.Namespace) -> int:
     if path.exists():
         _err(f"{out}: a file is already there; choose another --out")
         return 1
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    if not _write_text(path, text):
+        return 1
     print(f"{out}: new {a.kind} scenario {a.scenario_id!r} written; check it with `sitroom validate {out}`, "
           f"try it with `sitroom run {out} --seed 1` (reference: docs/authoring.md)")
     return 0

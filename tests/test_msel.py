@@ -388,3 +388,15 @@ def test_cli_export_import_round_trip_and_bundled_targets_need_out(tmp_path, cap
     assert copy.read_text(encoding="utf-8") == P0.read_text(encoding="utf-8")
     assert main(["msel", "import", str(out), "--into", "P0-modulo-b", "--map", "nonsense"]) == 1
     assert "write COLUMN=FIELD" in capsys.readouterr().err
+
+
+def test_cli_says_why_it_cannot_write_and_leaves_no_traceback(tmp_path, capsys):
+    nowhere = tmp_path / "no" / "such" / "dir"
+    assert main(["msel", "export", "P0-modulo-b", "--out", str(nowhere / "m.csv")]) == 1
+    assert capsys.readouterr().err.strip() == f"{nowhere / 'm.csv'}: cannot write: No such file or directory"
+    assert main(["msel", "export", "P0-modulo-b", "--out", str(tmp_path / "m.ods")]) == 1
+    assert "must end in .xlsx or .csv" in capsys.readouterr().err
+    sheet = tmp_path / "m.csv"
+    assert main(["msel", "export", "P0-modulo-b", "--out", str(sheet)]) == 0
+    assert main(["msel", "import", str(sheet), "--into", str(tmp_path / "absent.yaml")]) == 1
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'absent.yaml'}: no such file"
