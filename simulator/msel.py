@@ -1061,6 +1061,8 @@ def _explain_problems(problems: list[Problem], rows: dict[str, _Row], sheet: She
             letter = r.columns.get(f, "")
             header = sheet.headers[_letter_index(letter) or 0] if letter else ""
             message = m.group(3)
+            if message.startswith("give either 'at' or 'when'"):
+                message = "give a scenario time or a condition, not both"
             if message.startswith("this inject never fires"):
                 message = ("this inject never fires: give it a scenario time, a condition or manual: yes, "
                            "or name it as another row's contingency")
