@@ -1004,6 +1004,7 @@ def _splice(text: str, block: _Block, rendered: dict[str, list[str]], new_ids: l
             all_specs: dict[str, dict[str, Any]]) -> str:
     lines = text.splitlines()
     trailing_newline = text.endswith("\n")
+    eol = "\r\n" if "\r\n" in text else "\n"  # keep the file's line endings
     if block.key_line is None:
         body = [line for i in new_ids for line in rendered[i]]
         out = lines + ([""] if lines and lines[-1].strip() else []) + ["injects:"] + body
@@ -1024,7 +1025,7 @@ def _splice(text: str, block: _Block, rendered: dict[str, list[str]], new_ids: l
         for i in new_ids:
             out.extend(rendered[i])
         out.extend(lines[insert_at:])
-    return "\n".join(out) + ("\n" if trailing_newline or block.key_line is None else "")
+    return eol.join(out) + (eol if trailing_newline or block.key_line is None else "")
 
 
 _PATH = re.compile(r"^injects\.([A-Za-z][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+)*): (.*)$", re.S)

@@ -400,3 +400,13 @@ def test_cli_says_why_it_cannot_write_and_leaves_no_traceback(tmp_path, capsys):
     assert main(["msel", "export", "P0-modulo-b", "--out", str(sheet)]) == 0
     assert main(["msel", "import", str(sheet), "--into", str(tmp_path / "absent.yaml")]) == 1
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'absent.yaml'}: no such file"
+
+
+def test_a_file_with_windows_line_endings_keeps_them(tmp_path):
+    crlf = P0.read_text(encoding="utf-8").replace("\n", "\r\n")
+    scn = load_scenario_text(crlf, "p0.yaml")
+    path = _sheet(tmp_path, ["ID", "Message (en)"], [["cameras_down", "Cameras down."]])
+    res = merge_msel(read_sheet(path), scn)
+    assert res.changed == ["cameras_down"]
+    assert res.text.count("\r\n") == res.text.count("\n") == crlf.count("\r\n")
+    assert res.text.replace("Cameras down.", "Cameras B2 and B3 are down; someone covered them with blankets.") == crlf
