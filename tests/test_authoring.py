@@ -14,11 +14,12 @@ from simulator.skeleton import KINDS, skeleton
 from sitroom.cli import main
 
 DOC = REPO / "docs" / "authoring.md"
+DOC_ES = REPO / "docs" / "authoring.es.md"
 
 
-def _yaml_blocks() -> list[tuple[int, str]]:
-    """Every ```yaml block of the reference page, with the line it starts on."""
-    text = DOC.read_text(encoding="utf-8")
+def _yaml_blocks(doc=DOC) -> list[tuple[int, str]]:
+    """Every ```yaml block of a reference page, with the line it starts on."""
+    text = doc.read_text(encoding="utf-8")
     out = []
     for m in re.finditer(r"^```yaml\n(.*?)^```", text, re.S | re.M):
         out.append((text[: m.start()].count("\n") + 1, m.group(1)))
@@ -102,8 +103,9 @@ def test_cli_new_writes_a_file_that_validates_and_never_overwrites(tmp_path, cap
 # ----------------------------------------------------------------------------- the reference page
 
 
-def test_the_reference_page_has_its_examples():
+def test_the_reference_page_has_its_examples_and_the_spanish_page_the_same_ones():
     assert len(_yaml_blocks()) >= 15
+    assert [b for _, b in _yaml_blocks(DOC_ES)] == [b for _, b in _yaml_blocks()]
 
 
 @pytest.mark.parametrize("line,block", _yaml_blocks(), ids=lambda v: f"line{v}" if isinstance(v, int) else "")
@@ -115,9 +117,9 @@ def test_every_yaml_example_on_the_reference_page_validates(line, block):
         pytest.fail("\n".join(str(p) for p in exc.problems))
 
 
-def _documented_suffixes() -> dict[str, list[str]]:
-    """The dotted-name table of the page: prefix letter -> suffixes (R.ready -> R: [ready, ...])."""
-    text = DOC.read_text(encoding="utf-8")
+def _documented_suffixes(doc=DOC) -> dict[str, list[str]]:
+    """The dotted-name table of a page: prefix letter -> suffixes (R.ready -> R: [ready, ...])."""
+    text = doc.read_text(encoding="utf-8")
     out: dict[str, list[str]] = {}
     for prefix, suffix in re.findall(r"^\| `(R|T|DP|O|I|P)\.([a-z_]+)` \|", text, re.M):
         out.setdefault(prefix, []).append(suffix)
@@ -126,6 +128,7 @@ def _documented_suffixes() -> dict[str, list[str]]:
 
 def test_every_documented_dotted_name_loads_and_an_undocumented_one_does_not():
     docs = _documented_suffixes()
+    assert _documented_suffixes(DOC_ES) == docs
     assert docs == {
         "R": ["ready", "standby", "mobilising", "en_route", "on_scene", "returning", "busy", "total"],
         "T": ["active", "queued", "on_scene", "done"],
@@ -152,10 +155,11 @@ def test_the_expression_docstring_cites_only_names_that_exist():
         load_scenario_text(yaml.safe_dump(data, allow_unicode=True))  # raises if P0 has no such name
 
 
-def test_the_reference_page_names_every_field_of_the_schema():
+@pytest.mark.parametrize("doc", [DOC, DOC_ES], ids=["en", "es"])
+def test_the_reference_page_names_every_field_of_the_schema(doc):
     from simulator.schema import SCHEMA
 
-    text = DOC.read_text(encoding="utf-8")
+    text = doc.read_text(encoding="utf-8")
     defs = SCHEMA["$defs"]
     fields = set(SCHEMA["properties"])
     for name in ("quantity", "resource", "task", "process", "inject", "decision", "order", "metric", "objective",
