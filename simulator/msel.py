@@ -812,10 +812,11 @@ def _row_spec(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int], ex
     if "manual" in cols:
         put("manual", True if parse("manual", _yes_no) else None)
     if "channel" in cols:
-        ch = parse("channel", _channel)
-        if ch is None and not bad:
+        raw_channel = cell("channel")
+        if raw_channel is None or (isinstance(raw_channel, str) and not raw_channel.strip()):
             fail("channel", f"empty; every inject needs a channel ({', '.join(CHANNELS)})")
-        put("channel", ch)
+        else:
+            put("channel", parse("channel", _channel))
     elif "channel" not in spec:
         fail("channel", "a new inject needs a channel, and the sheet has no Channel column")
     for key, stem, required in (("from", "from", False), ("text", "text", True)):
@@ -835,7 +836,7 @@ def _row_spec(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int], ex
                 fail(lang_f, "empty; every text exists in es and en")
         spec[key] = {"es": es, "en": en}
     if "audience" in cols:
-        words = _text_value(cell("audience"))
+        words = parse("audience", _text_value)
         aud = _audience_value([x.strip() for x in re.split(r"[,;]", words) if x.strip()] if words else [],
                               scenario)
         if aud is None:
@@ -875,14 +876,19 @@ def _expect_spec(spec: dict[str, Any], cols: dict[str, int], cell: Any, parse: A
     if not any(f in cols for f in fields):
         return
     old = spec.get("expect") or {}
-    any_of = _ids(cell("expect")) if "expect" in cols else list(old.get("any_of", []))
+    any_of = parse("expect", _ids) if "expect" in cols else list(old.get("any_of", []))
     within = parse("within", _minutes, "a number of minutes") if "within" in cols else old.get("within")
-    contingency = (_ids(cell("contingency")) or [None])[0] if "contingency" in cols else old.get("contingency")
-    if "contingency" in cols and len(_ids(cell("contingency"))) > 1:
-        fail("contingency", "give one contingency inject id")
+    contingency = old.get("contingency")
+    if "contingency" in cols:
+        named = parse("contingency", _ids) or []
+        contingency = named[0] if named else None
+        if len(named) > 1:
+            fail("contingency", "give one contingency inject id")
     note_old = old.get("note") or {}
     note_es = parse("notes_es", _text_value) if "notes_es" in cols else note_old.get("es")
     note_en = parse("notes_en", _text_value) if "notes_en" in cols else note_old.get("en")
+    if any_of is None:
+        return  # the Expected action cell is unreadable (already reported): the rest cannot be judged
     if not any_of:
         for f, v in (("within", within), ("contingency", contingency), ("notes_es", note_es), ("notes_en", note_en)):
             if v is not None and f in cols:
@@ -912,13 +918,16 @@ _ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 def _row_id(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int],
             problems: list[SheetProblem]) -> str | None:
-    raw = _text_value(cells[cols["id"]]) if "id" in cols else None
-    if raw is None and "number" in cols:
-        num = _text_value(cells[cols["number"]])
-        if num is not None:
-            raw = "M" + re.sub(r"[^A-Za-z0-9]+", "_", num).strip("_")
     letter = column_letter(cols["id"] if "id" in cols else cols["number"])
     header = sheet.headers[cols["id"] if "id" in cols else cols["number"]]
+    try:
+        raw = _text_value(cells[cols["id"]]) if "id" in cols else None
+        num = _text_value(cells[cols["number"]]) if raw is None and "number" in cols else None
+    except _CellError as exc:
+        problems.append(SheetProblem(sheet.file, row, letter, f"{header}: {exc.message}"))
+        return None
+    if num is not None:
+        raw = "M" + re.sub(r"[^A-Za-z0-9]+", "_", num).strip("_")
     if raw is None:
         problems.append(SheetProblem(sheet.file, row, letter, f"{header}: empty; give the inject an id (letters, "
                                      "digits and _, starting with a letter)"))

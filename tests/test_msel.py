@@ -410,3 +410,16 @@ def test_a_file_with_windows_line_endings_keeps_them(tmp_path):
     assert res.changed == ["cameras_down"]
     assert res.text.count("\r\n") == res.text.count("\n") == crlf.count("\r\n")
     assert res.text.replace("Cameras down.", "Cameras B2 and B3 are down; someone covered them with blankets.") == crlf
+
+
+def test_an_overlong_cell_anywhere_is_a_cell_problem(tmp_path):
+    long = "x" * 5000
+    path = _sheet(tmp_path, ["ID", "Canal", "Para", "Mensaje (es)", "Mensaje (en)", "Acción esperada", "Plazo",
+                             "Contingencia"],
+                  [[long, "radio", "all", "x", "y", None, None, None],
+                   ["a", "radio", long, "x", "y", long, 5, long]])
+    with pytest.raises(MselError) as exc:
+        merge_msel(read_sheet(path), load_scenario(P0))
+    assert [p.split(": ", 1)[0].rsplit(":", 2)[1:] for p in _problems(exc)] == [["2", "A"], ["3", "C"], ["3", "F"],
+                                                                                 ["3", "H"]]
+    assert all("5,000 characters; the limit is 4,000" in p for p in _problems(exc))
