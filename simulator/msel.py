@@ -29,15 +29,15 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Problem, ScenarioError
-from .scenario import Scenario, load_scenario_text, tr
+# Only the package's public names: the loader's internals are not this module's business.
+from . import InputError, Problem, Scenario, ScenarioError, load_scenario_text, tr
 
 MAX_ROWS = 2000  # injects per sheet; far more than any MSEL, far less than a runaway sheet
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_CELL_CHARS = 4000
 
-CHANNELS = ("radio", "phone", "cctv", "media", "social", "intel", "control", "report", "alarm")
+CHANNELS = ("radio", "phone", "cctv", "media", "social", "intel", "control", "report", "alarm")  # as the format's
 # Words an author may write for a channel, accents and case aside.
 _CHANNEL_WORDS = {
     "radio": "radio", "phone": "phone", "telefono": "phone", "tel": "phone", "llamada": "phone",
@@ -312,13 +312,19 @@ def _write(tmp: Path, suffix: str, scenario: Scenario, headers: list[str], rows:
 def _write_xlsx(path: Path, scenario: Scenario, headers: list[str], rows: list[list[Any]], lang: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
     wb = Workbook()
     ws = wb.active
     ws.title = "MSEL"
     ws.append(headers)
     for r in rows:
-        ws.append(r)
+        try:
+            ws.append(r)
+        except IllegalCharacterError:
+            raise MselError([SheetProblem(str(path.with_name(path.name.removesuffix(".part"))), 0, "",
+                                          f"inject {r[1]!r} holds a control character that an .xlsx cell "
+                                          "cannot hold; remove it, or export to .csv")]) from None
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDDDDD")

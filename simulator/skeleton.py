@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 
-from .errors import Problem, ScenarioError
-from .scenario import load_scenario_text
+from . import Problem, ScenarioError, load_scenario_text
 
 KINDS = ("prison", "cartel")
 

@@ -423,3 +423,23 @@ def test_an_overlong_cell_anywhere_is_a_cell_problem(tmp_path):
     assert [p.split(": ", 1)[0].rsplit(":", 2)[1:] for p in _problems(exc)] == [["2", "A"], ["3", "C"], ["3", "F"],
                                                                                  ["3", "H"]]
     assert all("5,000 characters; the limit is 4,000" in p for p in _problems(exc))
+
+
+def test_the_msel_channels_are_the_formats_channels():
+    from simulator.msel import CHANNELS
+    from simulator.schema import CHANNELS as FORMAT_CHANNELS
+
+    assert list(CHANNELS) == list(FORMAT_CHANNELS)
+
+
+def test_a_control_character_cannot_go_into_an_xlsx_cell_and_says_which_inject(tmp_path):
+    text = P0.read_text(encoding="utf-8").replace('someone covered them with blankets."',
+                                                  'someone covered them\\a with blankets."')
+    scn = load_scenario_text(text, "p0.yaml")
+    assert "\a" in scn.injects["cameras_down"].text["en"]
+    with pytest.raises(MselError) as exc:
+        export_msel(scn, tmp_path / "m.xlsx")
+    assert _problems(exc) == [f"{tmp_path / 'm.xlsx'}: inject 'cameras_down' holds a control character that an "
+                              ".xlsx cell cannot hold; remove it, or export to .csv"]
+    assert not (tmp_path / "m.xlsx").exists() and not (tmp_path / "m.xlsx.part").exists()
+    assert export_msel(scn, tmp_path / "m.csv") == len(scn.injects)
