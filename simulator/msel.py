@@ -56,6 +56,9 @@ _ALL = {"all", "todos", "todas", "todo el mundo", "everyone"}
 _INSTRUCTOR = {"instructor", "instructores", "instructors", "solo instructor", "instructor only"}
 
 
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
 class MselError(InputError):
     """A spreadsheet cannot be read or merged; carries every problem found."""
 
@@ -94,9 +97,9 @@ def _pair(field_: str, es: str, en: str, words: tuple[str, ...]) -> tuple[Column
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("number", {"es": "#", "en": "#"}, ("#", "no", "num", "numero", "number", "n", "msel",
-           "event", "evento", "inject no", "numero de evento", "event no", "event #", "inject #",
-           "msel #", "evento #"), stored=False),
+    # HSEEP's "Event #" groups injects under an event: it is not an inject's number.
+    Column("number", {"es": "#", "en": "#"}, ("#", "no", "num", "numero", "number", "n", "msel", "msel #",
+           "msel no", "inject #", "inject no", "inject number", "numero de inject"), stored=False),
     Column("id", {"es": "ID", "en": "ID"}, ("id", "inject id", "id del inject", "clave", "identificador")),
     Column("time", {"es": "Tiempo de escenario (min)", "en": "Scenario time (min)"},
            ("scenario time", "tiempo de escenario", "tiempo del escenario", "tiempo", "time", "t",
@@ -715,8 +718,14 @@ def _channel(v: Any) -> str | None:
 
 
 def _ids(v: Any) -> list[str]:
+    """Ids separated by commas or semicolons; free text is refused."""
     s = _text_value(v)
-    return [x for x in re.split(r"[,;\s]+", s) if x] if s else []
+    ids = [x.strip() for x in re.split(r"[,;]", s) if x.strip()] if s else []
+    bad = [x for x in ids if not _ID.fullmatch(x)]
+    if bad or len(ids) > 20:
+        raise _CellError(f"write ids separated by commas (e.g. DP1, seal), not {s[:40]!r}; "
+                         "free text goes in the notes")
+    return ids
 
 
 def _yaml_cell(v: Any, what: str) -> Any:
@@ -838,8 +847,11 @@ def _row_spec(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int], ex
             spec.pop(key, None)
             continue
         for lang_f, value in ((es_f, es), (en_f, en)):
-            if value is None:
+            if value is None and lang_f in cols:
                 fail(lang_f, "empty; every text exists in es and en")
+            elif value is None:
+                fail(lang_f, f"the sheet has no {BY_FIELD[lang_f].header['en']} column, and every text "
+                     "exists in es and en")
         spec[key] = {"es": es, "en": en}
     if "audience" in cols:
         words = parse("audience", _text_value)
@@ -902,8 +914,10 @@ def _expect_spec(spec: dict[str, Any], cols: dict[str, int], cell: Any, parse: A
         spec.pop("expect", None)
         return
     if within is None:
-        fail("within" if "within" in cols else "expect", "empty; say within how many minutes the expected "
-             "action is due")
+        if "within" in cols:
+            fail("within", "empty; say within how many minutes the expected action is due")
+        else:
+            fail("expect", "the sheet has no Within (min) column to say within how many minutes it is due")
         return
     if within == 0:
         fail("within", "must be more than 0 minutes")
@@ -917,9 +931,6 @@ def _expect_spec(spec: dict[str, Any], cols: dict[str, int], cell: Any, parse: A
                 fail(f, "empty; every text exists in es and en")
         expect["note"] = {"es": note_es, "en": note_en}
     spec["expect"] = expect
-
-
-_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 def _row_id(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int],

@@ -371,7 +371,8 @@ def test_a_new_inject_needs_a_channel_and_both_messages(tmp_path):
     with pytest.raises(MselError) as exc:
         merge_msel(read_sheet(path), load_scenario(P0))
     assert _problems(exc) == [f"{path}:2: Channel: a new inject needs a channel, and the sheet has no Channel column",
-                              f"{path}:2: Message (en): empty; every text exists in es and en"]
+                              f"{path}:2: Message (en): the sheet has no Message (en) column, and every text "
+                              "exists in es and en"]
 
 
 # ----------------------------------------------------------------------------- command line
@@ -443,3 +444,37 @@ def test_a_control_character_cannot_go_into_an_xlsx_cell_and_says_which_inject(t
                               ".xlsx cell cannot hold; remove it, or export to .csv"]
     assert not (tmp_path / "m.xlsx").exists() and not (tmp_path / "m.xlsx.part").exists()
     assert export_msel(scn, tmp_path / "m.csv") == len(scn.injects)
+
+
+def test_an_hseep_template_sheet_is_read_once_its_english_columns_are_named(tmp_path):
+    headers = ["Event #", "Inject #", "Scenario Time", "Day/Time", "Event Synopsis", "Inject Mode", "From", "To",
+               "Message", "Mensaje", "Expected Player Action", "Within", "Notes"]
+    rows = [[1, "1.1", "0:05", None, "Start", "Radio", "Control", "Shift commander", "Inmates refuse the count",
+             "Los internos no aceptan el conteo", "Team seals the unit", 10, "watch"],
+            [1, "1.2", "0:10", None, "Escalation", "Phone", "Director", "commander", "Call CERT now",
+             "Llame al CERT ya", "DP1, seal", 10, None]]
+    path = _sheet(tmp_path, headers, rows)
+    scn = load_scenario_text(skeleton_text(), "x.yaml")
+    with pytest.raises(MselError) as exc:
+        merge_msel(read_sheet(path), scn)
+    assert [p.split(": ")[0].rsplit(":", 1)[1] for p in _problems(exc)] == ["G", "I", "J", "M"]  # say the language
+    mapping = {"From": "from_en", "Message": "text_en", "Mensaje": "text_es", "Notes": "ignore"}
+    with pytest.raises(MselError) as exc:
+        merge_msel(read_sheet(path), scn, mapping)
+    assert _problems(exc) == [
+        f"{path}:2: From (es): the sheet has no From (es) column, and every text exists in es and en",
+        f"{path}:2:K: Expected Player Action: write ids separated by commas (e.g. DP1, seal), not "
+        "'Team seals the unit'; free text goes in the notes",
+        f"{path}:3: From (es): the sheet has no From (es) column, and every text exists in es and en"]
+    rows[0][10] = "DP1"
+    path = _sheet(tmp_path, headers[:6] + headers[7:], [r[:6] + r[7:] for r in rows], name="fixed.xlsx")
+    res = merge_msel(read_sheet(path), scn, {"Message": "text_en", "Mensaje": "text_es", "Notes": "ignore"})
+    assert res.added == ["M1_1", "M1_2"]
+    first = res.scenario.injects["M1_1"]
+    assert (first.at, first.channel, first.audience, first.expect.any_of) == (5.0, "radio", ("commander",), ("DP1",))
+
+
+def skeleton_text() -> str:
+    from simulator.skeleton import skeleton
+
+    return skeleton("x", "prison")
