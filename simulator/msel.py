@@ -22,6 +22,7 @@ import json
 import math
 import re
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -468,7 +469,9 @@ def _read_xlsx(p: Path, name: str) -> Sheet:
 
     try:
         # data_only=False: a formula cell reads as its formula, so it can be refused (never evaluated).
-        wb = load_workbook(p, data_only=False)
+        with warnings.catch_warnings():  # openpyxl warns about sheet features it drops (validation...)
+            warnings.simplefilter("ignore")
+            wb = load_workbook(p, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign zip
         raise MselError([SheetProblem(name, 0, "", f"not a readable .xlsx workbook: {type(exc).__name__}: {exc}")]) from None
     sheets = [ws for ws in wb.worksheets if ws.title.strip().lower() == "msel"] or wb.worksheets[:1]
