@@ -139,6 +139,41 @@ COLUMNS: tuple[Column, ...] = (
 BY_FIELD = {c.field: c for c in COLUMNS}
 FIELDS = tuple(c.field for c in COLUMNS)
 
+# What each column holds, for the header notes and the Info sheet of an exported workbook.
+COLUMN_HELP: dict[str, dict[str, str]] = {
+    "number": {"es": "Número de renglón (no se importa).", "en": "Row number (not imported)."},
+    "id": {"es": "Id del inject: letras, dígitos y _. Un id existente actualiza ese inject; uno nuevo lo añade.",
+           "en": "Inject id: letters, digits and _. An existing id updates that inject; a new one adds it."},
+    "time": {"es": "Minutos desde T0 (14, T+0:14).", "en": "Minutes after T0 (14, T+0:14)."},
+    "local_time": {"es": "La misma hora como hora local; se usa si el tiempo de escenario está vacío.",
+                   "en": "The same time as local clock time; used when the scenario time is empty."},
+    "condition": {"es": "En lugar de un tiempo: se entrega cuando esta expresión se cumple.",
+                  "en": "Instead of a time: delivered when this expression holds."},
+    "delay": {"es": "Minutos de espera tras el tiempo o la condición, o una distribución YAML.",
+              "en": "Minutes to wait after the time or condition, or a YAML distribution."},
+    "manual": {"es": "sí: solo el instructor lo lanza.", "en": "yes: only the instructor fires it."},
+    "from_es": {"es": "Remitente, en español.", "en": "Sender, in Spanish."},
+    "from_en": {"es": "Remitente, en inglés.", "en": "Sender, in English."},
+    "audience": {"es": "all, instructor, o ids o nombres de rol separados por comas.",
+                 "en": "all, instructor, or role ids or names separated by commas."},
+    "channel": {"es": "radio, phone, cctv, media, social, intel, control, report o alarm.",
+                "en": "radio, phone, cctv, media, social, intel, control, report or alarm."},
+    "text_es": {"es": "Mensaje en español; {nombre} cita un valor.", "en": "Message in Spanish; {name} quotes a value."},
+    "text_en": {"es": "Mensaje en inglés; {nombre} cita un valor.", "en": "Message in English; {name} quotes a value."},
+    "expect": {"es": "Ids de órdenes o puntos de decisión esperados, separados por comas.",
+               "en": "Ids of the expected orders or decision points, separated by commas."},
+    "within": {"es": "Minutos para la acción esperada.", "en": "Minutes allowed for the expected action."},
+    "objective": {"es": "Objetivos que miden esta acción (solo lectura).",
+                  "en": "Objectives that measure this action (read only)."},
+    "capability": {"es": "Capacidades HSEEP de esos objetivos (solo lectura).",
+                   "en": "HSEEP capabilities of those objectives (read only)."},
+    "contingency": {"es": "Inject que se entrega si la acción esperada no llega a tiempo.",
+                    "en": "Inject delivered if the expected action does not come in time."},
+    "notes_es": {"es": "Nota para el evaluador, en español.", "en": "Note for the evaluator, in Spanish."},
+    "notes_en": {"es": "Nota para el evaluador, en inglés.", "en": "Note for the evaluator, in English."},
+    "effects": {"es": "Efectos en YAML: [{add: agitation, by: 1}].", "en": "Effects in YAML: [{add: agitation, by: 1}]."},
+}
+
 # Key order of an inject written back (the order of the bundled scenarios).
 _INJECT_KEYS = ("at", "when", "delay", "manual", "channel", "from", "audience", "text", "effects", "expect")
 
@@ -315,8 +350,10 @@ def _write(tmp: Path, suffix: str, scenario: Scenario, headers: list[str], rows:
 
 def _write_xlsx(path: Path, scenario: Scenario, headers: list[str], rows: list[list[Any]], lang: str) -> None:
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils.exceptions import IllegalCharacterError
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook()
     ws = wb.active
@@ -329,9 +366,17 @@ def _write_xlsx(path: Path, scenario: Scenario, headers: list[str], rows: list[l
             raise MselError([SheetProblem(str(path.with_name(path.name.removesuffix(".part"))), 0, "",
                                           f"inject {r[1]!r} holds a control character that an .xlsx cell "
                                           "cannot hold; remove it, or export to .csv")]) from None
-    for cell in ws[1]:
+    for cell, c in zip(ws[1], COLUMNS, strict=True):
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDDDDD")
+        cell.comment = Comment(COLUMN_HELP[c.field][lang], "sitroom")
+    last = max(len(rows) + 1, 500)  # room for the rows an author adds
+    choices = {"channel": ",".join(CHANNELS), "manual": "sí,no" if lang == "es" else "yes,no"}
+    for f, options in choices.items():
+        letter = column_letter(FIELDS.index(f))
+        dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.add_data_validation(dv)
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
@@ -348,12 +393,14 @@ def _write_xlsx(path: Path, scenario: Scenario, headers: list[str], rows: list[l
     info.append(["Título" if es else "Title", tr(scenario.title, lang)])
     info.append(["T0", scenario.start])
     info.append([])
-    info.append(["Columna" if es else "Column", "--map", "Se lee al importar" if es else "Read on import"])
+    info.append(["Columna" if es else "Column", "--map", "Se lee al importar" if es else "Read on import",
+                 "Qué" if es else "What"])
     for c in COLUMNS:
         yes = ("sí" if es else "yes") if c.stored else "no"
-        info.append([c.header[lang], c.field, yes])
+        info.append([c.header[lang], c.field, yes, COLUMN_HELP[c.field][lang]])
     info.column_dimensions["A"].width = 28
     info.column_dimensions["B"].width = 14
+    info.column_dimensions["D"].width = 80
     wb.save(path)
 
 

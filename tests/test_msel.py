@@ -478,3 +478,19 @@ def skeleton_text() -> str:
     from simulator.skeleton import skeleton
 
     return skeleton("x", "prison")
+
+
+def test_the_exported_workbook_explains_its_columns_and_offers_the_channels(tmp_path):
+    from simulator.msel import COLUMN_HELP, COLUMNS
+
+    assert set(COLUMN_HELP) == {c.field for c in COLUMNS}
+    out = tmp_path / "m.xlsx"
+    export_msel(load_scenario(P0), out, "es")
+    wb = load_workbook(out)
+    ws = wb["MSEL"]
+    assert ws["K1"].value == "Canal" and ws["K1"].comment.text.startswith("radio, phone")
+    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert lists["K2:K500"] == '"radio,phone,cctv,media,social,intel,control,report,alarm"'
+    assert lists["G2:G500"] == '"sí,no"'
+    info = [[c.value for c in row] for row in wb["Info"].iter_rows(min_row=6)]
+    assert [r[1] for r in info] == [c.field for c in COLUMNS]
