@@ -98,6 +98,9 @@ def test_cli_new_writes_a_file_that_validates_and_never_overwrites(tmp_path, cap
     assert main(["validate", str(out)]) == 0
     assert main(["new", "bad id", "--out", str(tmp_path / "b.yaml")]) == 1
     assert not (tmp_path / "b.yaml").exists()
+    capsys.readouterr()
+    assert main(["new", "to-stdout", "--out", "-"]) == 0
+    assert load_scenario_text(capsys.readouterr().out).id == "to-stdout"
 
 
 # ----------------------------------------------------------------------------- the reference page
