@@ -891,8 +891,8 @@ def _row_spec(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int], ex
                 fail(es_f, f"a new inject needs its message in es and en, and the sheet has no {stem} columns")
             continue
         old = spec.get(key) or {}
-        es = parse(es_f, _text_value) if es_f in cols else old.get("es")
-        en = parse(en_f, _text_value) if en_f in cols else old.get("en")
+        es = _kept(parse(es_f, _text_value) if es_f in cols else old.get("es"), old.get("es"))
+        en = _kept(parse(en_f, _text_value) if en_f in cols else old.get("en"), old.get("en"))
         if es is None and en is None and not required:
             spec.pop(key, None)
             continue
@@ -920,6 +920,13 @@ def _row_spec(sheet: Sheet, row: int, cells: list[Any], cols: dict[str, int], ex
             fail("effects", "give a list of effects such as [{add: agitation, by: 1}]")
         put("effects", eff or None)
     return None if bad else spec
+
+
+def _kept(value: str | None, old: Any) -> str | None:
+    """The scenario's own text when the cell says the same but for the spaces around it."""
+    if value is not None and isinstance(old, str) and old.strip() == value:
+        return old
+    return value
 
 
 def _audience_value(names: list[str], scenario: Scenario) -> Any:
@@ -953,8 +960,8 @@ def _expect_spec(spec: dict[str, Any], cols: dict[str, int], cell: Any, parse: A
         if len(named) > 1:
             fail("contingency", "give one contingency inject id")
     note_old = old.get("note") or {}
-    note_es = parse("notes_es", _text_value) if "notes_es" in cols else note_old.get("es")
-    note_en = parse("notes_en", _text_value) if "notes_en" in cols else note_old.get("en")
+    note_es = _kept(parse("notes_es", _text_value) if "notes_es" in cols else note_old.get("es"), note_old.get("es"))
+    note_en = _kept(parse("notes_en", _text_value) if "notes_en" in cols else note_old.get("en"), note_old.get("en"))
     if any_of is None:
         return  # the Expected action cell is unreadable (already reported): the rest cannot be judged
     if not any_of:

@@ -494,3 +494,13 @@ def test_the_exported_workbook_explains_its_columns_and_offers_the_channels(tmp_
     assert lists["G2:G500"] == '"sí,no"'
     info = [[c.value for c in row] for row in wb["Info"].iter_rows(min_row=6)]
     assert [r[1] for r in info] == [c.field for c in COLUMNS]
+
+
+def test_spaces_around_a_text_do_not_count_as_a_change(tmp_path):
+    text = P0.read_text(encoding="utf-8").replace('"Cameras B2 and B3 are down; someone covered them with blankets."',
+                                                  '"Cameras B2 and B3 are down; someone covered them with blankets.  "')
+    scn = load_scenario_text(text, "p0.yaml")
+    out = tmp_path / "m.xlsx"
+    export_msel(scn, out)
+    res = merge_msel(read_sheet(out), scn)
+    assert res.changed == [] and res.text == text
