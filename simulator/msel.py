@@ -442,12 +442,12 @@ def read_sheet(path: str | Path) -> Sheet:
 
 
 def _rows_from(name: str, cells: list[list[Any]], first_row: int) -> Sheet:
-    """Headers from the first non-empty row; the rest as numbered rows (empty rows skipped)."""
-    header_at = None
-    for i, row in enumerate(cells):
-        if any(v not in (None, "") for v in row):
-            header_at = i
-            break
+    """Headers from the first row that names MSEL columns (a title above it is skipped); the
+    rest as numbered rows, empty rows skipped."""
+    filled = [i for i, row in enumerate(cells[:200]) if any(v not in (None, "") for v in row)]
+    header_at = next((i for i in filled[:20]
+                      if sum(1 for v in cells[i] if isinstance(v, str) and _is_heading(v)) >= 2),
+                     filled[0] if filled else None)
     if header_at is None:
         raise MselError([SheetProblem(name, 0, "", "the sheet is empty: it needs a header row and one row per inject")])
     headers = ["" if v is None else str(v).strip() for v in cells[header_at]]
@@ -594,6 +594,11 @@ def _header_guess(header: str) -> tuple[str | None, str]:
                 continue
             return c.field, ""
     return None, "not an MSEL column"
+
+
+def _is_heading(text: str) -> bool:
+    field_, why = _header_guess(text)
+    return field_ is not None or why.startswith("does not say")
 
 
 def map_columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> tuple[dict[str, int], list[str]]:

@@ -504,3 +504,17 @@ def test_spaces_around_a_text_do_not_count_as_a_change(tmp_path):
     export_msel(scn, out)
     res = merge_msel(read_sheet(out), scn)
     assert res.changed == [] and res.text == text
+
+
+def test_title_rows_above_the_headers_are_skipped(tmp_path):
+    path = tmp_path / "m.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["MSEL — Ejercicio de gabinete, CERESO Norte"])
+    ws.append([])
+    ws.append(["ID", "Tiempo", "Canal", "Mensaje (es)", "Mensaje (en)"])
+    ws.append(["nuevo", 4, "radio", "Hola", "Hello"])
+    wb.save(path)
+    sheet = read_sheet(path)
+    assert sheet.header_row == 3 and [r for r, _ in sheet.rows] == [4]
+    assert merge_msel(sheet, load_scenario(P0)).added == ["nuevo"]
