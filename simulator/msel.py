@@ -1214,6 +1214,12 @@ def merge_msel(sheet: Sheet, scenario: Scenario, overrides: dict[str, str] | Non
         problems.sort(key=lambda p: (getattr(p, "row", 0), _letter_index(getattr(p, "column", "")) or 0)
                       if isinstance(p, SheetProblem) else (0, 0))
         raise MselError(problems)  # type: ignore[arg-type]
+    for iid in added:  # a new id that looks like an old one is more often a typo than a new inject
+        close = difflib.get_close_matches(iid, [i for i in existing if i not in rows], n=1, cutoff=0.85) or \
+            [i for i in existing if i.lower() == iid.lower()]
+        if close:
+            notes.append(f"{sheet.file}:{rows[iid].row}: {iid!r} is added as a new inject; did you mean the "
+                         f"existing {close[0]!r}?")
     return MergeResult(text, added, changed, unchanged, notes, merged)
 
 

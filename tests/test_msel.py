@@ -518,3 +518,12 @@ def test_title_rows_above_the_headers_are_skipped(tmp_path):
     sheet = read_sheet(path)
     assert sheet.header_row == 3 and [r for r, _ in sheet.rows] == [4]
     assert merge_msel(sheet, load_scenario(P0)).added == ["nuevo"]
+
+
+def test_a_new_id_that_looks_like_an_old_one_gets_a_note(tmp_path):
+    path = _sheet(tmp_path, ["ID", "Tiempo", "Canal", "Mensaje (es)", "Mensaje (en)"],
+                  [["Cameras_Down", 6, "cctv", "x", "y"], ["brand_new", 7, "radio", "x", "y"]])
+    res = merge_msel(read_sheet(path), load_scenario(P0))
+    assert res.added == ["Cameras_Down", "brand_new"]
+    assert [n for n in res.notes if "did you mean" in n] == [
+        f"{path}:2: 'Cameras_Down' is added as a new inject; did you mean the existing 'cameras_down'?"]
