@@ -7,7 +7,7 @@ Expressions use a subset of Python's expression syntax::
     clamp(morale - 0.1 * t / 60, 0, 1)
 
 Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
-such as ``cert.free`` or ``DP1.retake``), arithmetic (+ - * / // % **),
+such as ``cert.ready`` or ``DP1.retake_now``), arithmetic (+ - * / // % **),
 comparisons, and/or/not, ``a if c else b`` and the functions in `FUNCTIONS`.
 The text is parsed once with Python's parser and turned into closures over a
 name -> value mapping; nothing is ever handed to `eval`. Evaluation is total: all

@@ -268,6 +268,74 @@ def cmd_whatif(a: argparse.Namespace) -> int:
     return run_whatif(a)
 
 
+def _write_text(path: Path, text: str) -> bool:
+    """Write a file whole (through a temporary beside it); say why not on stderr."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def cmd_msel_export(a: argparse.Namespace) -> int:
+    """`sitroom msel export`: a scenario's injects as an MSEL spreadsheet."""
+    from simulator.msel import export_msel
+
+    scn = load_scenario(resolve_scenario(a.scenario))
+    n = export_msel(scn, a.out, a.lang)
+    print(f"{n} injects of {scn.id} written to {a.out}")
+    return 0
+
+
+def cmd_msel_import(a: argparse.Namespace) -> int:
+    """`sitroom msel import`: merge an MSEL spreadsheet into a scenario's injects."""
+    from simulator.msel import merge_msel, parse_map, read_sheet
+
+    overrides = parse_map(a.map)
+    target = resolve_scenario(a.into)
+    scn = load_scenario(target)
+    if target != Path(a.into) and not a.out:  # found by its id among the bundled scenarios
+        _err(f"{a.into} is a bundled scenario; give --out FILE to write the merged copy there")
+        return 1
+    out = Path(a.out) if a.out else target
+    sheet = read_sheet(a.file)
+    res = merge_msel(sheet, scn, overrides, name=str(out))
+    for note in res.notes:
+        _err(note)
+    counts = (f"{len(sheet.rows)} rows: {len(res.added)} new, {len(res.changed)} changed, "
+              f"{len(res.unchanged)} unchanged")
+    if out == target and not (res.added or res.changed):
+        print(f"{counts}; {out} already holds these injects, left as it was")
+        return 0
+    if not _write_text(out, res.text):
+        return 1
+    print(f"{counts}; written to {out}")
+    return 0
+
+
+def cmd_new(a: argparse.Namespace) -> int:
+    """`sitroom new`: write a commented scenario skeleton that validates."""
+    from simulator.skeleton import skeleton
+
+    out = a.out or f"{a.scenario_id}.yaml"
+    if out == "-":
+        sys.stdout.write(skeleton(a.scenario_id, a.kind))
+        return 0
+    text = skeleton(a.scenario_id, a.kind, out)
+    path = Path(out)
+    if path.exists():
+        _err(f"{out}: a file is already there; choose another --out")
+        return 1
+    if not _write_text(path, text):
+        return 1
+    print(f"{out}: new {a.kind} scenario {a.scenario_id!r} written; check it with `sitroom validate {out}`, "
+          f"try it with `sitroom run {out} --seed 1` (reference: docs/authoring.md)")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -375,10 +443,55 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["es", "en"], default="es")
     s.set_defaults(func=cmd_scenarios)
 
+    _add_msel(sub)
+    _add_new(sub)
+
     s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     s.add_argument("--policy", action="store_true", help="the policy format instead")
     s.set_defaults(func=cmd_schema)
     return p
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    """The `new` sub-command."""
+    s = sub.add_parser("new", help="write a commented skeleton of a new scenario",
+                       description="Write a small, complete scenario (comments in es and en) that validates, "
+                       "as a starting point. Escribe el esqueleto comentado de un escenario nuevo.")
+    s.add_argument("scenario_id", metavar="SCENARIO_ID", help="the new scenario's id (letters, digits, _ and -)")
+    s.add_argument("--out", metavar="FILE", help="file to write (default: SCENARIO_ID.yaml; - for standard output)")
+    s.add_argument("--kind", choices=["prison", "cartel"], default="prison", help="which example to start from")
+    s.set_defaults(func=cmd_new)
+
+
+def _add_msel(sub: argparse._SubParsersAction) -> None:
+    """The `msel export` and `msel import` sub-commands."""
+    from simulator.msel import FIELDS
+
+    m = sub.add_parser("msel", help="the scenario's injects as an MSEL spreadsheet (xlsx/csv), out and back in",
+                       description="Export a scenario's injects as an HSEEP Master Scenario Events List, or "
+                       "merge one back in. Lista maestra de eventos del escenario (MSEL) en hoja de cálculo.")
+    msub = m.add_subparsers(dest="msel_command", metavar="ACTION", required=True)
+    s = msub.add_parser("export", help="write the injects to FILE.xlsx or FILE.csv",
+                        description="One row per inject, in time order: number, id, scenario and local time, "
+                        "condition, from, to/audience, channel, message es/en, expected action, objective and "
+                        "capability, contingency, notes, effects.")
+    s.add_argument("scenario", help="scenario path or bundled id")
+    s.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"),
+                   help="language of the headers (both message columns are always written)")
+    s.set_defaults(func=cmd_msel_export)
+    s = msub.add_parser("import", help="merge a spreadsheet's rows into a scenario's injects",
+                        description="Rows whose ID names an inject update it; other rows add injects. Columns "
+                        "are recognised from their headers in es or en; --map overrides. Every bad row is "
+                        "reported as FILE:ROW:COLUMN: message, and nothing is written unless all rows are "
+                        "good and the merged scenario validates. Formulas are never evaluated.",
+                        epilog=f"FIELD is one of: {', '.join(FIELDS)}, or ignore.")
+    s.add_argument("file", metavar="FILE", help="FILE.xlsx or FILE.csv")
+    s.add_argument("--into", required=True, metavar="SCENARIO", help="scenario file (or bundled id, with --out)")
+    s.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                   help="read the column with this header (or letter) as FIELD; repeatable")
+    s.add_argument("--out", metavar="FILE", help="write the merged scenario here (default: over SCENARIO)")
+    s.set_defaults(func=cmd_msel_import)
 
 
 def main(argv: list[str] | None = None) -> int:
