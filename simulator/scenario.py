@@ -191,6 +191,7 @@ class Order:
     available: Expr | None
     limit: int | None
     effects: tuple[Effect, ...]
+    irreversible: bool = False  # cannot be undone (an assault, a release): the UI asks to confirm
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ class Scenario:
     text: str = field(repr=False)
     sha256: str
     path: str
+    alert_speed: float = 60.0  # highest speed the clock keeps when a decision opens
 
     def start_datetime(self) -> datetime:
         return datetime.fromisoformat(self.start)
@@ -664,7 +666,8 @@ class _Builder:
                 self.ref(p + ("task",), "tasks", o["task"])
             orders[k] = Order(k, o["label"], o.get("detail"), self.audience(p + ("audience",), o.get("audience")),
                               o.get("task"), self.expr(p + ("available",), o["available"]) if "available" in o else None,
-                              o.get("limit"), self.effects(p + ("effects",), o.get("effects"), f"order.{k}"))
+                              o.get("limit"), self.effects(p + ("effects",), o.get("effects"), f"order.{k}"),
+                              irreversible=bool(o.get("irreversible", False)))
         metrics = {}
         for k, m in (d.get("metrics") or {}).items():
             p = ("metrics", k)
@@ -715,6 +718,7 @@ class _Builder:
             state=state, resources=resources, tasks=tasks, processes=processes, injects=injects,
             decisions=decisions, orders=orders, metrics=metrics, objectives=objectives, endings=tuple(endings),
             text=raw, sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(), path=file,
+            alert_speed=float(d["clock"].get("alert_speed", 60.0)),
         )
 
     def _targeted(self, inject_id: str) -> bool:

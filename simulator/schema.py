@@ -147,6 +147,8 @@ SCHEMA: dict[str, Any] = {
                 "start": {"type": "string", "description": "local date-time of T0, ISO 8601"},
                 "limit": {"type": "number", "exclusiveMinimum": 0, "description": "time limit, minutes"},
                 "speed": {"type": "number", "exclusiveMinimum": 0, "description": "default speed: sim seconds per wall second"},
+                "alert_speed": {"type": "number", "exclusiveMinimum": 0,
+                                "description": "highest speed the clock keeps when a decision opens (default 60)"},
             },
         },
         "state": _map_of("#/$defs/quantity", "Named quantities of the incident"),
@@ -309,6 +311,7 @@ SCHEMA: dict[str, Any] = {
                 "available": {"$ref": "#/$defs/expr"},
                 "limit": {"type": "integer", "minimum": 1},
                 "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
+                "irreversible": {"type": "boolean", "description": "cannot be undone: the room asks the team to confirm"},
             },
         },
         "effect": {
