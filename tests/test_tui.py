@@ -19,6 +19,7 @@ import pytest
 from simulator import Journal
 from simulator.clock import ExerciseClock, FakeClock
 from tui.app import SitroomApp, run_app
+from tui.briefing import BriefingScreen
 from tui.decision import DecisionScreen
 from tui.dialogs import EndScreen, HelpScreen, ListDialog, NoteScreen
 from tui.i18n import LANGS, STRINGS
@@ -46,10 +47,13 @@ def make_args(tmp_path: Path, **kw: object) -> argparse.Namespace:
     return argparse.Namespace(**d)
 
 
-def make_app(tmp_path: Path, **kw: object) -> tuple[SitroomApp, FakeClock]:
+def make_app(tmp_path: Path, briefed: bool = True, **kw: object) -> tuple[SitroomApp, FakeClock]:
+    """The app on a frozen wall clock; `briefed`: the team has already started past the briefing."""
     wall = FakeClock()
     args = make_args(tmp_path, **kw)
     session = Session.from_args(args, wall) if (args.scenario or args.resume) else None
+    if session is not None and briefed:
+        session.begin()
     from simulator import bundled_scenarios
 
     app = SitroomApp(args, session=session, bundled=None if session else bundled_scenarios(), wall=wall,
@@ -132,7 +136,7 @@ async def test_decision_with_rationale_is_journaled_before_it_is_acknowledged(tm
         for f, text in (("information", "Dos custodios dentro, 40 internos"), ("threat_risk", "Rehenes posibles"),
                         ("powers_policy", "Reglamento interior"), ("why", "Proteger al personal")):
             screen.query_one(f"#f-{f}").value = text
-        screen.query_one("#f-options_considered").select("hold")
+        screen.query_one("#cons-hold").value = True
         screen.query_one("#force-2").value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -189,9 +193,15 @@ async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> 
         dialog = app.screen
         assert isinstance(dialog, ListDialog)
         ol = dialog.query_one("#list")
-        disabled = [o.id for o in ol._options if o.disabled]
-        assert "cert_entry" in disabled  # CERT squads are on standby: not free
-        ol.highlighted = [o.id for o in ol._options].index("seal")
+        unavailable = [key for key, _, ok in dialog.items if not ok]
+        assert "cert_entry" in unavailable  # CERT squads are on standby: not free
+        ol.highlighted = [key for key, _, _ in dialog.items].index("cert_entry")
+        await pilot.press("enter")  # an order that cannot be given says why, and the list stays
+        assert isinstance(app.screen, ListDialog)
+        assert "no disponible" in str(dialog.query_one("#error").render())
+        ol.highlighted = [key for key, _, _ in dialog.items].index("seal")
+        await pilot.pause()
+        assert "envía 1 unidad de" in str(dialog.query_one("#describe").render())  # what it commits
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
@@ -199,6 +209,50 @@ async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> 
         # An order that cannot be given (limit reached) gets an inline reason.
         assert app.give_order("seal") is not None
         assert "ya se dio" in app.give_order("seal")
+
+
+@sync
+async def test_order_list_reopens_where_the_cursor_was_left(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("o", "down", "down", "escape")
+        keys = [key for key, _, _ in order_items_of(app)]
+        await pilot.press("o")
+        assert app.screen.highlighted_key == keys[2]  # not the first order still available
+        await pilot.press("down", "enter")  # call_cert: given
+        await pilot.pause()
+        assert app.session.sim.order_times[keys[3]]
+        await pilot.press("o")
+        assert app.screen.highlighted_key == keys[3]
+
+
+def order_items_of(app: SitroomApp) -> list[tuple[str, object, bool]]:
+    from tui.dialogs import order_items
+
+    assert app.session is not None
+    return order_items(app.session, app.lang)
+
+
+@sync
+async def test_an_irreversible_order_asks_first_and_no_does_nothing(tmp_path: Path) -> None:
+    from tui.dialogs import ConfirmScreen
+
+    app, wall = make_app(tmp_path, scenario="C2-soyatan")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        assert app.session.scenario.orders["launch_qrf"].irreversible
+        await pilot.press("o")
+        dialog = app.screen
+        dialog.query_one("#list").highlighted = [key for key, _, _ in dialog.items].index("launch_qrf")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "No se puede deshacer" in str(app.screen.query_one(".dtitle").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, ListDialog) and not app.session.sim.order_times["launch_qrf"]
+        await pilot.press("enter", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.order_times["launch_qrf"]
 
 
 @sync
@@ -290,6 +344,34 @@ async def test_language_switch_and_help(tmp_path: Path) -> None:
 
 
 @sync
+async def test_the_briefing_comes_first_and_the_clock_waits_for_the_team(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, briefed=False, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        text = str(app.screen.query_one("#brief-text").render())
+        assert "Night shift at the state prison" in text and "Equipo 1, as Shift commander" in text
+        assert "CERT squad: 2 units (0 ready, 2 to call out)" in text and "Objectives the exercise" in text
+        await pilot.press("escape")  # nothing behind it yet: Esc does not start or skip the briefing
+        assert isinstance(app.screen, BriefingScreen)
+        wall.advance(600)
+        app.tick()
+        assert app.session.sim.now == 0 and "WAITING" in str(app.room.query_one("#clockbar").render())
+        await pilot.press("enter")
+        await run_minutes(app, wall, pilot, 2)
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.now == pytest.approx(2.0)
+        await pilot.press("b")  # one key away during play; the clock keeps running behind it
+        assert isinstance(app.screen, BriefingScreen)
+        await run_minutes(app, wall, pilot, 1)
+        assert app.session.sim.now == pytest.approx(3.0, abs=0.01)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RoomScreen)
+    j = Journal.open(tmp_path / "j.sitroom")
+    assert [i.payload.get("action") for i in j.inputs() if i.kind == "session"] == ["start", "begin"]
+    j.close()
+
+
+@sync
 async def test_launcher_starts_the_chosen_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app, wall = make_app(tmp_path, scenario=None, journal=None, seed=None)
@@ -301,6 +383,9 @@ async def test_launcher_starts_the_chosen_scenario(tmp_path: Path, monkeypatch: 
         assert "semilla" in str(app.screen.query_one("#error").render()).lower()
         app.screen.query_one("#seed").value = "11"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)  # the briefing first; the clock waits for the team
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
         assert app.session.seed == 11
@@ -352,7 +437,8 @@ async def test_pausing_decision_point_holds_the_clock_until_answered(tmp_path: P
         assert "detenido" in str(screen.query_one("#dleft").render())
         for f in ("information", "threat_risk", "powers_policy", "why"):
             screen.query_one(f"#f-{f}").value = "texto"
-        screen.query_one("#f-options_considered").select_all()
+        for box in screen.query("#f-options_considered Checkbox"):
+            box.value = True
         screen.query_one("#force-3").value = True
         await pilot.pause()
         await pilot.press("ctrl+s")

@@ -28,6 +28,7 @@ class Action:
     instructor: bool = False
     show: bool = True
     priority: bool = False
+    footer_label: str = ""  # what the footer shows, when not the key label (e.g. "+/-" for a pair)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -50,6 +51,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("cycle_channel", "c", "C", {"es": "Canal", "en": "Channel"},
            {"es": "Filtra los mensajes por canal (radio, teléfono…); otra vez C hasta volver a todos.",
             "en": "Filter messages by channel (radio, phone…); press C again until all show."}, "room"),
+    Action("briefing", "b", "B", {"es": "Informe", "en": "Briefing"},
+           {"es": "Vuelve a mostrar el informe inicial: situación, papel, recursos, objetivos (el reloj sigue).",
+            "en": "Show the briefing again: situation, role, resources, objectives (the clock keeps running)."},
+           "room"),
     Action("focus_feed", "m", "M", {"es": "Mensajes", "en": "Messages"},
            {"es": "Lleva el foco a los mensajes para desplazarse por el historial.",
             "en": "Focus the message feed to scroll its history."}, "room", show=False),
@@ -57,22 +62,24 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_pause", "space", "␣", {"es": "Pausa", "en": "Pause"},
            {"es": "Pausa o reanuda el reloj del escenario.", "en": "Pause or resume the scenario clock."},
            "room", instructor=True),
-    Action("faster", "plus,equals_sign", "+/-", {"es": "Velocidad", "en": "Speed"},
-           {"es": "Aumenta la velocidad del reloj.", "en": "Speed the clock up."}, "room", instructor=True),
+    Action("faster", "plus,equals_sign", "+", {"es": "Velocidad", "en": "Speed"},
+           {"es": "Aumenta la velocidad del reloj (- la reduce).", "en": "Speed the clock up (- slows it down)."},
+           "room", instructor=True, footer_label="+/-"),
     Action("slower", "minus", "-", {"es": "Más lento", "en": "Slower"},
            {"es": "Reduce la velocidad del reloj.", "en": "Slow the clock down."}, "room", instructor=True,
            show=False),
     Action("step", "s", "S", {"es": "Paso", "en": "Step"},
            {"es": "Avanza al siguiente evento programado (en pausa).",
             "en": "Step to the next scheduled event (while paused)."}, "room", instructor=True),
-    Action("inject", "i", "I", {"es": "Inject", "en": "Inject"},
-           {"es": "Lanza un inject manual o del guion.", "en": "Fire a manual or scripted inject."},
+    Action("inject", "i", "I", {"es": "Evento", "en": "Inject"},
+           {"es": "Lanza un evento del guion (manual o programado).", "en": "Fire a manual or scripted inject."},
            "room", instructor=True),
     Action("note", "n", "N", {"es": "Nota", "en": "Note"},
            {"es": "Escribe una nota de observación con la hora del escenario.",
             "en": "Write an observation note stamped with scenario time."}, "room", instructor=True),
-    Action("toggle_truth", "g", "G", {"es": "Verdad", "en": "Truth"},
-           {"es": "Muestra u oculta el panel de verdad de terreno.", "en": "Show or hide the ground-truth panel."},
+    Action("toggle_truth", "g", "G", {"es": "Real", "en": "Truth"},
+           {"es": "Muestra u oculta la situación real (lo que el equipo no ve).",
+            "en": "Show or hide the ground truth (what the team cannot see)."},
            "room", instructor=True),
     Action("end_exercise", "e", "E", {"es": "Terminar", "en": "End"},
            {"es": "Termina el ejercicio (pide confirmación).", "en": "End the exercise (asks first)."},
@@ -107,7 +114,7 @@ def bindings(scope: str, lang: str, instructor: bool) -> list[Binding]:
                 out.append(Binding(str(n), f"pick({n})", a.text[lang], show=False))
             continue
         keys = a.keys.split(",")
-        out.append(Binding(keys[0], a.id, a.text[lang], show=a.show, key_display=a.key_label,
+        out.append(Binding(keys[0], a.id, a.text[lang], show=a.show, key_display=a.footer_label or a.key_label,
                            priority=a.priority, id=a.id))
         for k in keys[1:]:  # aliases (e.g. "?") are never priority: a text field must get them
             out.append(Binding(k, a.id, a.text[lang], show=False))

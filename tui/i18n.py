@@ -14,7 +14,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"es": "sitroom · sala de ejercicio", "en": "sitroom · exercise room"},
     "running": {"es": "EN CURSO", "en": "RUNNING"},
     "paused": {"es": "EN PAUSA", "en": "PAUSED"},
-    "halted": {"es": "DETENIDO: decisión {dp}", "en": "HALTED: decision {dp}"},
+    "halted": {"es": "DETENIDO: {dp}", "en": "HALTED: {dp}"},
     "ended": {"es": "TERMINADO", "en": "ENDED"},
     "speed": {"es": "vel. {x}x", "en": "speed {x}x"},
     "seed": {"es": "semilla {seed}", "en": "seed {seed}"},
@@ -51,7 +51,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "feed": {"es": "Mensajes", "en": "Messages"},
     "units": {"es": "Unidades", "en": "Units"},
     "decisions": {"es": "Decisiones abiertas", "en": "Open decisions"},
-    "ground_truth": {"es": "verdad ◆", "en": "ground truth ◆"},
+    "ground_truth": {"es": "situación real ◆", "en": "ground truth ◆"},
     "col_quantity": {"es": "Indicador", "en": "Quantity"},
     "col_value": {"es": "Valor", "en": "Value"},
     "col_change": {"es": "Cambio", "en": "Change"},
@@ -128,9 +128,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "clock_halted_for_this": {"es": "El reloj está detenido hasta que decidan.",
                               "en": "The clock is stopped until you decide."},
     "opened_deadline": {"es": "Abierta {opened} · plazo {deadline}", "en": "Opened {opened} · deadline {deadline}"},
-    "chosen": {"es": "Elegida: {n}. {label}", "en": "Chosen: {n}. {label}"},
-    "fix_fields": {"es": "No se registró: revise {n} campo(s) marcados abajo. Nada de lo escrito se pierde.",
-                   "en": "Not recorded: check the {n} field(s) marked below. Nothing you typed is lost."},
+    "record_title": {"es": "Se registrará:", "en": "Will be recorded:"},
+    "record_option": {"es": "opción {option}", "en": "option {option}"},
+    "record_considered": {"es": "consideradas: {options}", "en": "considered: {options}"},
+    "record_fields": {"es": "justificación: {n} de {of} campos escritos", "en": "rationale: {n} of {of} fields written"},
+    "record_force": {"es": "fuerza: {level}", "en": "force: {level}"},
+    "record_none": {"es": "ninguna", "en": "none"},
     "if_no_decision": {"es": "Si no decide a tiempo: «{option}»", "en": "If you do not decide in time: “{option}”"},
     "key": {"es": "Tecla", "en": "Key"},
     "action": {"es": "Acción", "en": "Action"},
@@ -157,16 +160,28 @@ STRINGS: dict[str, dict[str, str]] = {
     "order_given": {"es": "Orden registrada: {label}.", "en": "Order recorded: {label}."},
     "order_unavailable": {"es": "{label}: no disponible — {why}", "en": "{label}: not available — {why}"},
     "why_ended": {"es": "el ejercicio terminó", "en": "the exercise has ended"},
-    "why_limit": {"es": "ya se dio ({n} vez/veces como máximo)", "en": "already given (at most {n} time(s))"},
     "why_unavailable": {"es": "no procede en este momento", "en": "not possible right now"},
-    "why_units": {"es": "requiere {need} {res} libre(s); hay {free}", "en": "needs {need} free {res}; {free} free"},
     "order_cmd": {"es": "Orden: {label}", "en": "Order: {label}"},
+    "irreversible": {"es": "IRREVERSIBLE", "en": "IRREVERSIBLE"},
+    "order_confirm": {"es": "¿Dar la orden «{label}»? No se puede deshacer.\n{detail}",
+                      "en": "Give the order “{label}”? It cannot be undone.\n{detail}"},
+    "minutes_range": {"es": "{lo}-{hi} min", "en": "{lo}-{hi} min"},
+    "minutes_about": {"es": "≈{n} min", "en": "≈{n} min"},
+    "minutes_exact": {"es": "{n} min", "en": "{n} min"},
+    "detail_travel": {"es": "traslado {t}", "en": "travel {t}"},
+    "detail_work": {"es": "trabajo {t}", "en": "work {t}"},
+    "detail_until": {"es": "hasta que se cumpla su objetivo", "en": "until its aim is met"},
+    "detail_irreversible": {"es": "no se puede deshacer (pide confirmación)",
+                            "en": "cannot be undone (asks to confirm)"},
+    "detail_none": {"es": "no compromete unidades", "en": "commits no units"},
+    "pick_decision_help": {"es": "La más urgente primero. Enter o 1-9 para responder; Esc cierra.",
+                           "en": "Most urgent first. Enter or 1-9 to answer; Esc closes."},
     # ---------------------------------------------------------------- instructor
-    "inject_title": {"es": "Lanzar un inject", "en": "Fire an inject"},
+    "inject_title": {"es": "Lanzar un evento del guion", "en": "Fire an inject"},
     "inject_manual": {"es": "manual", "en": "manual"},
     "inject_scripted": {"es": "guion", "en": "scripted"},
     "inject_fired_already": {"es": "ya lanzado en T+{t}", "en": "already fired at T+{t}"},
-    "inject_fired": {"es": "Inject lanzado: {id}.", "en": "Inject fired: {id}."},
+    "inject_fired": {"es": "Evento lanzado: {label}", "en": "Inject fired: {label}"},
     "note_title": {"es": "Nota de observación (T+{t})", "en": "Observation note (T+{t})"},
     "note_placeholder": {"es": "Lo que observa del equipo…", "en": "What you observe of the team…"},
     "note_saved": {"es": "Nota registrada en T+{t}.", "en": "Note recorded at T+{t}."},
@@ -197,6 +212,54 @@ STRINGS: dict[str, dict[str, str]] = {
     "help_room": {"es": "Sala de ejercicio", "en": "Exercise room"},
     "help_decision": {"es": "Ventana de decisión", "en": "Decision window"},
     "help_instr": {"es": "Instructor", "en": "Instructor"},
+    "help_briefing": {"es": "Sesión", "en": "Session"},
+    # ---------------------------------------------------------------- briefing
+    "default_team": {"es": "Equipo 1", "en": "Team 1"},
+    "brief_title": {"es": "Informe inicial — {title}", "en": "Briefing — {title}"},
+    "brief_situation": {"es": "Situación", "en": "Situation"},
+    "brief_role": {"es": "Su papel", "en": "Your role"},
+    "brief_role_text": {"es": "{team}, como {role}.", "en": "{team}, as {role}."},
+    "brief_resources": {"es": "Recursos", "en": "Resources"},
+    "brief_standby": {"es": "({ready} listas, {standby} por convocar)", "en": "({ready} ready, {standby} to call out)"},
+    "brief_objectives": {"es": "Objetivos con los que se evaluará el ejercicio",
+                         "en": "Objectives the exercise will be rated on"},
+    "brief_start_hint": {"es": "Enter: comenzar el ejercicio (el reloj arranca)  ·  ↑↓ desplazar  ·  F2 English",
+                         "en": "Enter: start the exercise (the clock starts)  ·  ↑↓ scroll  ·  F2 Español"},
+    "brief_back_hint": {"es": "Esc o B: volver a la sala (el reloj sigue)",
+                        "en": "Esc or B: back to the room (the clock keeps running)"},
+    "waiting": {"es": "EN ESPERA DEL INICIO", "en": "WAITING TO START"},
+    # ---------------------------------------------------------------- alerts
+    "alert_decision": {"es": "DECISIÓN ABIERTA: {title} · {left} · pulse D",
+                       "en": "DECISION OPEN: {title} · {left} · press D"},
+    "alert_slowed": {"es": "El reloj bajó a {x}x para que el equipo vea la decisión.",
+                     "en": "The clock slowed to {x}x so the team sees the decision."},
+    "journal_failed": {"es": "NO SE REGISTRÓ: el diario no se puede escribir ({why}). Lo escrito se conserva; "
+                             "libere espacio o revise permisos y vuelva a intentar.",
+                       "en": "NOT RECORDED: the journal cannot be written ({why}). What you typed is kept; "
+                             "free some space or check permissions and try again."},
+}
+
+# Texts that change with a number: (one, other) in each language.
+PLURALS: dict[str, dict[str, tuple[str, str]]] = {
+    "brief_units": {"es": ("{n} unidad", "{n} unidades"), "en": ("{n} unit", "{n} units")},
+    "fix_fields": {
+        "es": ("No se registró: revise el campo marcado abajo. Nada de lo escrito se pierde.",
+               "No se registró: revise los {n} campos marcados abajo. Nada de lo escrito se pierde."),
+        "en": ("Not recorded: check the field marked below. Nothing you typed is lost.",
+               "Not recorded: check the {n} fields marked below. Nothing you typed is lost."),
+    },
+    "why_limit": {"es": ("ya se dio (solo se puede dar una vez)", "ya se dio {n} veces (el máximo)"),
+                  "en": ("already given (it can be given only once)", "already given {n} times (the most allowed)")},
+    "detail_mobilise": {"es": ("convoca 1 unidad de «{res}»", "convoca {n} unidades de «{res}»"),
+                        "en": ("calls out 1 unit of {res}", "calls out {n} units of {res}")},
+    "detail_sends": {"es": ("envía 1 unidad de «{res}» a «{task}» (libres ahora: {free})",
+                            "envía {n} unidades de «{res}» a «{task}» (libres ahora: {free})"),
+                     "en": ("sends 1 unit of {res} to “{task}” ({free} free now)",
+                            "sends {n} units of {res} to “{task}” ({free} free now)")},
+    "detail_limit": {"es": ("una sola vez", "como máximo {n} veces"), "en": ("once only", "at most {n} times")},
+    "why_units": {"es": ("requiere 1 unidad libre de «{res}»; hay {free}",
+                         "requiere {n} unidades libres de «{res}»; hay {free}"),
+                  "en": ("needs 1 free unit of {res}; {free} free", "needs {n} free units of {res}; {free} free")},
 }
 
 MISSING = "⟨{key}⟩"
@@ -209,6 +272,15 @@ def t(key: str, lang: str, **fields: object) -> str:
         return MISSING.format(key=key)
     text = entry.get(lang) or entry["es"]
     return text.format(**fields) if fields else text
+
+
+def tn(key: str, n: int, lang: str, **fields: object) -> str:
+    """The plural-aware string `key` for the number `n` in `lang`, with `n` and `fields` filled in."""
+    entry = PLURALS.get(key)
+    if entry is None:
+        return MISSING.format(key=key)
+    one, many = entry.get(lang) or entry["es"]
+    return (one if n == 1 else many).format(n=n, **fields)
 
 
 def other(lang: str) -> str:

@@ -84,7 +84,7 @@ class RoomScreen(Screen[None]):
         self.notes: list[tuple[float, str]] = []  # instructor notes (t, text), shown with the ground truth
         self._cells: dict[tuple[str, str, str], object] = {}
         self._open_rows: set[str] = set()
-        self._last_sig: tuple[float, int] = (-1.0, -1)
+        self._last_sig: tuple[float, int, int, str] = (-1.0, -1, -1, "")
         self._built_for = None
         self._rendered = 0
         self._task_w = 12
@@ -102,6 +102,7 @@ class RoomScreen(Screen[None]):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(id="clockbar")
+        yield Static(id="alert")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
@@ -189,7 +190,7 @@ class RoomScreen(Screen[None]):
             feed.write(ln)
         feed.border_title = (t("feed", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
                              + (f" · {channel_label(self.channel, lang)} (C)" if self.channel else ""))
-        self._last_sig = (-1.0, -1)
+        self._last_sig = (-1.0, -1, -1, "")
         self._ready = True
         self.refresh_view([])
 
@@ -226,7 +227,7 @@ class RoomScreen(Screen[None]):
             feed = self.query_one("#feed", RichLog)
             for ln in lines[-BURST_LINES:]:
                 feed.write(ln)
-        sig = (s.sim.now, len(s.sim.events))
+        sig = (s.sim.now, len(s.sim.events), len(self.room_app.seen), self.room_app.problem)
         if sig == self._last_sig:
             return
         self._last_sig = sig
@@ -244,6 +245,7 @@ class RoomScreen(Screen[None]):
             self._set(units, u.id, "task", fit(cell, self._task_w))
             self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
         self._update_open(snap)
+        self._update_alert(snap)
         if self.truth_on:
             for q in s.sim.snapshot(None).quantities:
                 v = quantity_value(s, q, lang, truth=True)
@@ -255,8 +257,9 @@ class RoomScreen(Screen[None]):
         s = self.session
         lang = self.lang
         status = s.status_key()
-        state = t(status, lang, dp=s.sim.halted_for or "")
-        icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■"}[status]
+        halted = s.scenario.decisions.get(s.sim.halted_for or "")
+        state = t(status, lang, dp=tr(halted.title, lang) if halted else "")
+        icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■", "waiting": "⏸"}[status]
         who = t("instructor", lang) if s.instructor else tr(s.scenario.roles.get(s.role), lang) or s.role
         bar = Text()
         bar.append(f" {s.local_time(s.sim.now)} ", style="bold reverse")
@@ -266,6 +269,24 @@ class RoomScreen(Screen[None]):
         bar.append(t("team_role", lang, team=s.exercise.team, role=who), style="bold")
         bar.append(f"  │ {t('seed', lang, seed=s.seed)}", style="dim")
         self.query_one("#clockbar", Static).update(bar)
+
+    def _update_alert(self, snap: Snapshot) -> None:
+        """The banner: a journal that cannot be written, else the most urgent decision not yet opened."""
+        alert = self.query_one("#alert", Static)
+        problem = self.room_app.problem
+        unseen = [d for d in snap.open_decisions if d.id not in self.room_app.seen]
+        unseen.sort(key=lambda d: (d.deadline_at is None, d.deadline_at or 0.0))
+        if problem:
+            alert.update(Text("⚠ " + problem, style="bold reverse"))
+            alert.set_class(True, "problem")
+        elif unseen:
+            d = unseen[0]
+            left = None if d.deadline_at is None else d.deadline_at - snap.t
+            title = tr(self.session.scenario.decisions[d.id].title, self.lang)
+            alert.update(Text("⚠ " + t("alert_decision", self.lang, title=title, left=left_text(left, self.lang)),
+                              style="bold reverse"))
+            alert.set_class(False, "problem")
+        alert.display = bool(problem or unseen)
 
     def _update_open(self, snap: Snapshot) -> None:
         s = self.session
@@ -383,6 +404,9 @@ class RoomScreen(Screen[None]):
 
     def action_note(self) -> None:
         self.room_app.open_note()
+
+    def action_briefing(self) -> None:
+        self.room_app.show_briefing()
 
     def action_toggle_truth(self) -> None:
         self.toggle_truth()

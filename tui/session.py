@@ -29,7 +29,7 @@ from simulator import (
 )
 from simulator.clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
 
-from .i18n import t
+from .i18n import t, tn
 
 # CPU spent advancing the engine per UI frame; fast-forward never freezes the screen.
 CPU_BUDGET_S = 0.008
@@ -66,7 +66,8 @@ class Session:
     """One exercise being played: the engine, the clock, the drafts, the event cursor."""
 
     def __init__(self, exercise: Exercise, journal_path: Path, *, wall: WallClock, speed: float,
-                 instructor: bool, lang: str, resumed: bool = False) -> None:
+                 instructor: bool, lang: str, resumed: bool = False, begun: bool = True,
+                 alert_speed: float | None = None) -> None:
         self.exercise = exercise
         self.sim = exercise.sim
         self.scenario = exercise.scenario
@@ -75,7 +76,12 @@ class Session:
         self.lang = lang
         self.resumed = resumed
         self.role = team_role(self.scenario)
-        self.clock = ExerciseClock(wall, speed, self.sim.now, running=True)
+        # A new exercise waits on its briefing: the clock starts when the team (or, in a
+        # class, the instructor) calls `begin()`. A resumed one goes on at once.
+        self.begun = begun
+        self.clock = ExerciseClock(wall, speed, self.sim.now, running=begun)
+        # When a decision opens above this speed, the clock drops to it (the team must see it).
+        self.alert_speed = alert_speed or self.scenario.alert_speed
         self.drafts: dict[str, Draft] = {}
         self._drained = 0
         self._flushed = len(self.sim.events)
@@ -95,7 +101,8 @@ class Session:
             ex = Exercise.resume(path)
             last_speed, was_paused = _last_clock(ex)
             speed = args.speed or last_speed or ex.scenario.speed
-            s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True)
+            s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True,
+                    alert_speed=getattr(args, "alert_speed", None))
             if was_paused and instructor:  # the instructor had paused: come back paused, exactly there
                 s.clock.pause(s.sim.now)
             ex.record("session", {"action": "resume", "role": args.role, "lang": lang, "speed": speed},
@@ -116,10 +123,12 @@ class Session:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise JournalError([Problem(str(path), 0, 0, f"cannot create the journal folder: {exc}")]) from None
-        ex = Exercise.start(scenario, seed, path, team=args.team or "team", honour_pauses=True)
+        lang = args.lang if args.lang in ("es", "en") else "es"
+        team = (args.team or "").strip() or t("default_team", lang)
+        ex = Exercise.start(scenario, seed, path, team=team, honour_pauses=True)
         speed = args.speed or scenario.speed
-        s = cls(ex, path, wall=wall, speed=speed, instructor=args.role == "instructor",
-                lang=args.lang if args.lang in ("es", "en") else "es")
+        s = cls(ex, path, wall=wall, speed=speed, instructor=args.role == "instructor", lang=lang, begun=False,
+                alert_speed=getattr(args, "alert_speed", None))
         ex.record("session", {"action": "start", "role": args.role, "lang": s.lang, "speed": speed},
                   actor=s.actor)
         return s
@@ -152,8 +161,11 @@ class Session:
         return dt.strftime("%H:%M:%S" if seconds else "%H:%M")
 
     def status_key(self) -> str:
+        """running, paused, halted (a pausing decision), waiting (briefing) or ended."""
         if self.sim.ended:
             return "ended"
+        if not self.begun:
+            return "waiting"
         if self.sim.halted_for is not None:
             return "halted"
         return "running" if self.clock.running else "paused"
@@ -171,7 +183,11 @@ class Session:
         stop = time.perf_counter() + budget_s
         while sim.now < target and not sim.ended and sim.halted_for is None:
             before = sim.now
-            sim.advance(target, max_steps=STEPS_PER_SLICE)
+            new = sim.advance(target, max_steps=STEPS_PER_SLICE)
+            speed = self.clock.speed
+            self._alert(new)
+            if self.clock.speed != speed:
+                break  # the clock slowed for a decision: the rest of this frame goes at the new speed
             if time.perf_counter() >= stop or sim.now == before:
                 break
         if sim.halted_for is not None:
@@ -191,7 +207,26 @@ class Session:
             self._flushed_wall = wall
 
     def now(self) -> float:
+        """The scenario time the engine has reached (minutes from T0)."""
         return self.sim.now
+
+    # ---------------------------------------------------------------- the briefing
+    def begin(self) -> None:
+        """The team has read the briefing: start the clock (once; journaled)."""
+        if self.begun or self.sim.ended:
+            return
+        self.begun = True
+        self.clock.resume(self.sim.now)
+        self.exercise.record("session", {"action": "begin", "speed": self.clock.speed}, actor=self.actor)
+
+    def _alert(self, new_events: list[Event]) -> None:
+        """A decision the team can see has opened: above the alert speed, drop to it (journaled)."""
+        opened = [ev for ev in new_events if ev.kind == "decision_open" and self.visible(ev)]
+        if not opened or self.clock.speed <= self.alert_speed + 1e-9:
+            return
+        self.clock.set_speed(self.alert_speed, self.sim.now)
+        self.exercise.record("speed", {"speed": self.alert_speed, "cause": "decision_open",
+                                       "point": opened[0].ref}, actor="sitroom")
 
     # ---------------------------------------------------------------- instructor clock
     def pause(self) -> None:
@@ -265,11 +300,11 @@ class Session:
         if code == "ended":
             return t("why_ended", lang)
         if code == "limit":
-            return t("why_limit", lang, n=self.scenario.orders[order_id].limit)
+            return tn("why_limit", self.scenario.orders[order_id].limit or 1, lang)
         if code.startswith("units:"):
             _, res, free, need = code.split(":")
             label = tr(self.scenario.resources[res].label, lang) if res in self.scenario.resources else res
-            return t("why_units", lang, need=need, res=label, free=free)
+            return tn("why_units", int(need), lang, res=label, free=free)
         return t("why_unavailable", lang)
 
     def debrief_command(self, lang: str) -> str:
