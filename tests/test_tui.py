@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 
 from simulator import Journal
 from simulator.clock import ExerciseClock, FakeClock
@@ -552,3 +553,117 @@ async def test_every_bundled_scenario_plays_in_both_languages(tmp_path: Path, sc
         feed = "\n".join(line.text for line in app.screen.query_one("#feed").lines) \
             if isinstance(app.screen, RoomScreen) else ""
         assert not isinstance(app.screen, RoomScreen) or feed
+
+
+@sync
+async def test_at_600x_a_decision_opening_alerts_and_drops_the_clock_to_the_alert_speed(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, speed=600.0, role="instructor")
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.session
+        assert session.alert_speed == 60.0  # the scenario's clock.alert_speed
+        wall.advance(0.5)  # one 0.5 s frame at 600x would be 5 scenario minutes; DP1 opens at T+3
+        app.tick()
+        await pilot.pause()
+        assert session.clock.speed == 60.0 and bells
+        banner = app.room.query_one("#alert")
+        assert banner.display and "DECISIÓN ABIERTA" in str(banner.render()) and "pulse D" in str(banner.render())
+        dp1 = session.sim.decisions["DP1"]
+        assert dp1.decided_at is None  # the 10-minute deadline did not slip by
+        assert session.sim.now <= dp1.opened_at + 1
+        await run_minutes(app, wall, pilot, 3)  # from here on at 60x
+        assert dp1.decided_at is None and session.sim.now <= dp1.opened_at + 4
+        await pilot.press("d")
+        await pilot.press("escape")
+        assert not app.room.query_one("#alert").display  # seen: the banner gives way to the list
+    j = Journal.open(tmp_path / "j.sitroom")
+    drops = [i for i in j.inputs() if i.kind == "speed" and i.payload.get("cause") == "decision_open"]
+    j.close()
+    assert [(d.payload["speed"], d.payload["point"], d.actor) for d in drops] == [(60.0, "DP1", "sitroom")]
+
+
+@sync
+async def test_the_alert_speed_can_be_set_on_the_command_line(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, speed=600.0, alert_speed=240.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        assert app.session.clock.speed == 240.0
+
+
+@sync
+async def test_text_typed_right_after_tab_lands_only_in_the_focused_field(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d", "1")
+        for key in ["tab", *"abc", "tab", *"xyz"]:  # all queued at once, as a paste or fast typing sends them
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DecisionScreen)
+        assert screen.query_one("#f-information").value == "abc"
+        assert screen.query_one("#f-threat_risk").value == "xyz"
+        assert screen.draft.option == "withdraw_seal"
+
+
+@sync
+async def test_considered_options_show_their_state_in_text_and_the_form_says_what_will_be_recorded(
+        tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d", "2")
+        screen = app.screen
+        boxes = {b.id: str(b.render()) for b in screen.query("#f-options_considered Checkbox")}
+        assert boxes["cons-retake_now"].startswith("[x] 2.")
+        assert all(text.startswith("[ ]") for key, text in boxes.items() if key != "cons-retake_now")
+        assert str(screen.query_one("#opt-retake_now").render()).startswith("(•) 2.")
+        assert str(screen.query_one("#opt-withdraw_seal").render()).startswith("( ) 1.")
+        summary = str(screen.query_one("#will-record").render())
+        assert "Will be recorded:" in summary and "option 2." in summary and "considered: 2" in summary
+        screen.query_one("#cons-retake_now").focus()
+        await pilot.press("space")  # unticking is visible, and so is what will be recorded
+        assert str(screen.query_one("#cons-retake_now").render()).startswith("[ ]")
+        assert "considered: none" in str(screen.query_one("#will-record").render())
+
+
+@sync
+async def test_a_journal_that_cannot_be_written_says_not_recorded_and_keeps_the_draft(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator import JournalError, Problem
+
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        exercise = app.session.exercise
+
+        def full(*args: object, **kwargs: object) -> None:
+            raise JournalError([Problem(str(tmp_path / "j.sitroom"), 0, 0, "database or disk is full")])
+
+        monkeypatch.setattr(exercise, "_record", full)
+        await pilot.press("d", "1")
+        screen = app.screen
+        for f in ("information", "threat_risk", "powers_policy", "why"):
+            screen.query_one(f"#f-{f}").value = "texto"
+        screen.query_one("#cons-hold").value = True
+        screen.query_one("#force-2").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen)  # stays open, with the draft
+        error = str(screen.query_one("#form-error").render())
+        assert "NO SE REGISTRÓ" in error and "disk is full" in error
+        assert app.session.sim.decisions["DP1"].decided_at is None
+        assert screen.query_one("#f-why").value == "texto"
+        await pilot.press("escape")
+        assert app.give_order("seal") is not None and not app.session.sim.order_times["seal"]
+        await pilot.press("space")  # pause: not journaled, so not done
+        assert app.session.clock.running
+        assert "NO SE REGISTRÓ" in str(app.room.query_one("#alert").render())
+        monkeypatch.undo()  # the disk is back: the kept draft is recorded
+        await pilot.press("d", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.decisions["DP1"].option == "withdraw_seal"
+        assert not app.room.query_one("#alert").display

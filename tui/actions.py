@@ -29,6 +29,7 @@ class Action:
     show: bool = True
     priority: bool = False
     footer_label: str = ""  # what the footer shows, when not the key label (e.g. "+/-" for a pair)
+    in_help: bool = True
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -41,6 +42,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("quit_room", "ctrl+q", "Ctrl+Q", {"es": "Salir", "en": "Quit"},
            {"es": "Guarda el diario y sale (se puede reanudar con --resume).",
             "en": "Save the journal and quit (continue later with --resume)."}, "global", priority=True),
+    # Tab is taken by the app before any widget sees a key: keys arriving in a burst (a paste,
+    # fast typing) are handled in order, so text typed after Tab goes to the field Tab reached.
+    Action("focus_next", "tab", "Tab", {"es": "Siguiente", "en": "Next"},
+           {"es": "Pasa al campo siguiente (Mayús+Tab: al anterior).",
+            "en": "Move to the next field (Shift+Tab: the previous one)."}, "global", show=False, priority=True),
+    Action("focus_previous", "shift+tab", "Shift+Tab", {"es": "Anterior", "en": "Previous"},
+           {"es": "Vuelve al campo anterior.", "en": "Move to the previous field."}, "global", show=False,
+           priority=True, in_help=False),
     # ---------------------------------------------------------------- the team
     Action("answer", "d", "D", {"es": "Decidir", "en": "Decide"},
            {"es": "Responde la decisión abierta más urgente.", "en": "Answer the most urgent open decision."},
@@ -140,7 +149,7 @@ def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
                "decision": t("help_decision", lang), "launcher": t("launcher_title", lang)}
     rows = [("", "Ctrl+P", t("palette", lang))]
     for a in ACTIONS:
-        if a.instructor and not instructor:
+        if (a.instructor and not instructor) or not a.in_help:
             continue
         sec = t("help_instr", lang) if a.instructor else section[a.scope]
         rows.append((sec, a.key_label, a.help[lang]))

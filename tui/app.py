@@ -118,6 +118,8 @@ class SitroomApp(App[int]):
         """From the launcher: start a new exercise and open the room."""
         self.lang = args.lang
         self.session = Session.start(scenario, args, self.wall)
+        self.instructor = self.session.instructor
+        actions.install(self, "global", self.lang, self.instructor)
         self._open_room(self.session, replace=True)
 
     def _open_room(self, session: Session, replace: bool = False) -> None:
@@ -260,6 +262,8 @@ class SitroomApp(App[int]):
                 return
             point = open_[0].id
         self.seen.add(point)
+        if self.room is not None:
+            self.room.refresh_view([])  # the banner gives way at once
         self.push_screen(DecisionScreen(s, point), callback=partial(self._decided, point))
 
     def _decided(self, point: str, recorded: bool | None) -> None:
@@ -267,6 +271,10 @@ class SitroomApp(App[int]):
         if s is None:
             return
         if recorded:
+            if self.problem:  # the journal took this decision: it can be written again
+                self.problem = ""
+                if self.room is not None:
+                    self.room.refresh_view([])
             st = s.sim.decisions[point]
             opt = s.scenario.decisions[point].options[st.option or ""]
             self.notify(t("recorded", self.lang, option=tr(opt.label, self.lang)), timeout=5)
@@ -441,7 +449,7 @@ class SitroomApp(App[int]):
                     yield SystemCommand(t("order_cmd", lang, label=s.scenario.orders[key].label[lang]),
                                         str(label), partial(self._palette_order, key))
         for a in actions.ACTIONS:
-            if a.scope == "global":
+            if a.scope == "global" and a.id not in ("focus_next", "focus_previous"):
                 yield SystemCommand(a.text[lang], a.help[lang], getattr(self, f"action_{a.id}"))
         yield from super().get_system_commands(screen)
 

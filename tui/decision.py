@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
@@ -35,45 +33,12 @@ from . import actions
 from .feed import left_text, local_time
 from .i18n import t, tn
 from .session import Draft
+from .toggles import ConsideredBox, OptionButton
 
 if TYPE_CHECKING:
     from .session import Session
 
 TEXT_FIELDS = ("information", "threat_risk", "powers_policy", "why")
-
-
-class _StateInText:
-    """A toggle that says its state in characters, so it reads the same in every theme and with NO_COLOR."""
-
-    ON = "[x]"
-    OFF = "[ ]"
-
-    def _content(self) -> Content:
-        toggle: RadioButton | Checkbox = self  # type: ignore[assignment]
-        mark = self.ON if toggle.value else self.OFF
-        label = Content(toggle.label.plain).stylize_before(toggle.get_visual_style("toggle--label"))
-        return Content.assemble((mark, "bold"), " ", label)
-
-    def render(self) -> Content:
-        return self._content()
-
-    def get_content_width(self, container: Size, viewport: Size) -> int:
-        return self._content().cell_length
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        toggle: RadioButton | Checkbox = self  # type: ignore[assignment]
-        return max(self._content().get_height(toggle.styles, max(width, 1)), 1)
-
-
-class OptionButton(_StateInText, RadioButton):
-    """One option of the decision: (•) when chosen, ( ) when not; long texts wrap."""
-
-    ON = "(•)"
-    OFF = "( )"
-
-
-class ConsideredBox(_StateInText, Checkbox):
-    """One option the team considered: [x] ticked, [ ] not."""
 
 
 class DecisionScreen(ModalScreen[bool]):

@@ -10,6 +10,7 @@ screens only render what it holds and call its methods.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -183,7 +184,10 @@ class Session:
         stop = time.perf_counter() + budget_s
         while sim.now < target and not sim.ended and sim.halted_for is None:
             before = sim.now
-            new = sim.advance(target, max_steps=STEPS_PER_SLICE)
+            # Above the alert speed, go a minute at a time, so a decision that opens is caught
+            # within a minute of scenario time rather than at the end of a long frame.
+            until = target if self.clock.speed <= self.alert_speed else min(target, math.floor(sim.now) + 1)
+            new = sim.advance(until, max_steps=STEPS_PER_SLICE)
             speed = self.clock.speed
             self._alert(new)
             if self.clock.speed != speed:
@@ -215,9 +219,9 @@ class Session:
         """The team has read the briefing: start the clock (once; journaled)."""
         if self.begun or self.sim.ended:
             return
+        self.exercise.record("session", {"action": "begin", "speed": self.clock.speed}, actor=self.actor)
         self.begun = True
         self.clock.resume(self.sim.now)
-        self.exercise.record("session", {"action": "begin", "speed": self.clock.speed}, actor=self.actor)
 
     def _alert(self, new_events: list[Event]) -> None:
         """A decision the team can see has opened: above the alert speed, drop to it (journaled)."""
@@ -229,23 +233,28 @@ class Session:
                                        "point": opened[0].ref}, actor="sitroom")
 
     # ---------------------------------------------------------------- instructor clock
+    # Each clock action is journaled first and done after: when the journal refuses
+    # (JournalError), nothing has changed.
     def pause(self) -> None:
+        """Stop the clock exactly where the engine is (instructor)."""
         if self.clock.running and not self.sim.ended:
             self.tick()
-            self.clock.pause(self.sim.now)
             self.exercise.record("pause", {"speed": self.clock.speed}, actor=self.actor)
+            self.clock.pause(self.sim.now)
 
     def resume(self) -> None:
+        """Start the clock again from where it stopped (instructor)."""
         if not self.clock.running and not self.sim.ended:
-            self.clock.resume(self.sim.now)
             self.exercise.record("resume", {"speed": self.clock.speed}, actor=self.actor)
+            self.clock.resume(self.sim.now)
 
     def set_speed(self, speed: float) -> None:
+        """Change the speed (sim seconds per wall second) from this instant on."""
         if speed == self.clock.speed:
             return
         self.tick()
-        self.clock.set_speed(speed, self.sim.now)
         self.exercise.record("speed", {"speed": speed}, actor=self.actor)
+        self.clock.set_speed(speed, self.sim.now)
 
     def step(self) -> bool:
         """Advance to the next scheduled moment (while paused). False when nothing is due."""
