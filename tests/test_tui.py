@@ -667,3 +667,85 @@ async def test_a_journal_that_cannot_be_written_says_not_recorded_and_keeps_the_
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen) and app.session.sim.decisions["DP1"].option == "withdraw_seal"
         assert not app.room.query_one("#alert").display
+
+
+@sync
+async def test_d_with_two_open_decisions_lists_the_most_urgent_first_and_number_keys_pick(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 9)  # DP1 (deadline T+13) and DP2 (T+20) are open
+        await pilot.press("d")
+        chooser = app.screen
+        assert isinstance(chooser, ListDialog)
+        assert [key for key, _, _ in chooser.items] == ["DP1", "DP2"] and chooser.highlighted_key == "DP1"
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen) and app.screen.point == "DP2"
+        await pilot.press("escape", "d", "enter")  # Enter: the most urgent
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen) and app.screen.point == "DP1"
+
+
+ENGLISH_ONLY = ("Keys", "Maximize", "Minimize", "Quit", "Theme", "Screenshot", "No matches", "Search for")
+
+
+@sync
+async def test_every_palette_entry_is_in_spanish(tmp_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        commands = list(app.get_system_commands(app.screen))
+        words = [c.title for c in commands] + [c.help for c in commands]
+        assert not [w for w in words if any(e in w for e in ENGLISH_ONLY)]
+        english = {a.text["en"] for a in __import__("tui.actions").actions.ACTIONS} - \
+            {a.text["es"] for a in __import__("tui.actions").actions.ACTIONS}
+        assert not english & {c.title for c in commands}
+        assert not [w for w in words if "DP1" in w]  # decisions by their title, never their id
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert palette.query_one("Input").placeholder == "Buscar un comando…"
+        await pilot.press(*"zzqx")
+        await pilot.pause(0.8)
+        options = [str(o.prompt) for o in palette.query_one("CommandList").options]
+        assert any("Ningún comando coincide" in o for o in options)
+        assert not any("No matches" in o for o in options)
+
+
+@sync
+async def test_c_cycles_only_through_channels_that_have_messages(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        room = app.screen
+        counts = room.channel_counts()
+        assert counts and all(n > 0 for n in counts.values())
+        seen = []
+        for _ in range(len(counts) + 1):
+            await pilot.press("c")
+            seen.append(room.channel)
+        assert seen == [*counts, None]
+        assert "cctv" not in counts  # nothing on CCTV yet at T+2: not offered
+
+
+@sync
+async def test_the_feed_rewraps_after_a_resize_from_200x50_to_80x24(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        app.session.exercise.sim.fire_inject("family_rumour")  # a long message
+        app.tick()
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        feed = app.screen.query_one("#feed")
+        width = feed.scrollable_content_region.width
+        assert width < 60
+        assert all(line.cell_length <= width for line in feed.lines)
+        text = "".join(line.text for line in feed.lines)
+        rumour = app.session.scenario.injects["family_rumour"].text["es"]
+        assert rumour.split()[-1].strip(".") in text  # nothing cut: the end of the message is there

@@ -17,6 +17,7 @@ from functools import partial
 
 from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 
@@ -50,6 +51,7 @@ from .dialogs import (
 from .feed import left_text
 from .i18n import other, t
 from .launcher import LauncherScreen
+from .palette import NoMatchProvider
 from .room import RoomScreen
 from .session import Session
 
@@ -74,6 +76,7 @@ class SitroomApp(App[int]):
 
     TITLE = "sitroom"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NoMatchProvider}
 
     def __init__(self, args: argparse.Namespace, *, session: Session | None = None,
                  bundled: list[BundledScenario] | None = None, wall: WallClock | None = None,
@@ -442,7 +445,7 @@ class SitroomApp(App[int]):
                 yield SystemCommand(a.text[lang], a.help[lang], getattr(self.room, f"action_{a.id}"))
             for d in s.sim.snapshot(s.role).open_decisions:
                 title = tr(s.scenario.decisions[d.id].title, lang)
-                yield SystemCommand(f"{t('col_decision', lang)} {d.id}: {title}", t("decisions", lang),
+                yield SystemCommand(t("decide_cmd", lang, title=title), t("decisions", lang),
                                     partial(self.answer_decision, d.id))
             for key, label, ok in order_items(s, lang):
                 if ok:
@@ -451,7 +454,13 @@ class SitroomApp(App[int]):
         for a in actions.ACTIONS:
             if a.scope == "global" and a.id not in ("focus_next", "focus_previous"):
                 yield SystemCommand(a.text[lang], a.help[lang], getattr(self, f"action_{a.id}"))
-        yield from super().get_system_commands(screen)
+        # Textual's own entries (Theme, Keys, Maximize, Screenshot, Quit) exist only in English and are
+        # left out on purpose; SITROOM_THEME chooses the theme.
+
+    def action_command_palette(self) -> None:
+        """The command palette, with its prompt in the room's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("palette_placeholder", self.lang), id="--command-palette"))
 
     def _palette_order(self, order_id: str) -> None:
         err = self.give_order(order_id)

@@ -195,9 +195,11 @@ class RoomScreen(Screen[None]):
         self.refresh_view([])
 
     def on_resize(self) -> None:
-        # Re-fit the columns when the terminal changes size (not on inner layout changes).
+        # Re-fit the columns and re-wrap the feed when the terminal changes size (not on inner
+        # layout changes), once the new layout has been computed: the feed wraps at its new width.
         if self._ready and self.app.size != self._built_for:
-            self.rebuild()
+            self._built_for = self.app.size
+            self.call_after_refresh(self.rebuild)
 
     def _unit_name(self, uid: str, resource: str, width: int = 200) -> str:
         """'CERT squad 2': the resource's label and the unit's number (the number is never cut)."""
@@ -315,10 +317,10 @@ class RoomScreen(Screen[None]):
         """Is the ground truth on screen? Only ever in an instructor session."""
         return self.session.instructor and self.show_truth
 
-    def _line(self, ev: Event) -> Text | None:
+    def _line(self, ev: Event, filtered: bool = True) -> Text | None:
         """The feed line for an event: the team's, or (ground truth on) the instructor's."""
         s = self.session
-        if self.channel is not None and event_channel(s.scenario, ev) != self.channel:
+        if filtered and self.channel is not None and event_channel(s.scenario, ev) != self.channel:
             return None
         if s.visible(ev):
             return event_line(s.scenario, ev, self.lang, s.exercise.team)
@@ -354,10 +356,28 @@ class RoomScreen(Screen[None]):
         if self.truth_on:
             self.query_one("#feed", RichLog).write(self._note_line(at, text))
 
+    def channel_counts(self) -> dict[str, int]:
+        """How many feed lines each channel has so far (only channels with messages)."""
+        scn = self.session.scenario
+        counts: dict[str, int] = {}
+        for ev in self.session.sim.events:
+            if self._line(ev, filtered=False) is not None:
+                ch = event_channel(scn, ev)
+                counts[ch] = counts.get(ch, 0) + 1
+        return {ch: counts[ch] for ch in channels(scn) if ch in counts}
+
     def cycle_channel(self) -> None:
-        """Show one channel at a time in the feed (C), then all again."""
-        options: list[str | None] = [None, *channels(self.session.scenario)]
+        """Show one channel at a time in the feed (C), only channels with messages, then all again."""
+        counts = self.channel_counts()
+        options: list[str | None] = [None, *counts]
+        if self.channel not in options:
+            options.append(self.channel)
         self.channel = options[(options.index(self.channel) + 1) % len(options)]
+        if len(options) == 1:
+            self.room_app.notify(t("no_channel_messages", self.lang))
+        elif self.channel is not None:
+            names = ", ".join(f"{channel_label(ch, self.lang)} {n}" for ch, n in counts.items())
+            self.room_app.notify(names, title=t("channel_counts", self.lang), timeout=4)
         self.rebuild()
 
     def action_cycle_channel(self) -> None:
