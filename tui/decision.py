@@ -33,7 +33,7 @@ from . import actions
 from .feed import left_text, local_time
 from .i18n import t, tn
 from .session import Draft
-from .toggles import ConsideredBox, OptionButton
+from .toggles import ConsideredBox, NumberedSet, OptionButton
 
 if TYPE_CHECKING:
     from .session import Session
@@ -83,7 +83,7 @@ class DecisionScreen(ModalScreen[bool]):
                     ctx.append(t("if_no_decision", lang, option=tr(default.label, lang)))
                 yield Static("  ·  ".join(ctx), id="context")
                 yield Label(t("options", lang, n=len(self.option_ids)), classes="section")
-                with RadioSet(id="options"):
+                with NumberedSet(id="options"):
                     for i, oid in enumerate(self.option_ids, 1):
                         opt = dp.options[oid]
                         text = f"{i}. {tr(opt.label, lang)}" + (f" — {tr(opt.detail, lang)}" if opt.detail else "")

@@ -7,9 +7,10 @@ everywhere. Long labels wrap instead of being cut.
 
 from __future__ import annotations
 
+from textual import events
 from textual.content import Content
 from textual.geometry import Size
-from textual.widgets import Checkbox, RadioButton
+from textual.widgets import Checkbox, RadioButton, RadioSet
 
 
 class _StateInText:
@@ -44,3 +45,22 @@ class OptionButton(_StateInText, RadioButton):
 
 class ConsideredBox(_StateInText, Checkbox):
     """One option the team considered: [x] ticked, [ ] not."""
+
+
+class NumberedSet(RadioSet):
+    """A RadioSet whose buttons digits 1-9 choose, handled here, in the order keys arrive.
+
+    A screen-level binding is looked up only after the key has travelled up from the focused
+    widget; if Tab has moved the focus meanwhile (keys arriving in a burst), the digit is lost.
+    Handling it on the set that had the focus when the key came keeps every key where it was typed.
+    """
+
+    def on_key(self, event: events.Key) -> None:
+        """Digits choose the button with that number."""
+        if event.character and event.character in "123456789":
+            buttons = list(self.query(RadioButton))
+            n = int(event.character)
+            if n <= len(buttons):
+                event.stop()
+                event.prevent_default()
+                buttons[n - 1].value = True
