@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
@@ -52,7 +53,10 @@ ACTIONS: tuple[Action, ...] = (
            priority=True, in_help=False),
     # ---------------------------------------------------------------- the team
     Action("answer", "d", "D", {"es": "Decidir", "en": "Decide"},
-           {"es": "Responde la decisión abierta más urgente.", "en": "Answer the most urgent open decision."},
+           {"es": "Responde una decisión abierta; con varias, elija en la lista (la más urgente primero: "
+                  "Enter, o su número 1-9).",
+            "en": "Answer an open decision; with several, choose from the list (most urgent first: Enter, "
+                  "or its number 1-9)."},
            "room"),
     Action("orders", "o", "O", {"es": "Órdenes", "en": "Orders"},
            {"es": "Da una orden (despacho, apoyo, cierre, comunicado).",
@@ -145,12 +149,31 @@ def install(node: DOMNode, scope: str, lang: str, instructor: bool) -> None:
 
 def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
     """(section, key, what it does) for the help screen."""
-    section = {"global": t("help_room", lang), "room": t("help_room", lang),
+    section = {"global": t("help_global", lang), "room": t("help_room", lang),
                "decision": t("help_decision", lang), "launcher": t("launcher_title", lang)}
-    rows = [("", "Ctrl+P", t("palette", lang))]
+    rows = [(t("help_global", lang), "Ctrl+P", t("palette", lang))]
     for a in ACTIONS:
         if (a.instructor and not instructor) or not a.in_help:
             continue
         sec = t("help_instr", lang) if a.instructor else section[a.scope]
         rows.append((sec, a.key_label, a.help[lang]))
     return rows
+
+
+def key_bar(scope: str, lang: str, instructor: bool, width: int) -> Text:
+    """The keys of a screen for its bottom line, as many as fit in `width`; the rest are in F1."""
+    shown = [a for a in ACTIONS if a.scope == scope and a.show and (instructor or not a.instructor)]
+    # The instructor's own keys first: on a narrow screen those are the ones the instructor needs.
+    chosen = [BY_ID["help"]] + sorted(shown, key=lambda a: not a.instructor)
+    more = t("keys_more", lang)
+    out = Text()
+    for n, a in enumerate(chosen):
+        piece = Text()
+        piece.append(a.footer_label or a.key_label, style="bold reverse")
+        piece.append(f" {a.text[lang]}  ")
+        rest = len(chosen) - n - 1
+        if out.cell_len + piece.cell_len + (len(more) + 1 if rest else 0) > width:
+            out.append(more, style="italic")
+            break
+        out.append_text(piece)
+    return out

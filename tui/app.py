@@ -218,7 +218,8 @@ class SitroomApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen(self.lang, self.instructor))
+            alert = self.session.alert_speed if self.session is not None else None
+            self.push_screen(HelpScreen(self.lang, self.instructor, alert))
 
     def action_quit_room(self) -> None:
         if self.session is not None:

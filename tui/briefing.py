@@ -80,7 +80,7 @@ class BriefingScreen(ModalScreen[None]):
                 yield Static(briefing_text(self.session, lang), id="brief-text")
             hint = "brief_start_hint" if self.before_start else "brief_back_hint"
             yield Static(t(hint, lang), classes="hint start-hint", id="brief-hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#brief-body").focus()

@@ -112,7 +112,7 @@ class DecisionScreen(ModalScreen[bool]):
             with Horizontal(id="dbuttons"):
                 yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary")
                 yield Button(t("close", lang) + " (Esc)", id="close")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def _label(self, f: str) -> str:
         mark = t("required_mark", self.lang) if f in self.dp.required else ""

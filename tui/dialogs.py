@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -22,7 +24,7 @@ from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from simulator import CommandRejected, JournalError, tr
-from simulator.clock import fmt_elapsed
+from simulator.clock import fmt_elapsed, fmt_speed
 
 from . import actions
 from .feed import channel_label
@@ -348,30 +350,49 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+def help_table(lang: str, instructor: bool) -> Group:
+    """Every key by section; the descriptions wrap, so nothing is cut at any width."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for sec, key, text in actions.help_rows(lang, instructor):
+        sections.setdefault(sec, []).append((key, text))
+    width = max(len(key) for rows in sections.values() for key, _ in rows)
+    parts: list[Text | Table] = []
+    for sec, rows in sections.items():
+        parts.append(Text("\n" + sec, style="bold underline"))
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column(no_wrap=True, style="bold", width=width)
+        table.add_column(ratio=1)
+        for key, text in rows:
+            table.add_row(key, text)
+        parts.append(table)
+    return Group(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
-    """Every key, from the action registry, in the current language."""
+    """Every key, from the action registry, in the current language, and how the clock behaves."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Esc", show=False)]
 
-    def __init__(self, lang: str, instructor: bool) -> None:
+    def __init__(self, lang: str, instructor: bool, alert_speed: float | None = None) -> None:
         super().__init__()
         self.lang = lang
         self.instructor = instructor
+        self.alert_speed = alert_speed
 
     def compose(self) -> ComposeResult:
+        lang = self.lang
         with Vertical(classes="dialog wide"):
-            yield Static(t("help_title", self.lang), classes="dtitle")
-            yield Static(t("help_intro", self.lang), classes="hint")
-            yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
-            yield Static("Esc", classes="hint")
+            yield Static(t("help_title", lang), classes="dtitle")
+            with VerticalScroll(id="keys"):
+                yield Static(t("help_intro", lang), classes="hint")
+                if self.alert_speed is not None:
+                    yield Static(t("help_alert", lang, x=fmt_speed(self.alert_speed)), classes="hint")
+                yield Static(help_table(lang, self.instructor), id="keys-table")
+            yield Static(t("help_close", lang), classes="hint")
 
     def on_mount(self) -> None:
-        table = self.query_one("#keys", DataTable)
-        table.add_columns("", t("key", self.lang), t("action", self.lang))
-        for sec, key, text in actions.help_rows(self.lang, self.instructor):
-            table.add_row(sec, key, text)
-        table.focus()
+        self.query_one("#keys").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -405,7 +426,7 @@ class EndScreen(Screen[None]):
                 table = DataTable(id="objectives", cursor_type="none")
                 yield table
             yield Static(t("quit_hint", lang), classes="hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         s = self.session

@@ -217,11 +217,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "quit_hint": {"es": "Pulse Q para salir.", "en": "Press Q to quit."},
     "error_title": {"es": "Error", "en": "Error"},
     # ---------------------------------------------------------------- help
+    "keys_more": {"es": "… más teclas: F1", "en": "… more keys: F1"},
     "help_title": {"es": "Ayuda: teclas", "en": "Help: keys"},
     "help_intro": {
         "es": "Todo se hace con el teclado. Ctrl+P abre la paleta de comandos. Esc cierra una ventana sin perder lo escrito.",
         "en": "Everything works from the keyboard. Ctrl+P opens the command palette. Esc closes a window without losing what you typed.",
     },
+    "help_alert": {
+        "es": "Cuando se abre una decisión, suena la campana, aparece un aviso arriba y el reloj baja a {x}x si iba "
+              "más rápido (no se detiene). El aviso sigue hasta que el equipo abre la decisión con D.",
+        "en": "When a decision opens, the bell rings, a banner shows at the top and the clock drops to {x}x if it was "
+              "going faster (it does not stop). The banner stays until the team opens the decision with D.",
+    },
+    "help_close": {"es": "Esc cierra · ↑↓ desplazan", "en": "Esc closes · ↑↓ scroll"},
+    "help_global": {"es": "En todas las ventanas", "en": "Everywhere"},
     "help_room": {"es": "Sala de ejercicio", "en": "Exercise room"},
     "help_decision": {"es": "Ventana de decisión", "en": "Decision window"},
     "help_instr": {"es": "Instructor", "en": "Instructor"},

@@ -67,7 +67,7 @@ class LauncherScreen(Screen[None]):
                 yield Label(id="lang-label", classes="field")
                 yield Static(id="error", classes="error")
                 yield Button(id="start", variant="primary")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.rebuild()

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import DataTable, RichLog, Static
 
 from simulator import Event, QuantityView, Snapshot, tr
 from simulator.clock import fmt_elapsed
@@ -88,6 +88,7 @@ class RoomScreen(Screen[None]):
         self._built_for = None
         self._rendered = 0
         self._task_w = 12
+        self._unit_text: dict[str, str] = {}  # each unit's whole task and place (the cell may be cut)
         self._places = False
         self._ready = False  # the tables have their rows (the first frame may come before mount)
         self._set_bindings()
@@ -110,7 +111,7 @@ class RoomScreen(Screen[None]):
             with Vertical(id="right"):
                 yield DataTable(id="open", cursor_type="row")
                 yield RichLog(id="feed", max_lines=FEED_MAX_LINES, wrap=True, min_width=20)
-        yield Footer(compact=True)
+        yield Static(id="keybar")
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -137,15 +138,17 @@ class RoomScreen(Screen[None]):
         shown = {q.id for q in snap.quantities}
         if truth:
             board.add_column(t("col_truth", lang), key="truth", width=5)
+        # Long labels wrap onto a second line rather than being cut (the board scrolls when it must).
         for q in snap.quantities:
-            board.add_row(fit(tr(s.scenario.state[q.id].label, lang), label_w), "", "", *([""] if truth else []),
-                          key=q.id)
+            board.add_row(Text(tr(s.scenario.state[q.id].label, lang)), "", "", *([""] if truth else []),
+                          key=q.id, height=None)
         if truth:  # quantities only the instructor sees, marked
             for qid, spec in s.scenario.state.items():
                 if qid not in shown:
-                    board.add_row(Text(fit("◆ " + tr(spec.label, lang), label_w), style="italic"), "", "", "",
-                                  key=qid)
+                    board.add_row(Text("◆ " + tr(spec.label, lang), style="italic"), "", "", "", key=qid,
+                                  height=None)
         board.border_title = t("board", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
+        self._update_keybar()
         delayed = any(s.scenario.state[q.id].report_delay > 0 for q in snap.quantities)
         board.border_subtitle = t("delayed_note", lang) if delayed else ""
         units = self.query_one("#units", DataTable)
@@ -164,7 +167,7 @@ class RoomScreen(Screen[None]):
         units.add_column(t("col_task_place" if wide else "col_task", lang), key="task", width=self._task_w)
         units.add_column(t("col_eta", lang), key="eta", width=5)
         for u in snap.units:
-            units.add_row(self._unit_name(u.id, u.resource, unit_w), "", "", "", key=u.id)
+            units.add_row(Text(self._unit_name(u.id, u.resource)), "", "", "", key=u.id, height=None)
         opn = self.query_one("#open", DataTable)
         opn.clear(columns=True)
         opn.border_title = t("decisions", lang)
@@ -210,6 +213,11 @@ class RoomScreen(Screen[None]):
             return fit(label, width)
         return f"{fit(label, width - len(n) - 1)} {n}"
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted unit's whole task and place, under the table (its cell may be cut)."""
+        if event.data_table.id == "units" and event.row_key.value is not None:
+            event.data_table.border_subtitle = fit(self._unit_text.get(event.row_key.value, ""), 60)
+
     # ---------------------------------------------------------------- per-frame update
     def _set(self, table: DataTable, row: str, col: str, value: object) -> None:
         key = (table.id or "", row, col)
@@ -245,6 +253,7 @@ class RoomScreen(Screen[None]):
             place = tr(u.location, lang) if u.location else ""
             cell = tr(task.label, lang) + (f" · {place}" if place else "") if task else place
             self._set(units, u.id, "task", fit(cell, self._task_w))
+            self._unit_text[u.id] = cell
             self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
         self._update_open(snap)
         self._update_alert(snap)
@@ -255,6 +264,10 @@ class RoomScreen(Screen[None]):
                 if q.id not in {x.id for x in snap.quantities}:
                     self._set(board, q.id, "value", v)
 
+    def _update_keybar(self) -> None:
+        bar = actions.key_bar("room", self.lang, self.session.instructor, max(self.app.size.width - 1, 20))
+        self.query_one("#keybar", Static).update(bar)
+
     def _update_clockbar(self) -> None:
         s = self.session
         lang = self.lang
@@ -263,13 +276,19 @@ class RoomScreen(Screen[None]):
         state = t(status, lang, dp=tr(halted.title, lang) if halted else "")
         icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■", "waiting": "⏸"}[status]
         who = t("instructor", lang) if s.instructor else tr(s.scenario.roles.get(s.role), lang) or s.role
+        # Most important first; what does not fit is the team and role (also in the briefing, B).
+        width = max(self.app.size.width - 2, 20)
+        gap = "  │  " if width >= 110 else " │ "
         bar = Text()
         bar.append(f" {s.local_time(s.sim.now)} ", style="bold reverse")
-        bar.append(f"  T+{fmt_elapsed(s.sim.now)}  ", style="bold")
+        bar.append(f"{gap}T+{fmt_elapsed(s.sim.now)}{gap}", style="bold")
         bar.append(f"{icon} {state}", style="bold" if status == "running" else "bold reverse")
-        bar.append(f"  {s.speed_text(lang)}  │ ")
-        bar.append(t("team_role", lang, team=s.exercise.team, role=who), style="bold")
-        bar.append(f"  │ {t('seed', lang, seed=s.seed)}", style="dim")
+        bar.append(f"{gap}{s.speed_text(lang)}{gap}")
+        bar.append(t("seed", lang, seed=s.seed), style="dim")
+        room = width - bar.cell_len - len(gap)
+        if room >= 8:
+            bar.append(gap)
+            bar.append(fit(t("team_role", lang, team=s.exercise.team, role=who), room), style="bold")
         self.query_one("#clockbar", Static).update(bar)
 
     def _update_alert(self, snap: Snapshot) -> None:
