@@ -749,3 +749,32 @@ async def test_the_feed_rewraps_after_a_resize_from_200x50_to_80x24(tmp_path: Pa
         text = "".join(line.text for line in feed.lines)
         rumour = app.session.scenario.injects["family_rumour"].text["es"]
         assert rumour.split()[-1].strip(".") in text  # nothing cut: the end of the message is there
+
+
+def test_the_gettext_catalogues_and_the_code_agree() -> None:
+    """tui/locale holds exactly the strings of tui/i18n.py (re-export with `python -m tui.catalog`)."""
+    from tui.catalog import PO_PATH, POT_PATH, build_catalog, read_catalog, render
+    from tui.i18n import PLURALS
+
+    assert POT_PATH.read_text(encoding="utf-8") == render(build_catalog(template=True))
+    assert PO_PATH.read_text(encoding="utf-8") == render(build_catalog(template=False))
+    po = read_catalog(PO_PATH)
+    by_key = {m.context: m for m in po if m.id}
+    assert set(by_key) == set(STRINGS) | set(PLURALS)
+    for key, entry in STRINGS.items():
+        assert (by_key[key].id, by_key[key].string) == (entry["en"], entry["es"])
+    for key, forms in PLURALS.items():
+        assert by_key[key].id == forms["en"] and by_key[key].string[0] == forms["es"][0]
+        assert by_key[key].string[-1] == forms["es"][1]
+        assert not [f for f in by_key[key].string if not f], f"{key}: an empty plural form"
+
+
+def test_plurals_follow_the_number() -> None:
+    from tui.i18n import tn
+
+    assert tn("why_limit", 1, "es") == "ya se dio (solo se puede dar una vez)"
+    assert tn("why_limit", 2, "es") == "ya se dio 2 veces (el máximo)"
+    assert tn("why_units", 2, "es", res="Escuadra CERT", free=0) == "requiere 2 unidades libres de «Escuadra CERT»; hay 0"
+    assert tn("fix_fields", 1, "en").startswith("Not recorded: check the field marked")
+    assert "(s)" not in "".join(f for forms in __import__("tui.i18n").i18n.PLURALS.values()
+                                for lang in forms.values() for f in lang)

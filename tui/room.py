@@ -23,6 +23,7 @@ from simulator import Event, QuantityView, Snapshot, tr
 from simulator.clock import fmt_elapsed
 
 from . import actions
+from .dialogs import inject_label
 from .feed import (
     channel_label,
     channels,
@@ -355,7 +356,9 @@ class RoomScreen(Screen[None]):
             body = t("ev_process", self.lang, label=tr(p.label, self.lang) if p else ev.ref, n=ev.data.get("n", ""))
         elif ev.kind == "expectation":
             key = "ev_expectation_met" if ev.data.get("met") else "ev_expectation_missed"
-            body = t(key, self.lang, id=ev.ref, any_of=", ".join(ev.data.get("any_of", [])))
+            inj = s.scenario.injects.get(ev.ref)
+            body = t(key, self.lang, id=inject_label(inj, self.lang) if inj else ev.ref,
+                     any_of=" / ".join(self._command_label(x) for x in ev.data.get("any_of", [])))
         elif ev.kind == "order_rejected":
             o = s.scenario.orders.get(ev.ref)
             body = t("ev_order_rejected", self.lang, label=tr(o.label, self.lang) if o else ev.ref)
@@ -365,6 +368,15 @@ class RoomScreen(Screen[None]):
                 return None
             return Text("◆ ", style="bold") + ln
         return line(local_time(s.scenario, ev.t), "intel", "◆", body, self.lang)
+
+    def _command_label(self, ref: str) -> str:
+        """A decision point's title or an order's label (never its id)."""
+        scn = self.session.scenario
+        if ref in scn.decisions:
+            return tr(scn.decisions[ref].title, self.lang)
+        if ref in scn.orders:
+            return tr(scn.orders[ref].label, self.lang)
+        return ref
 
     def _note_line(self, at: float, text: str) -> Text:
         return line(local_time(self.session.scenario, at), "note", "◆", text, self.lang)
