@@ -389,8 +389,9 @@ class SitroomApp(App[int]):
             return
         s = self.session
         assert s is not None
-        dialog = ListDialog(t("inject_title", self.lang), "Enter · Esc", inject_items(s, self.lang),
-                            self.fire_inject, purpose="injects")
+        dialog = ListDialog(t("inject_title", self.lang), t("inject_help", self.lang), inject_items(s, self.lang),
+                            self.fire_inject, purpose="injects",
+                            describe=lambda key: tr(s.scenario.injects[key].text, self.lang))
         self.push_screen(dialog)
 
     def fire_inject(self, inject_id: str) -> str | None:

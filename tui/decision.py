@@ -110,8 +110,8 @@ class DecisionScreen(ModalScreen[bool]):
             yield Static("", id="form-error", classes="error")
             yield Static("", id="will-record")
             with Horizontal(id="dbuttons"):
-                yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary")
-                yield Button(t("close", lang) + " (Esc)", id="close")
+                yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary", compact=True)
+                yield Button(t("close", lang) + " (Esc)", id="close", compact=True)
         yield Footer(compact=True, show_command_palette=False)
 
     def _label(self, f: str) -> str:

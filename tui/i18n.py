@@ -52,6 +52,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_scenarios": {"es": "No hay escenarios incluidos.", "en": "No bundled scenarios."},
     # ---------------------------------------------------------------- room
     "board": {"es": "Situación", "en": "Situation"},
+    "board_truth": {"es": "Situación reportada y real ◆", "en": "Situation: reported and true ◆"},
     "feed": {"es": "Mensajes", "en": "Messages"},
     "units": {"es": "Unidades", "en": "Units"},
     "decisions": {"es": "Decisiones abiertas", "en": "Open decisions"},
@@ -193,6 +194,8 @@ STRINGS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- instructor
     "inject_title": {"es": "Lanzar un evento del guion", "en": "Fire an inject"},
     "inject_manual": {"es": "manual", "en": "manual"},
+    "inject_help": {"es": "Enter lo lanza ahora; Esc cierra. Abajo, el texto completo del resaltado.",
+                    "en": "Enter fires it now; Esc closes. Below, the whole text of the highlighted one."},
     "inject_scripted": {"es": "guion", "en": "scripted"},
     "inject_fired_already": {"es": "ya lanzado en T+{t}", "en": "already fired at T+{t}"},
     "inject_fired": {"es": "Evento lanzado: {label}", "en": "Inject fired: {label}"},

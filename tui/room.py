@@ -148,7 +148,7 @@ class RoomScreen(Screen[None]):
                 if qid not in shown:
                     board.add_row(Text("◆ " + tr(spec.label, lang), style="italic"), "", "", "", key=qid,
                                   height=None)
-        board.border_title = t("board", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
+        board.border_title = t("board_truth" if truth else "board", lang)
         self._update_keybar()
         delayed = any(s.scenario.state[q.id].report_delay > 0 for q in snap.quantities)
         board.border_subtitle = t("delayed_note", lang) if delayed else ""
@@ -172,8 +172,11 @@ class RoomScreen(Screen[None]):
         opn = self.query_one("#open", DataTable)
         opn.clear(columns=True)
         opn.border_title = t("decisions", lang)
-        opn.add_column(t("col_decision", lang), key="title")
-        opn.add_column(t("col_left", lang), key="left")
+        # The time left always shows; long titles wrap.
+        right_w = self.app.size.width - max(int(self.app.size.width * 0.5), 44) - 2 - 4 - 1
+        left_w = max(len(t("col_left", lang)), 8)
+        opn.add_column(t("col_decision", lang), key="title", width=max(right_w - left_w, 12))
+        opn.add_column(t("col_left", lang), key="left", width=left_w)
         feed = self.query_one("#feed", RichLog)
         feed.border_title = t("feed", lang)
         feed.border_subtitle = tr(s.scenario.title, lang)
@@ -217,7 +220,11 @@ class RoomScreen(Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted unit's whole task and place, under the table (its cell may be cut)."""
         if event.data_table.id == "units" and event.row_key.value is not None:
-            event.data_table.border_subtitle = fit(self._unit_text.get(event.row_key.value, ""), 60)
+            uid = event.row_key.value
+            unit = self.session.sim.units.get(uid)
+            name = self._unit_name(uid, unit.resource) if unit else uid
+            where = self._unit_text.get(uid, "")
+            event.data_table.border_subtitle = fit(f"{name}: {where}" if where else name, 60)
 
     # ---------------------------------------------------------------- per-frame update
     def _set(self, table: DataTable, row: str, col: str, value: object) -> None:
@@ -322,7 +329,7 @@ class RoomScreen(Screen[None]):
         for d in snap.open_decisions:
             dp = s.scenario.decisions[d.id]
             if d.id not in self._open_rows:
-                opn.add_row(f"{d.id} · {tr(dp.title, self.lang)}", "", key=d.id)
+                opn.add_row(Text(tr(dp.title, self.lang)), "", key=d.id, height=None)
                 self._open_rows.add(d.id)
             left = None if d.deadline_at is None else d.deadline_at - snap.t
             self._set(opn, d.id, "left", left_text(left, self.lang))
