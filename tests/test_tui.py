@@ -778,3 +778,24 @@ def test_plurals_follow_the_number() -> None:
     assert tn("fix_fields", 1, "en").startswith("Not recorded: check the field marked")
     assert "(s)" not in "".join(f for forms in __import__("tui.i18n").i18n.PLURALS.values()
                                 for lang in forms.values() for f in lang)
+
+
+@sync
+async def test_launcher_has_a_role_field_and_the_default_team_name_follows_the_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app, wall = make_app(tmp_path, scenario=None, journal=None, team=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        launcher = app.screen
+        assert launcher.query_one("#team").value == "Equipo 1"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert launcher.query_one("#team").value == "Team 1"
+        assert str(launcher.query_one("#role-instructor").render()).startswith("( ) Instructor")
+        launcher.query_one("#role-instructor").value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.session.instructor and app.session.exercise.team == "Team 1"
+        await pilot.press("enter", "space")  # past the briefing; Space pauses: an instructor session
+        assert not app.session.clock.running
