@@ -411,7 +411,16 @@ async def test_resume_continues_where_the_session_stopped(tmp_path: Path) -> Non
     assert app2.session.sim.order_times["call_cert"]
     async with app2.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert isinstance(app2.screen, RoomScreen)
+        assert isinstance(app2.screen, RoomScreen)  # past the briefing before: no briefing again
+
+
+def test_a_session_left_at_its_briefing_resumes_at_its_briefing(tmp_path: Path) -> None:
+    args = make_args(tmp_path)
+    Session.from_args(args, FakeClock()).close()  # quit while reading the briefing
+    again = Session.from_args(make_args(tmp_path, resume=str(tmp_path / "j.sitroom"), scenario=None), FakeClock())
+    assert not again.begun and not again.clock.running and again.status_key() == "waiting"
+    again.begin()
+    assert again.clock.running
 
 
 def test_bad_scenario_or_journal_prints_problems_and_returns_1(tmp_path: Path,

@@ -230,12 +230,12 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
         elif task.until is not None:
             text += " · " + t("detail_until", lang)
         parts.append(text)
+    if not parts:
+        parts.append(t("detail_none", lang))
     if o.limit is not None:
         parts.append(tn("detail_limit", o.limit, lang))
     if o.irreversible:
         parts.append(t("detail_irreversible", lang))
-    if not parts:
-        parts.append(t("detail_none", lang))
     return "; ".join(parts) + "."
 
 
@@ -334,7 +334,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog small"):
             yield Static(self.question, classes="dtitle")
             with Horizontal(classes="buttons"):
-                yield Button(t("yes", self.lang), id="yes", variant="error")
+                yield Button(t("yes_key", self.lang), id="yes", variant="error")
                 yield Button(t("no", self.lang) + " (Esc)", id="no")
 
     def on_mount(self) -> None:

@@ -23,6 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "lang_name": {"es": "Español", "en": "English"},
     "yes": {"es": "Sí", "en": "Yes"},
     "no": {"es": "No", "en": "No"},
+    "yes_key": {"es": "Sí (S)", "en": "Yes (Y)"},
     "cancel": {"es": "Cancelar", "en": "Cancel"},
     "close": {"es": "Cerrar", "en": "Close"},
     # ---------------------------------------------------------------- launcher

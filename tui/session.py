@@ -103,7 +103,7 @@ class Session:
             last_speed, was_paused = _last_clock(ex)
             speed = args.speed or last_speed or ex.scenario.speed
             s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True,
-                    alert_speed=getattr(args, "alert_speed", None))
+                    alert_speed=getattr(args, "alert_speed", None), begun=_has_begun(ex))
             if was_paused and instructor:  # the instructor had paused: come back paused, exactly there
                 s.clock.pause(s.sim.now)
             ex.record("session", {"action": "resume", "role": args.role, "lang": lang, "speed": speed},
@@ -328,6 +328,17 @@ class Session:
 
     def elapsed_text(self) -> str:
         return "T+" + fmt_elapsed(self.sim.now)
+
+
+def _has_begun(ex: Exercise) -> bool:
+    """Did the session in this journal get past its briefing? (Journals from before briefings: yes.)"""
+    if ex.journal is None:
+        return True
+    inputs = ex.journal.inputs()
+    if ex.sim.now > 0 or any(i.kind != "session" for i in inputs):
+        return True
+    actions = [i.payload.get("action") for i in inputs if i.kind == "session"]
+    return "begin" in actions or "start" not in actions
 
 
 def _last_clock(ex: Exercise) -> tuple[float | None, bool]:
