@@ -355,6 +355,11 @@ async def test_the_briefing_comes_first_and_the_clock_waits_for_the_team(tmp_pat
         assert "CERT squad: 2 units (0 ready, 2 to call out)" in text and "Objectives the exercise" in text
         await pilot.press("escape")  # nothing behind it yet: Esc does not start or skip the briefing
         assert isinstance(app.screen, BriefingScreen)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Situación" in str(app.screen.query_one("#brief-text").render())
+        await pilot.press("f2")
+        await pilot.pause()
         wall.advance(600)
         app.tick()
         assert app.session.sim.now == 0 and "WAITING" in str(app.room.query_one("#clockbar").render())

@@ -241,6 +241,11 @@ class SitroomApp(App[int]):
                 actions.install(screen, "decision", self.lang, self.instructor)
                 await screen.recompose()
                 screen.on_mount()
+            elif isinstance(screen, BriefingScreen):  # reads the session's language
+                await screen.recompose()
+            elif isinstance(screen, HelpScreen):
+                screen.lang = self.lang
+                await screen.recompose()
         self.refresh_bindings()
 
     # ---------------------------------------------------------------- the team
