@@ -58,9 +58,13 @@ async def _pacing(speed: float, seconds: float, journal: str) -> tuple[list[floa
     from tui.app import SitroomApp
     from tui.session import Session
 
+    # alert_speed = speed: the clock must not drop to 60x when a decision opens, or a 600x run
+    # would measure 60x; the session starts past its briefing.
     args = argparse.Namespace(scenario="P0-modulo-b", seed=1, speed=speed, team="bench", role="instructor",
-                              lang="es", journal=journal, resume=None)
-    app = SitroomApp(args, session=Session.from_args(args, SystemClock()))
+                              lang="es", journal=journal, resume=None, alert_speed=speed)
+    session = Session.from_args(args, SystemClock())
+    session.begin()
+    app = SitroomApp(args, session=session)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause(0.3)
         app.frame_log = []

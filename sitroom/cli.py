@@ -359,7 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", nargs="?", help="scenario path or bundled id")
     s.add_argument("--seed", type=_seed, default=None, help="random seed (default: chosen and shown)")
     s.add_argument("--speed", type=_positive_float, default=None, help="sim seconds per wall second")
-    s.add_argument("--team", default="Equipo 1", help="team name for the journal")
+    s.add_argument("--alert-speed", type=_positive_float, default=None, dest="alert_speed",
+                   help="when a decision opens above this speed, the clock drops to it "
+                   "(default: the scenario's clock.alert_speed, else 60)")
+    s.add_argument("--team", default=None, help="team name for the journal (default: 'Equipo 1' / 'Team 1')")
     s.add_argument("--role", choices=["trainee", "instructor"], default="trainee")
     s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
     s.add_argument("--journal", help="journal file to write (default: journals/<scenario>-<time>.sitroom)")

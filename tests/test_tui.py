@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 
 from simulator import Journal
 from simulator.clock import ExerciseClock, FakeClock
 from tui.app import SitroomApp, run_app
+from tui.briefing import BriefingScreen
 from tui.decision import DecisionScreen
 from tui.dialogs import EndScreen, HelpScreen, ListDialog, NoteScreen
 from tui.i18n import LANGS, STRINGS
@@ -46,10 +48,13 @@ def make_args(tmp_path: Path, **kw: object) -> argparse.Namespace:
     return argparse.Namespace(**d)
 
 
-def make_app(tmp_path: Path, **kw: object) -> tuple[SitroomApp, FakeClock]:
+def make_app(tmp_path: Path, briefed: bool = True, **kw: object) -> tuple[SitroomApp, FakeClock]:
+    """The app on a frozen wall clock; `briefed`: the team has already started past the briefing."""
     wall = FakeClock()
     args = make_args(tmp_path, **kw)
     session = Session.from_args(args, wall) if (args.scenario or args.resume) else None
+    if session is not None and briefed:
+        session.begin()
     from simulator import bundled_scenarios
 
     app = SitroomApp(args, session=session, bundled=None if session else bundled_scenarios(), wall=wall,
@@ -132,7 +137,7 @@ async def test_decision_with_rationale_is_journaled_before_it_is_acknowledged(tm
         for f, text in (("information", "Dos custodios dentro, 40 internos"), ("threat_risk", "Rehenes posibles"),
                         ("powers_policy", "Reglamento interior"), ("why", "Proteger al personal")):
             screen.query_one(f"#f-{f}").value = text
-        screen.query_one("#f-options_considered").select("hold")
+        screen.query_one("#cons-hold").value = True
         screen.query_one("#force-2").value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -189,9 +194,15 @@ async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> 
         dialog = app.screen
         assert isinstance(dialog, ListDialog)
         ol = dialog.query_one("#list")
-        disabled = [o.id for o in ol._options if o.disabled]
-        assert "cert_entry" in disabled  # CERT squads are on standby: not free
-        ol.highlighted = [o.id for o in ol._options].index("seal")
+        unavailable = [key for key, _, ok in dialog.items if not ok]
+        assert "cert_entry" in unavailable  # CERT squads are on standby: not free
+        ol.highlighted = [key for key, _, _ in dialog.items].index("cert_entry")
+        await pilot.press("enter")  # an order that cannot be given says why, and the list stays
+        assert isinstance(app.screen, ListDialog)
+        assert "no disponible" in str(dialog.query_one("#error").render())
+        ol.highlighted = [key for key, _, _ in dialog.items].index("seal")
+        await pilot.pause()
+        assert "envía 1 unidad de" in str(dialog.query_one("#describe").render())  # what it commits
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
@@ -199,6 +210,50 @@ async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> 
         # An order that cannot be given (limit reached) gets an inline reason.
         assert app.give_order("seal") is not None
         assert "ya se dio" in app.give_order("seal")
+
+
+@sync
+async def test_order_list_reopens_where_the_cursor_was_left(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("o", "down", "down", "escape")
+        keys = [key for key, _, _ in order_items_of(app)]
+        await pilot.press("o")
+        assert app.screen.highlighted_key == keys[2]  # not the first order still available
+        await pilot.press("down", "enter")  # call_cert: given
+        await pilot.pause()
+        assert app.session.sim.order_times[keys[3]]
+        await pilot.press("o")
+        assert app.screen.highlighted_key == keys[3]
+
+
+def order_items_of(app: SitroomApp) -> list[tuple[str, object, bool]]:
+    from tui.dialogs import order_items
+
+    assert app.session is not None
+    return order_items(app.session, app.lang)
+
+
+@sync
+async def test_an_irreversible_order_asks_first_and_no_does_nothing(tmp_path: Path) -> None:
+    from tui.dialogs import ConfirmScreen
+
+    app, wall = make_app(tmp_path, scenario="C2-soyatan")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        assert app.session.scenario.orders["launch_qrf"].irreversible
+        await pilot.press("o")
+        dialog = app.screen
+        dialog.query_one("#list").highlighted = [key for key, _, _ in dialog.items].index("launch_qrf")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "No se puede deshacer" in str(app.screen.query_one(".dtitle").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, ListDialog) and not app.session.sim.order_times["launch_qrf"]
+        await pilot.press("enter", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.order_times["launch_qrf"]
 
 
 @sync
@@ -290,6 +345,39 @@ async def test_language_switch_and_help(tmp_path: Path) -> None:
 
 
 @sync
+async def test_the_briefing_comes_first_and_the_clock_waits_for_the_team(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, briefed=False, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        text = str(app.screen.query_one("#brief-text").render())
+        assert "Night shift at the state prison" in text and "Equipo 1, as Shift commander" in text
+        assert "CERT squad: 2 units (0 ready, 2 to call out)" in text and "Objectives the exercise" in text
+        await pilot.press("escape")  # nothing behind it yet: Esc does not start or skip the briefing
+        assert isinstance(app.screen, BriefingScreen)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Situación" in str(app.screen.query_one("#brief-text").render())
+        await pilot.press("f2")
+        await pilot.pause()
+        wall.advance(600)
+        app.tick()
+        assert app.session.sim.now == 0 and "WAITING" in str(app.room.query_one("#clockbar").render())
+        await pilot.press("enter")
+        await run_minutes(app, wall, pilot, 2)
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.now == pytest.approx(2.0)
+        await pilot.press("b")  # one key away during play; the clock keeps running behind it
+        assert isinstance(app.screen, BriefingScreen)
+        await run_minutes(app, wall, pilot, 1)
+        assert app.session.sim.now == pytest.approx(3.0, abs=0.01)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RoomScreen)
+    j = Journal.open(tmp_path / "j.sitroom")
+    assert [i.payload.get("action") for i in j.inputs() if i.kind == "session"] == ["start", "begin"]
+    j.close()
+
+
+@sync
 async def test_launcher_starts_the_chosen_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app, wall = make_app(tmp_path, scenario=None, journal=None, seed=None)
@@ -301,6 +389,9 @@ async def test_launcher_starts_the_chosen_scenario(tmp_path: Path, monkeypatch: 
         assert "semilla" in str(app.screen.query_one("#error").render()).lower()
         app.screen.query_one("#seed").value = "11"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)  # the briefing first; the clock waits for the team
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
         assert app.session.seed == 11
@@ -325,7 +416,16 @@ async def test_resume_continues_where_the_session_stopped(tmp_path: Path) -> Non
     assert app2.session.sim.order_times["call_cert"]
     async with app2.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert isinstance(app2.screen, RoomScreen)
+        assert isinstance(app2.screen, RoomScreen)  # past the briefing before: no briefing again
+
+
+def test_a_session_left_at_its_briefing_resumes_at_its_briefing(tmp_path: Path) -> None:
+    args = make_args(tmp_path)
+    Session.from_args(args, FakeClock()).close()  # quit while reading the briefing
+    again = Session.from_args(make_args(tmp_path, resume=str(tmp_path / "j.sitroom"), scenario=None), FakeClock())
+    assert not again.begun and not again.clock.running and again.status_key() == "waiting"
+    again.begin()
+    assert again.clock.running
 
 
 def test_bad_scenario_or_journal_prints_problems_and_returns_1(tmp_path: Path,
@@ -352,7 +452,8 @@ async def test_pausing_decision_point_holds_the_clock_until_answered(tmp_path: P
         assert "detenido" in str(screen.query_one("#dleft").render())
         for f in ("information", "threat_risk", "powers_policy", "why"):
             screen.query_one(f"#f-{f}").value = "texto"
-        screen.query_one("#f-options_considered").select_all()
+        for box in screen.query("#f-options_considered Checkbox"):
+            box.value = True
         screen.query_one("#force-3").value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -466,3 +567,249 @@ async def test_every_bundled_scenario_plays_in_both_languages(tmp_path: Path, sc
         feed = "\n".join(line.text for line in app.screen.query_one("#feed").lines) \
             if isinstance(app.screen, RoomScreen) else ""
         assert not isinstance(app.screen, RoomScreen) or feed
+
+
+@sync
+async def test_at_600x_a_decision_opening_alerts_and_drops_the_clock_to_the_alert_speed(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, speed=600.0, role="instructor")
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        session = app.session
+        assert session.alert_speed == 60.0  # the scenario's clock.alert_speed
+        wall.advance(0.5)  # one 0.5 s frame at 600x would be 5 scenario minutes; DP1 opens at T+3
+        app.tick()
+        await pilot.pause()
+        assert session.clock.speed == 60.0 and bells
+        banner = app.room.query_one("#alert")
+        assert banner.display and "DECISIÓN ABIERTA" in str(banner.render()) and "pulse D" in str(banner.render())
+        dp1 = session.sim.decisions["DP1"]
+        assert dp1.decided_at is None  # the 10-minute deadline did not slip by
+        assert session.sim.now <= dp1.opened_at + 1
+        await run_minutes(app, wall, pilot, 3)  # from here on at 60x
+        assert dp1.decided_at is None and session.sim.now <= dp1.opened_at + 4
+        await pilot.press("d")
+        await pilot.press("escape")
+        assert not app.room.query_one("#alert").display  # seen: the banner gives way to the list
+    j = Journal.open(tmp_path / "j.sitroom")
+    drops = [i for i in j.inputs() if i.kind == "speed" and i.payload.get("cause") == "decision_open"]
+    j.close()
+    assert [(d.payload["speed"], d.payload["point"], d.actor) for d in drops] == [(60.0, "DP1", "sitroom")]
+
+
+@sync
+async def test_the_alert_speed_can_be_set_on_the_command_line(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, speed=600.0, alert_speed=240.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        assert app.session.clock.speed == 240.0
+
+
+@sync
+async def test_text_typed_right_after_tab_lands_only_in_the_focused_field(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d")
+        for key in ["1", "tab", *"abc", "tab", *"xyz"]:  # all queued at once, as a paste or fast typing sends them
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DecisionScreen)
+        assert screen.query_one("#f-information").value == "abc"
+        assert screen.query_one("#f-threat_risk").value == "xyz"
+        assert screen.draft.option == "withdraw_seal"
+
+
+@sync
+async def test_considered_options_show_their_state_in_text_and_the_form_says_what_will_be_recorded(
+        tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        await pilot.press("d", "2")
+        screen = app.screen
+        boxes = {b.id: str(b.render()) for b in screen.query("#f-options_considered Checkbox")}
+        assert boxes["cons-retake_now"].startswith("[x] 2.")
+        assert all(text.startswith("[ ]") for key, text in boxes.items() if key != "cons-retake_now")
+        assert str(screen.query_one("#opt-retake_now").render()).startswith("(•) 2.")
+        assert str(screen.query_one("#opt-withdraw_seal").render()).startswith("( ) 1.")
+        summary = str(screen.query_one("#will-record").render())
+        assert "Will be recorded:" in summary and "option 2." in summary and "considered: 2" in summary
+        screen.query_one("#cons-retake_now").focus()
+        await pilot.press("space")  # unticking is visible, and so is what will be recorded
+        assert str(screen.query_one("#cons-retake_now").render()).startswith("[ ]")
+        assert "considered: none" in str(screen.query_one("#will-record").render())
+
+
+@sync
+async def test_a_journal_that_cannot_be_written_says_not_recorded_and_keeps_the_draft(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator import JournalError, Problem
+
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        exercise = app.session.exercise
+
+        def full(*args: object, **kwargs: object) -> None:
+            raise JournalError([Problem(str(tmp_path / "j.sitroom"), 0, 0, "database or disk is full")])
+
+        monkeypatch.setattr(exercise, "_record", full)
+        await pilot.press("d", "1")
+        screen = app.screen
+        for f in ("information", "threat_risk", "powers_policy", "why"):
+            screen.query_one(f"#f-{f}").value = "texto"
+        screen.query_one("#cons-hold").value = True
+        screen.query_one("#force-2").value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen)  # stays open, with the draft
+        error = str(screen.query_one("#form-error").render())
+        assert "NO SE REGISTRÓ" in error and "disk is full" in error
+        assert app.session.sim.decisions["DP1"].decided_at is None
+        assert screen.query_one("#f-why").value == "texto"
+        await pilot.press("escape")
+        assert app.give_order("seal") is not None and not app.session.sim.order_times["seal"]
+        await pilot.press("space")  # pause: not journaled, so not done
+        assert app.session.clock.running
+        assert "NO SE REGISTRÓ" in str(app.room.query_one("#alert").render())
+        monkeypatch.undo()  # the disk is back: the kept draft is recorded
+        await pilot.press("d", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RoomScreen) and app.session.sim.decisions["DP1"].option == "withdraw_seal"
+        assert not app.room.query_one("#alert").display
+
+
+@sync
+async def test_d_with_two_open_decisions_lists_the_most_urgent_first_and_number_keys_pick(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 9)  # DP1 (deadline T+13) and DP2 (T+20) are open
+        await pilot.press("d")
+        chooser = app.screen
+        assert isinstance(chooser, ListDialog)
+        assert [key for key, _, _ in chooser.items] == ["DP1", "DP2"] and chooser.highlighted_key == "DP1"
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen) and app.screen.point == "DP2"
+        await pilot.press("escape", "d", "enter")  # Enter: the most urgent
+        await pilot.pause()
+        assert isinstance(app.screen, DecisionScreen) and app.screen.point == "DP1"
+
+
+ENGLISH_ONLY = ("Keys", "Maximize", "Minimize", "Quit", "Theme", "Screenshot", "No matches", "Search for")
+
+
+@sync
+async def test_every_palette_entry_is_in_spanish(tmp_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    app, wall = make_app(tmp_path, role="instructor")
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        commands = list(app.get_system_commands(app.screen))
+        words = [c.title for c in commands] + [c.help for c in commands]
+        assert not [w for w in words if any(e in w for e in ENGLISH_ONLY)]
+        english = {a.text["en"] for a in __import__("tui.actions").actions.ACTIONS} - \
+            {a.text["es"] for a in __import__("tui.actions").actions.ACTIONS}
+        assert not english & {c.title for c in commands}
+        assert not [w for w in words if "DP1" in w]  # decisions by their title, never their id
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        assert palette.query_one("Input").placeholder == "Buscar un comando…"
+        await pilot.press(*"zzqx")
+        await pilot.pause(0.8)
+        options = [str(o.prompt) for o in palette.query_one("CommandList").options]
+        assert any("Ningún comando coincide" in o for o in options)
+        assert not any("No matches" in o for o in options)
+
+
+@sync
+async def test_c_cycles_only_through_channels_that_have_messages(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 2)
+        room = app.screen
+        counts = room.channel_counts()
+        assert counts and all(n > 0 for n in counts.values())
+        seen = []
+        for _ in range(len(counts) + 1):
+            await pilot.press("c")
+            seen.append(room.channel)
+        assert seen == [*counts, None]
+        assert "cctv" not in counts  # nothing on CCTV yet at T+2: not offered
+
+
+@sync
+async def test_the_feed_rewraps_after_a_resize_from_200x50_to_80x24(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await run_minutes(app, wall, pilot, 4)
+        app.session.exercise.sim.fire_inject("family_rumour")  # a long message
+        app.tick()
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        feed = app.screen.query_one("#feed")
+        width = feed.scrollable_content_region.width
+        assert width < 60
+        assert all(line.cell_length <= width for line in feed.lines)
+        text = "".join(line.text for line in feed.lines)
+        rumour = app.session.scenario.injects["family_rumour"].text["es"]
+        assert rumour.split()[-1].strip(".") in text  # nothing cut: the end of the message is there
+
+
+def test_the_gettext_catalogues_and_the_code_agree() -> None:
+    """tui/locale holds exactly the strings of tui/i18n.py (re-export with `python -m tui.catalog`)."""
+    from tui.catalog import PO_PATH, POT_PATH, build_catalog, read_catalog, render
+    from tui.i18n import PLURALS
+
+    assert POT_PATH.read_text(encoding="utf-8") == render(build_catalog(template=True))
+    assert PO_PATH.read_text(encoding="utf-8") == render(build_catalog(template=False))
+    po = read_catalog(PO_PATH)
+    by_key = {m.context: m for m in po if m.id}
+    assert set(by_key) == set(STRINGS) | set(PLURALS)
+    for key, entry in STRINGS.items():
+        assert (by_key[key].id, by_key[key].string) == (entry["en"], entry["es"])
+    for key, forms in PLURALS.items():
+        assert by_key[key].id == forms["en"] and by_key[key].string[0] == forms["es"][0]
+        assert by_key[key].string[-1] == forms["es"][1]
+        assert not [f for f in by_key[key].string if not f], f"{key}: an empty plural form"
+
+
+def test_plurals_follow_the_number() -> None:
+    from tui.i18n import tn
+
+    assert tn("why_limit", 1, "es") == "ya se dio (solo se puede dar una vez)"
+    assert tn("why_limit", 2, "es") == "ya se dio 2 veces (el máximo)"
+    assert tn("why_units", 2, "es", res="Escuadra CERT", free=0) == "requiere 2 unidades libres de «Escuadra CERT»; hay 0"
+    assert tn("fix_fields", 1, "en").startswith("Not recorded: check the field marked")
+    assert "(s)" not in "".join(f for forms in __import__("tui.i18n").i18n.PLURALS.values()
+                                for lang in forms.values() for f in lang)
+
+
+@sync
+async def test_launcher_has_a_role_field_and_the_default_team_name_follows_the_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app, wall = make_app(tmp_path, scenario=None, journal=None, team=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        launcher = app.screen
+        assert launcher.query_one("#team").value == "Equipo 1"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert launcher.query_one("#team").value == "Team 1"
+        assert str(launcher.query_one("#role-instructor").render()).startswith("( ) Instructor")
+        launcher.query_one("#role-instructor").value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.session.instructor and app.session.exercise.team == "Team 1"
+        await pilot.press("enter", "space")  # past the briefing; Space pauses: an instructor session
+        assert not app.session.clock.running

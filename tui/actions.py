@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
@@ -28,6 +29,8 @@ class Action:
     instructor: bool = False
     show: bool = True
     priority: bool = False
+    footer_label: str = ""  # what the footer shows, when not the key label (e.g. "+/-" for a pair)
+    in_help: bool = True
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -40,9 +43,20 @@ ACTIONS: tuple[Action, ...] = (
     Action("quit_room", "ctrl+q", "Ctrl+Q", {"es": "Salir", "en": "Quit"},
            {"es": "Guarda el diario y sale (se puede reanudar con --resume).",
             "en": "Save the journal and quit (continue later with --resume)."}, "global", priority=True),
+    # Tab is taken by the app before any widget sees a key: keys arriving in a burst (a paste,
+    # fast typing) are handled in order, so text typed after Tab goes to the field Tab reached.
+    Action("focus_next", "tab", "Tab", {"es": "Siguiente", "en": "Next"},
+           {"es": "Pasa al campo siguiente (Mayús+Tab: al anterior).",
+            "en": "Move to the next field (Shift+Tab: the previous one)."}, "global", show=False, priority=True),
+    Action("focus_previous", "shift+tab", "Shift+Tab", {"es": "Anterior", "en": "Previous"},
+           {"es": "Vuelve al campo anterior.", "en": "Move to the previous field."}, "global", show=False,
+           priority=True, in_help=False),
     # ---------------------------------------------------------------- the team
     Action("answer", "d", "D", {"es": "Decidir", "en": "Decide"},
-           {"es": "Responde la decisión abierta más urgente.", "en": "Answer the most urgent open decision."},
+           {"es": "Responde una decisión abierta; con varias, elija en la lista (la más urgente primero: "
+                  "Enter, o su número 1-9).",
+            "en": "Answer an open decision; with several, choose from the list (most urgent first: Enter, "
+                  "or its number 1-9)."},
            "room"),
     Action("orders", "o", "O", {"es": "Órdenes", "en": "Orders"},
            {"es": "Da una orden (despacho, apoyo, cierre, comunicado).",
@@ -50,6 +64,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("cycle_channel", "c", "C", {"es": "Canal", "en": "Channel"},
            {"es": "Filtra los mensajes por canal (radio, teléfono…); otra vez C hasta volver a todos.",
             "en": "Filter messages by channel (radio, phone…); press C again until all show."}, "room"),
+    Action("briefing", "b", "B", {"es": "Informe", "en": "Briefing"},
+           {"es": "Vuelve a mostrar el informe inicial: situación, papel, recursos, objetivos (el reloj sigue).",
+            "en": "Show the briefing again: situation, role, resources, objectives (the clock keeps running)."},
+           "room"),
     Action("focus_feed", "m", "M", {"es": "Mensajes", "en": "Messages"},
            {"es": "Lleva el foco a los mensajes para desplazarse por el historial.",
             "en": "Focus the message feed to scroll its history."}, "room", show=False),
@@ -57,22 +75,24 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_pause", "space", "␣", {"es": "Pausa", "en": "Pause"},
            {"es": "Pausa o reanuda el reloj del escenario.", "en": "Pause or resume the scenario clock."},
            "room", instructor=True),
-    Action("faster", "plus,equals_sign", "+/-", {"es": "Velocidad", "en": "Speed"},
-           {"es": "Aumenta la velocidad del reloj.", "en": "Speed the clock up."}, "room", instructor=True),
+    Action("faster", "plus,equals_sign", "+", {"es": "Velocidad", "en": "Speed"},
+           {"es": "Aumenta la velocidad del reloj (- la reduce).", "en": "Speed the clock up (- slows it down)."},
+           "room", instructor=True, footer_label="+/-"),
     Action("slower", "minus", "-", {"es": "Más lento", "en": "Slower"},
            {"es": "Reduce la velocidad del reloj.", "en": "Slow the clock down."}, "room", instructor=True,
            show=False),
     Action("step", "s", "S", {"es": "Paso", "en": "Step"},
            {"es": "Avanza al siguiente evento programado (en pausa).",
             "en": "Step to the next scheduled event (while paused)."}, "room", instructor=True),
-    Action("inject", "i", "I", {"es": "Inject", "en": "Inject"},
-           {"es": "Lanza un inject manual o del guion.", "en": "Fire a manual or scripted inject."},
+    Action("inject", "i", "I", {"es": "Evento", "en": "Inject"},
+           {"es": "Lanza un evento del guion (manual o programado).", "en": "Fire a manual or scripted inject."},
            "room", instructor=True),
     Action("note", "n", "N", {"es": "Nota", "en": "Note"},
            {"es": "Escribe una nota de observación con la hora del escenario.",
             "en": "Write an observation note stamped with scenario time."}, "room", instructor=True),
-    Action("toggle_truth", "g", "G", {"es": "Verdad", "en": "Truth"},
-           {"es": "Muestra u oculta el panel de verdad de terreno.", "en": "Show or hide the ground-truth panel."},
+    Action("toggle_truth", "g", "G", {"es": "Real", "en": "Truth"},
+           {"es": "Muestra u oculta la situación real (lo que el equipo no ve).",
+            "en": "Show or hide the ground truth (what the team cannot see)."},
            "room", instructor=True),
     Action("end_exercise", "e", "E", {"es": "Terminar", "en": "End"},
            {"es": "Termina el ejercicio (pide confirmación).", "en": "End the exercise (asks first)."},
@@ -107,7 +127,7 @@ def bindings(scope: str, lang: str, instructor: bool) -> list[Binding]:
                 out.append(Binding(str(n), f"pick({n})", a.text[lang], show=False))
             continue
         keys = a.keys.split(",")
-        out.append(Binding(keys[0], a.id, a.text[lang], show=a.show, key_display=a.key_label,
+        out.append(Binding(keys[0], a.id, a.text[lang], show=a.show, key_display=a.footer_label or a.key_label,
                            priority=a.priority, id=a.id))
         for k in keys[1:]:  # aliases (e.g. "?") are never priority: a text field must get them
             out.append(Binding(k, a.id, a.text[lang], show=False))
@@ -129,12 +149,31 @@ def install(node: DOMNode, scope: str, lang: str, instructor: bool) -> None:
 
 def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
     """(section, key, what it does) for the help screen."""
-    section = {"global": t("help_room", lang), "room": t("help_room", lang),
+    section = {"global": t("help_global", lang), "room": t("help_room", lang),
                "decision": t("help_decision", lang), "launcher": t("launcher_title", lang)}
-    rows = [("", "Ctrl+P", t("palette", lang))]
+    rows = [(t("help_global", lang), "Ctrl+P", t("palette", lang))]
     for a in ACTIONS:
-        if a.instructor and not instructor:
+        if (a.instructor and not instructor) or not a.in_help:
             continue
         sec = t("help_instr", lang) if a.instructor else section[a.scope]
         rows.append((sec, a.key_label, a.help[lang]))
     return rows
+
+
+def key_bar(scope: str, lang: str, instructor: bool, width: int) -> Text:
+    """The keys of a screen for its bottom line, as many as fit in `width`; the rest are in F1."""
+    shown = [a for a in ACTIONS if a.scope == scope and a.show and (instructor or not a.instructor)]
+    # The instructor's own keys first: on a narrow screen those are the ones the instructor needs.
+    chosen = [BY_ID["help"]] + sorted(shown, key=lambda a: not a.instructor)
+    more = t("keys_more", lang)
+    out = Text()
+    for n, a in enumerate(chosen):
+        piece = Text()
+        piece.append(a.footer_label or a.key_label, style="bold reverse")
+        piece.append(f" {a.text[lang]}  ")
+        rest = len(chosen) - n - 1
+        if out.cell_len + piece.cell_len + (len(more) + 1 if rest else 0) > width:
+            out.append(more, style="italic")
+            break
+        out.append_text(piece)
+    return out

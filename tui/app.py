@@ -12,10 +12,12 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
+from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 
@@ -23,26 +25,33 @@ from simulator import (
     BundledScenario,
     CommandRejected,
     InputError,
+    JournalError,
     ReplayMismatch,
     Scenario,
     bundled_scenarios,
     tr,
 )
-from simulator.clock import SystemClock, WallClock
+from simulator.clock import SystemClock, WallClock, fmt_speed
 
 from . import actions
+from .briefing import BriefingScreen
 from .decision import DecisionScreen
 from .dialogs import (
+    KEEP_OPEN,
     ConfirmScreen,
     EndScreen,
     HelpScreen,
     ListDialog,
     NoteScreen,
     inject_items,
+    inject_label,
+    order_detail,
     order_items,
 )
+from .feed import left_text
 from .i18n import other, t
 from .launcher import LauncherScreen
+from .palette import NoMatchProvider
 from .room import RoomScreen
 from .session import Session
 
@@ -67,6 +76,7 @@ class SitroomApp(App[int]):
 
     TITLE = "sitroom"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NoMatchProvider}
 
     def __init__(self, args: argparse.Namespace, *, session: Session | None = None,
                  bundled: list[BundledScenario] | None = None, wall: WallClock | None = None,
@@ -88,6 +98,9 @@ class SitroomApp(App[int]):
         self.frame_log: list[float] | None = None  # tick timestamps when measuring (bench)
         self.tick_costs: list[float] | None = None  # seconds spent in each frame's work (bench)
         self.first_frame_at: float | None = None
+        self.seen: set[str] = set()  # decision points the team has opened (the alert banner stops)
+        self.order_cursor: str | None = None  # the order last highlighted: the list reopens there
+        self.problem = ""  # the journal cannot be written: said on screen until it can
         actions.install(self, "global", self.lang, self.instructor)
         self.theme = chosen if chosen in self.available_themes else "textual-dark"
 
@@ -108,6 +121,8 @@ class SitroomApp(App[int]):
         """From the launcher: start a new exercise and open the room."""
         self.lang = args.lang
         self.session = Session.start(scenario, args, self.wall)
+        self.instructor = self.session.instructor
+        actions.install(self, "global", self.lang, self.instructor)
         self._open_room(self.session, replace=True)
 
     def _open_room(self, session: Session, replace: bool = False) -> None:
@@ -118,6 +133,38 @@ class SitroomApp(App[int]):
             self.push_screen(self.room)
         if session.resumed:
             self.notify(t("ev_resumed_session", self.lang, t=session.elapsed_text()[2:]))
+        if not session.begun:
+            self.push_screen(BriefingScreen(session, before_start=True))
+
+    def on_briefing_screen_begin(self, message: BriefingScreen.Begin) -> None:
+        """The team has read the briefing: the clock starts."""
+        if self.session is not None and self._journaled(self.session.begin):
+            self.tick()
+
+    def show_briefing(self) -> None:
+        """The briefing again, during play (B); the clock keeps running."""
+        if self.session is not None:
+            self.push_screen(BriefingScreen(self.session, before_start=not self.session.begun))
+
+    def _journaled(self, command: Callable[[], object]) -> bool:
+        """Run a command that writes the journal; if the disk refuses, say so plainly (False)."""
+        try:
+            command()
+        except JournalError as exc:
+            self._journal_failed(exc)
+            return False
+        if self.problem:
+            self.problem = ""
+            if self.room is not None:
+                self.room.refresh_view([])
+        return True
+
+    def _journal_failed(self, exc: JournalError) -> None:
+        why = "; ".join(p.message for p in exc.problems) or str(exc)
+        self.problem = t("journal_failed", self.lang, why=why)
+        self.notify(self.problem, severity="error", timeout=10)
+        if self.room is not None:
+            self.room.refresh_view([])
 
     # ---------------------------------------------------------------- the frame
     def tick(self) -> None:
@@ -135,7 +182,11 @@ class SitroomApp(App[int]):
         s = self.session
         if s is None or self.room is None or s.closed:
             return
-        s.tick()
+        speed = s.clock.speed
+        try:
+            s.tick()
+        except JournalError as exc:
+            self._journal_failed(exc)
         new = s.drain()
         try:
             self.room.refresh_view(new)
@@ -147,6 +198,8 @@ class SitroomApp(App[int]):
                 self.notify(t("toast_decision_open", self.lang, title=tr(dp.title, self.lang)),
                             severity="warning", timeout=6)
                 self.bell()
+        if s.clock.speed < speed:
+            self.notify(t("alert_slowed", self.lang, x=fmt_speed(s.clock.speed)), severity="warning", timeout=8)
         top = self.screen
         if isinstance(top, DecisionScreen):
             top.on_tick()
@@ -165,7 +218,8 @@ class SitroomApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
         else:
-            self.push_screen(HelpScreen(self.lang, self.instructor))
+            alert = self.session.alert_speed if self.session is not None else None
+            self.push_screen(HelpScreen(self.lang, self.instructor, alert))
 
     def action_quit_room(self) -> None:
         if self.session is not None:
@@ -187,6 +241,11 @@ class SitroomApp(App[int]):
                 actions.install(screen, "decision", self.lang, self.instructor)
                 await screen.recompose()
                 screen.on_mount()
+            elif isinstance(screen, BriefingScreen):  # reads the session's language
+                await screen.recompose()
+            elif isinstance(screen, HelpScreen):
+                screen.lang = self.lang
+                await screen.recompose()
         self.refresh_bindings()
 
     # ---------------------------------------------------------------- the team
@@ -200,13 +259,20 @@ class SitroomApp(App[int]):
             if not open_:
                 self.notify(t("no_decision_open", self.lang))
                 return
-            if len(open_) > 1:
-                items = [(d.id, f"{d.id} · {tr(s.scenario.decisions[d.id].title, self.lang)}", True) for d in open_]
-                self.push_screen(ListDialog(t("pick_decision", self.lang), "Enter · Esc", items,
-                                            lambda key: None),
+            if len(open_) > 1:  # most urgent first and highlighted: Enter answers it, 1-9 pick
+                items: list[tuple[str, Text | str, bool]] = []
+                for n, d in enumerate(open_, 1):
+                    left = None if d.deadline_at is None else d.deadline_at - snap.t
+                    title = tr(s.scenario.decisions[d.id].title, self.lang)
+                    items.append((d.id, f"{n}. {title} · {left_text(left, self.lang)}", True))
+                self.push_screen(ListDialog(t("pick_decision", self.lang), t("pick_decision_help", self.lang),
+                                            items, lambda key: None, numbered=True),
                                  callback=lambda key: key and self.call_later(self.answer_decision, key))
                 return
             point = open_[0].id
+        self.seen.add(point)
+        if self.room is not None:
+            self.room.refresh_view([])  # the banner gives way at once
         self.push_screen(DecisionScreen(s, point), callback=partial(self._decided, point))
 
     def _decided(self, point: str, recorded: bool | None) -> None:
@@ -214,6 +280,10 @@ class SitroomApp(App[int]):
         if s is None:
             return
         if recorded:
+            if self.problem:  # the journal took this decision: it can be written again
+                self.problem = ""
+                if self.room is not None:
+                    self.room.refresh_view([])
             st = s.sim.decisions[point]
             opt = s.scenario.decisions[point].options[st.option or ""]
             self.notify(t("recorded", self.lang, option=tr(opt.label, self.lang)), timeout=5)
@@ -225,8 +295,39 @@ class SitroomApp(App[int]):
         if s is None or s.ended:
             return
         dialog = ListDialog(t("orders_title", self.lang), t("orders_help", self.lang), order_items(s, self.lang),
-                            self.give_order, purpose="orders")
+                            self.choose_order, purpose="orders", start=self.order_cursor,
+                            describe=lambda key: order_detail(s, key, self.lang))
         self.push_screen(dialog)
+
+    def on_list_dialog_highlighted(self, message: ListDialog.Highlighted) -> None:
+        """Remember where the team left the cursor in the order list."""
+        if message.purpose == "orders":
+            self.order_cursor = message.key
+
+    def choose_order(self, order_id: str) -> str | None:
+        """Enter on an order: irreversible ones ask first; the message when it cannot be given."""
+        s = self.session
+        if s is None:
+            return None
+        order = s.scenario.orders[order_id]
+        why = s.order_why(order_id, self.lang)
+        if why:
+            return t("order_unavailable", self.lang, label=tr(order.label, self.lang), why=why)
+        if not order.irreversible:
+            return self.give_order(order_id)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                err = self.give_order(order_id)
+                if err:
+                    self.notify(err, severity="error", timeout=8)
+                elif isinstance(self.screen, ListDialog) and self.screen.purpose == "orders":
+                    self.screen.dismiss(order_id)
+
+        question = t("order_confirm", self.lang, label=tr(order.label, self.lang),
+                     detail=order_detail(s, order_id, self.lang))
+        self.push_screen(ConfirmScreen(question, self.lang), callback=confirmed)
+        return KEEP_OPEN
 
     def give_order(self, order_id: str) -> str | None:
         """Give an order; the message to show when it cannot be given, else None."""
@@ -239,6 +340,9 @@ class SitroomApp(App[int]):
         except CommandRejected as exc:
             why = s.order_why(order_id, self.lang) or str(exc)
             return t("order_unavailable", self.lang, label=label, why=why)
+        except JournalError as exc:
+            self._journal_failed(exc)
+            return self.problem
         self.notify(t("order_given", self.lang, label=label))
         return None
 
@@ -254,10 +358,8 @@ class SitroomApp(App[int]):
             return
         s = self.session
         assert s is not None
-        if s.clock.running:
-            s.pause()
-        else:
-            s.resume()
+        if not self._journaled(s.pause if s.clock.running else s.resume):
+            return
         self.notify(t("ev_paused" if not s.clock.running else "ev_resumed", self.lang), timeout=2)
         self.tick()
 
@@ -266,7 +368,9 @@ class SitroomApp(App[int]):
             return
         s = self.session
         assert s is not None
-        s.set_speed(s.clock.faster() if direction > 0 else s.clock.slower())
+        speed = s.clock.faster() if direction > 0 else s.clock.slower()
+        if self._journaled(lambda: s.set_speed(speed)):
+            self.notify(s.speed_text(self.lang), timeout=2)
         self.tick()
 
     def step(self) -> None:
@@ -274,12 +378,15 @@ class SitroomApp(App[int]):
             return
         s = self.session
         assert s is not None
-        if s.clock.running:
-            s.pause()
+        if s.clock.running and not self._journaled(s.pause):
+            return
         if s.sim.halted_for is not None:
-            self.notify(t("halted", self.lang, dp=s.sim.halted_for))
-        elif not s.step():
-            self.notify(t("step_none", self.lang))
+            dp = s.scenario.decisions[s.sim.halted_for]
+            self.notify(t("halted", self.lang, dp=tr(dp.title, self.lang)))
+        else:
+            stepped: list[bool] = []
+            if self._journaled(lambda: stepped.append(s.step())) and not stepped[0]:
+                self.notify(t("step_none", self.lang))
         self.tick()
 
     def open_injects(self) -> None:
@@ -287,8 +394,9 @@ class SitroomApp(App[int]):
             return
         s = self.session
         assert s is not None
-        dialog = ListDialog(t("inject_title", self.lang), "Enter · Esc", inject_items(s, self.lang),
-                            self.fire_inject, purpose="injects")
+        dialog = ListDialog(t("inject_title", self.lang), t("inject_help", self.lang), inject_items(s, self.lang),
+                            self.fire_inject, purpose="injects",
+                            describe=lambda key: tr(s.scenario.injects[key].text, self.lang))
         self.push_screen(dialog)
 
     def fire_inject(self, inject_id: str) -> str | None:
@@ -299,7 +407,10 @@ class SitroomApp(App[int]):
             s.fire_inject(inject_id)
         except CommandRejected as exc:
             return str(exc)
-        self.notify(t("inject_fired", self.lang, id=inject_id))
+        except JournalError as exc:
+            self._journal_failed(exc)
+            return self.problem
+        self.notify(t("inject_fired", self.lang, label=inject_label(s.scenario.injects[inject_id], self.lang)))
         self.tick()
         return None
 
@@ -325,8 +436,7 @@ class SitroomApp(App[int]):
             return
 
         def done(yes: bool | None) -> None:
-            if yes and self.session is not None and not self.session.ended:
-                self.session.end()
+            if yes and self.session is not None and not self.session.ended and self._journaled(self.session.end):
                 self.tick()
 
         self.push_screen(ConfirmScreen(t("end_confirm", self.lang), self.lang), callback=done)
@@ -342,16 +452,22 @@ class SitroomApp(App[int]):
                 yield SystemCommand(a.text[lang], a.help[lang], getattr(self.room, f"action_{a.id}"))
             for d in s.sim.snapshot(s.role).open_decisions:
                 title = tr(s.scenario.decisions[d.id].title, lang)
-                yield SystemCommand(f"{t('col_decision', lang)} {d.id}: {title}", t("decisions", lang),
+                yield SystemCommand(t("decide_cmd", lang, title=title), t("decisions", lang),
                                     partial(self.answer_decision, d.id))
             for key, label, ok in order_items(s, lang):
                 if ok:
                     yield SystemCommand(t("order_cmd", lang, label=s.scenario.orders[key].label[lang]),
                                         str(label), partial(self._palette_order, key))
         for a in actions.ACTIONS:
-            if a.scope == "global":
+            if a.scope == "global" and a.id not in ("focus_next", "focus_previous"):
                 yield SystemCommand(a.text[lang], a.help[lang], getattr(self, f"action_{a.id}"))
-        yield from super().get_system_commands(screen)
+        # Textual's own entries (Theme, Keys, Maximize, Screenshot, Quit) exist only in English and are
+        # left out on purpose; SITROOM_THEME chooses the theme.
+
+    def action_command_palette(self) -> None:
+        """The command palette, with its prompt in the room's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("palette_placeholder", self.lang), id="--command-palette"))
 
     def _palette_order(self, order_id: str) -> None:
         err = self.give_order(order_id)

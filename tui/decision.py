@@ -12,26 +12,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
+    Checkbox,
     Footer,
     Input,
     Label,
     RadioButton,
     RadioSet,
-    SelectionList,
     Static,
 )
 
-from simulator import FIELD_LABELS, LNUF_LEVELS, CommandRejected, check_rationale, tr
+from simulator import FIELD_LABELS, LNUF_LEVELS, CommandRejected, JournalError, check_rationale, tr
 
 from . import actions
 from .feed import left_text, local_time
-from .i18n import t
+from .i18n import t, tn
 from .session import Draft
+from .toggles import ConsideredBox, NumberedSet, OptionButton
 
 if TYPE_CHECKING:
     from .session import Session
@@ -43,6 +45,7 @@ class DecisionScreen(ModalScreen[bool]):
     """Answer one decision point; dismisses True when recorded, False when closed."""
 
     CSS_PATH = "decision.tcss"
+    AUTO_FOCUS = "#options"
 
     def __init__(self, session: Session, point: str) -> None:
         super().__init__()
@@ -80,11 +83,11 @@ class DecisionScreen(ModalScreen[bool]):
                     ctx.append(t("if_no_decision", lang, option=tr(default.label, lang)))
                 yield Static("  ·  ".join(ctx), id="context")
                 yield Label(t("options", lang, n=len(self.option_ids)), classes="section")
-                with RadioSet(id="options"):
+                with NumberedSet(id="options"):
                     for i, oid in enumerate(self.option_ids, 1):
-                        yield RadioButton(f"{i}. {tr(dp.options[oid].label, lang)}", id=f"opt-{oid}",
-                                          value=self.draft.option == oid)
-                yield Static("", id="detail")
+                        opt = dp.options[oid]
+                        text = f"{i}. {tr(opt.label, lang)}" + (f" — {tr(opt.detail, lang)}" if opt.detail else "")
+                        yield OptionButton(text, id=f"opt-{oid}", value=self.draft.option == oid)
                 yield Static("", id="e-option", classes="error")
                 yield Label(t("rationale", lang) + "   " + t("required_note", lang), classes="section")
                 for f in TEXT_FIELDS:
@@ -93,20 +96,23 @@ class DecisionScreen(ModalScreen[bool]):
                     yield Input(self.draft.fields.get(f, ""), id=f"f-{f}")
                 yield Label(self._label("options_considered"), classes="field")
                 yield Static("", id="e-options_considered", classes="error")
-                yield SelectionList[str](*[(f"{i}. {tr(dp.options[o].label, lang)}", o, o in self.draft.considered)
-                                           for i, o in enumerate(self.option_ids, 1)], id="f-options_considered")
+                with Vertical(id="f-options_considered"):
+                    for i, o in enumerate(self.option_ids, 1):
+                        yield ConsideredBox(f"{i}. {tr(dp.options[o].label, lang)}", o in self.draft.considered,
+                                            id=f"cons-{o}")
                 if dp.force:
                     hint = t("force_max", lang, lvl=LNUF_LEVELS[dp.max_force - 1]) if dp.max_force else ""
                     yield Label(f"{t('force_level', lang)} *   {hint}", classes="field")
                     yield Static("", id="e-force", classes="error")
                     with RadioSet(id="f-force"):
                         for n, lvl in enumerate(LNUF_LEVELS, 1):
-                            yield RadioButton(lvl, id=f"force-{n}", value=self.draft.force == n)
+                            yield OptionButton(lvl, id=f"force-{n}", value=self.draft.force == n)
             yield Static("", id="form-error", classes="error")
+            yield Static("", id="will-record")
             with Horizontal(id="dbuttons"):
-                yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary")
-                yield Button(t("close", lang) + " (Esc)", id="close")
-        yield Footer(compact=True)
+                yield Button(t("commit", lang) + " (Ctrl+S)", id="commit", variant="primary", compact=True)
+                yield Button(t("close", lang) + " (Esc)", id="close", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def _label(self, f: str) -> str:
         mark = t("required_mark", self.lang) if f in self.dp.required else ""
@@ -116,38 +122,48 @@ class DecisionScreen(ModalScreen[bool]):
         self._mounted = True
         for w in self.query(".error").results(Static):
             w.display = False
-        self._show_detail()
+        self._show_record()
         self.on_tick()
-        self.query_one("#options", RadioSet).focus()
 
     # ---------------------------------------------------------------- keeping the draft
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id and event.input.id.startswith("f-"):
             self.draft.fields[event.input.id[2:]] = event.value
+            self._show_record()
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.radio_set.id == "options":
             bid = event.pressed.id or ""
             self.draft.option = bid.removeprefix("opt-")
-            sel = self.query_one("#f-options_considered", SelectionList)
-            sel.select(self.draft.option)
-            self._show_detail()
+            # The chosen option was considered: tick it (visibly; the team may untick it).
+            self.query_one(f"#cons-{self.draft.option}", Checkbox).value = True
             self._say("#e-option", "")
         elif event.radio_set.id == "f-force":
             self.draft.force = int((event.pressed.id or "force-0").removeprefix("force-")) or None
+        self._show_record()
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        self.draft.considered = [o for o in self.option_ids if o in event.selection_list.selected]
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        ticked = {o for o in self.option_ids if self.query_one(f"#cons-{o}", Checkbox).value}
+        self.draft.considered = [o for o in self.option_ids if o in ticked]
+        self._show_record()
 
-    def _show_detail(self) -> None:
+    def _show_record(self) -> None:
+        """Exactly what Ctrl+S will write to the journal, in words, kept up to date."""
+        lang = self.lang
         opt = self.dp.options.get(self.draft.option or "")
-        text = ""
-        if opt is not None:
-            n = self.option_ids.index(opt.id) + 1
-            text = t("chosen", self.lang, n=n, label=tr(opt.label, self.lang))
-            if opt.detail:
-                text += f" — {tr(opt.detail, self.lang)}"
-        self._say("#detail", text)
+        chosen = (f"{self.option_ids.index(opt.id) + 1}. {tr(opt.label, lang)}" if opt is not None
+                  else t("record_none", lang))
+        considered = ", ".join(str(self.option_ids.index(o) + 1) for o in self.draft.considered) \
+            or t("record_none", lang)
+        written = sum(1 for f in TEXT_FIELDS if self.draft.fields.get(f, "").strip())
+        parts = [t("record_option", lang, option=chosen), t("record_considered", lang, options=considered),
+                 t("record_fields", lang, n=written, of=len(TEXT_FIELDS))]
+        if self.dp.force:
+            level = LNUF_LEVELS[self.draft.force - 1] if self.draft.force else t("record_none", lang)
+            parts.append(t("record_force", lang, level=level))
+        text = Text(t("record_title", lang) + " ", style="bold")
+        text.append(" · ".join(parts))
+        self.query_one("#will-record", Static).update(text)
 
     def _say(self, selector: str, text: str) -> None:
         """Show a message line, or hide it when empty (no blank lines in a small window)."""
@@ -225,7 +241,7 @@ class DecisionScreen(ModalScreen[bool]):
         if problems:
             for f, msg in problems.items():
                 self._error(f, msg)
-            self._say("#form-error", t("fix_fields", lang, n=len(problems)))
+            self._say("#form-error", tn("fix_fields", len(problems), lang))
             first = next(iter(problems))
             focus = {"force": "#f-force"}.get(first, f"#f-{first}")
             widget = self.query_one(focus)
@@ -235,5 +251,8 @@ class DecisionScreen(ModalScreen[bool]):
             self.session.decide(self.point, option, rationale, self.draft.force)
         except CommandRejected as exc:
             self._error(exc.field or "point", t("rejected", lang, msg=str(exc)))
+            return
+        except JournalError as exc:  # the disk refused: nothing was recorded, the draft stays
+            self._say("#form-error", t("journal_failed", lang, why="; ".join(p.message for p in exc.problems)))
             return
         self.dismiss(True)

@@ -8,68 +8,139 @@ happens in between, the engine's refusal is shown inline and the list stays.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from simulator import CommandRejected, tr
-from simulator.clock import fmt_elapsed
+from simulator import CommandRejected, JournalError, tr
+from simulator.clock import fmt_elapsed, fmt_speed
 
 from . import actions
-from .i18n import STRINGS, t
+from .feed import channel_label
+from .i18n import STRINGS, t, tn
 
 if TYPE_CHECKING:
+    from simulator.scenario import Dist, Inject
+
     from .session import Session
 
 
+# `choose` returns this when it has opened a window of its own (a confirmation) and the list stays.
+KEEP_OPEN = "\0keep-open"
+
+
 class ListDialog(ModalScreen[str | None]):
-    """A titled list; Enter chooses an item, `choose` returns an error message or None (done)."""
+    """A titled list; Enter chooses an item, `choose` returns an error message or None (done).
+
+    Every item can be highlighted, possible or not (an impossible one is drawn dim and says
+    why), so the cursor stays where the user left it while items change. With `numbered`,
+    keys 1-9 choose the item with that number; `describe` gives a line about the highlighted item.
+    """
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "close", "Esc", show=False)]
 
+    class Highlighted(Message):
+        """The user moved the cursor to `key` in the list of `purpose`."""
+
+        def __init__(self, purpose: str, key: str) -> None:
+            super().__init__()
+            self.purpose = purpose
+            self.key = key
+
     def __init__(self, title: str, hint: str, items: list[tuple[str, Text | str, bool]],
-                 choose: Callable[[str], str | None], purpose: str = "") -> None:
+                 choose: Callable[[str], str | None], purpose: str = "", *, start: str | None = None,
+                 describe: Callable[[str], str] | None = None, numbered: bool = False) -> None:
         super().__init__()
         self.purpose = purpose  # "orders", "injects": the app refreshes these lists every frame
         self.title_text = title
         self.hint = hint
         self.items = items
         self.choose = choose
+        self.start = start
+        self.describe = describe
+        self.numbered = numbered
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dtitle")
             yield OptionList(*self._options(self.items), id="list")
+            if self.describe is not None:
+                yield Static("", id="describe", classes="describe")
             yield Static("", id="error", classes="error")
             yield Static(self.hint, classes="hint")
 
+    def on_mount(self) -> None:
+        ol = self.query_one("#list", OptionList)
+        keys = [key for key, _, _ in self.items]
+        if self.items:
+            ol.highlighted = keys.index(self.start) if self.start in keys else 0
+        self._describe()
+
     @staticmethod
     def _options(items: list[tuple[str, Text | str, bool]]) -> list[Option]:
-        return [Option(label, id=key, disabled=not ok) for key, label, ok in items]
+        return [Option(label if ok else Text(str(label), style="dim"), id=key) for key, label, ok in items]
+
+    @property
+    def highlighted_key(self) -> str | None:
+        """The id of the highlighted item."""
+        ol = self.query_one("#list", OptionList)
+        if ol.highlighted is None or not self.items:
+            return None
+        return self.items[min(ol.highlighted, len(self.items) - 1)][0]
 
     def set_items(self, items: list[tuple[str, Text | str, bool]]) -> None:
-        """Replace the items if they changed, keeping the highlighted one."""
+        """Replace the items if they changed, keeping the highlighted one (by id)."""
         if items == self.items:
             return
+        key = self.highlighted_key
         self.items = items
         ol = self.query_one("#list", OptionList)
-        hi = ol.highlighted
         ol.clear_options()
         ol.add_options(self._options(items))
-        if hi is not None and items:
-            ol.highlighted = min(hi, len(items) - 1)
+        keys = [k for k, _, _ in items]
+        if items:
+            ol.highlighted = keys.index(key) if key in keys else 0
+        self._describe()
+
+    def _describe(self) -> None:
+        if self.describe is None:
+            return
+        key = self.highlighted_key
+        self.query_one("#describe", Static).update(self.describe(key) if key else "")
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._describe()
+        key = event.option.id or ""
+        if key:
+            self.post_message(self.Highlighted(self.purpose, key))
+        self.query_one("#error", Static).update("")
+
+    def on_key(self, event: events.Key) -> None:
+        if self.numbered and event.character and event.character.isdigit():
+            n = int(event.character)
+            if 1 <= n <= len(self.items):
+                event.stop()
+                self._choose(self.items[n - 1][0])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        key = event.option.id or ""
+        self._choose(event.option.id or "")
+
+    def _choose(self, key: str) -> None:
         err = self.choose(key)
+        if err == KEEP_OPEN:
+            return
         if err:
             self.query_one("#error", Static).update(err)
         else:
@@ -86,7 +157,9 @@ def order_items(session: Session, lang: str) -> list[tuple[str, Text | str, bool
         if not session.scenario.visible(o.audience, session.role):
             continue
         why = session.order_why(o.id, lang)
-        label = Text(tr(o.label, lang), style="bold")
+        label = Text(("✗ " if why else "› ") + tr(o.label, lang), style="bold")
+        if o.irreversible:
+            label.append(f" [{t('irreversible', lang)}]", style="bold")
         if o.detail:
             label.append(f" — {tr(o.detail, lang)}", style="")
         if why:
@@ -95,13 +168,93 @@ def order_items(session: Session, lang: str) -> list[tuple[str, Text | str, bool
     return out
 
 
+def _minutes(dist: Dist | None, values: Mapping[str, float], lang: str) -> str:
+    """A distribution of minutes in words: '10 min', '5-15 min', '≈ 20 min'."""
+    if dist is None:
+        return ""
+
+    def p(name: str) -> float | None:
+        e = dist.params.get(name)
+        if e is None:
+            return None
+        try:
+            return float(e(values))
+        except Exception:  # an expression of the state that cannot be read now: say nothing
+            return None
+
+    lo, hi = None, None
+    if dist.kind in ("uniform", "triangular"):
+        lo, hi = p("low"), p("high")
+    elif dist.kind == "empirical" and dist.values:
+        lo, hi = min(dist.values), max(dist.values)
+    if lo is not None and hi is not None:
+        return t("minutes_range", lang, lo=f"{lo:.0f}", hi=f"{hi:.0f}")
+    mid = p("value") if dist.kind == "fixed" else (p("median") if dist.kind == "lognormal" else p("mean"))
+    if mid is None:
+        return ""
+    return t("minutes_about" if dist.kind != "fixed" else "minutes_exact", lang, n=f"{mid:.0f}")
+
+
+def order_detail(session: Session, order_id: str, lang: str) -> str:
+    """What an order commits: which units (and how many are free), travel and work time, limits."""
+    scn = session.scenario
+    o = scn.orders[order_id]
+    truth = session.sim.snapshot(None)
+    values = {q.id: q.value for q in truth.quantities}
+    parts: list[str] = []
+    tasks = [o.task] if o.task else []
+    tasks += [e.target for e in o.effects if e.verb == "task" and e.target not in tasks]
+    for e in o.effects:
+        if e.verb == "mobilise" and e.target in scn.resources:
+            res = scn.resources[e.target]
+            n = e.count or res.standby
+            parts.append(tn("detail_mobilise", n, lang, res=tr(res.label, lang)))
+    snap_free = {r: 0 for r in scn.resources}
+    for u in truth.units:
+        if u.status == "ready":
+            snap_free[u.resource] = snap_free.get(u.resource, 0) + 1
+    for tid in tasks:
+        task = scn.tasks.get(tid)
+        if task is None:
+            continue
+        res = scn.resources.get(task.resource)
+        label = tr(res.label, lang) if res else task.resource
+        text = tn("detail_sends", task.units, lang, res=label, task=tr(task.label, lang),
+                  free=snap_free.get(task.resource, 0))
+        travel = _minutes(task.travel or (res.travel if res else None), values, lang)
+        work = _minutes(task.work, values, lang)
+        if travel:
+            text += " · " + t("detail_travel", lang, t=travel)
+        if work:
+            text += " · " + t("detail_work", lang, t=work)
+        elif task.until is not None:
+            text += " · " + t("detail_until", lang)
+        parts.append(text)
+    if not parts:
+        parts.append(t("detail_none", lang))
+    if o.limit is not None:
+        parts.append(tn("detail_limit", o.limit, lang))
+    if o.irreversible:
+        parts.append(t("detail_irreversible", lang))
+    return "; ".join(parts) + "."
+
+
+def inject_label(inj: Inject, lang: str) -> str:
+    """An inject in words for the instructor: its sender and the start of its text (never its id)."""
+    text = tr(inj.text, lang)
+    text = text if len(text) <= 70 else text[:69] + "…"
+    sender = tr(inj.sender, lang)
+    return f"{sender}: {text}" if sender else text
+
+
 def inject_items(session: Session, lang: str) -> list[tuple[str, Text | str, bool]]:
+    """Every inject for the instructor: channel, manual or scripted, words, and when it fired."""
     out: list[tuple[str, Text | str, bool]] = []
     for inj in session.scenario.injects.values():
-        label = Text(f"{inj.id:<18}", style="bold")
+        label = Text(f"{channel_label(inj.channel, lang):<8}", style="bold")
         kind = t("inject_manual", lang) if inj.manual else t("inject_scripted", lang)
-        label.append(f" {inj.channel:<7} {kind:<8} ")
-        label.append(tr(inj.text, lang)[:60], style="dim")
+        label.append(f" {kind:<8} ", style="italic")
+        label.append(inject_label(inj, lang))
         fired = session.sim.fired.get(inj.id)
         if fired is not None:
             label.append(f"  ({t('inject_fired_already', lang, t=fmt_elapsed(fired))})", style="italic")
@@ -153,6 +306,8 @@ class NoteScreen(ModalScreen[str | None]):
                 self.session.note(text)
             except CommandRejected as exc:
                 err = str(exc)
+            except JournalError as exc:
+                err = t("journal_failed", lang, why="; ".join(p.message for p in exc.problems))
         if err:
             self.query_one("#error", Static).update(err)
             return
@@ -179,7 +334,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog small"):
             yield Static(self.question, classes="dtitle")
             with Horizontal(classes="buttons"):
-                yield Button(t("yes", self.lang), id="yes", variant="error")
+                yield Button(t("yes_key", self.lang), id="yes", variant="error")
                 yield Button(t("no", self.lang) + " (Esc)", id="no")
 
     def on_mount(self) -> None:
@@ -195,30 +350,49 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+def help_table(lang: str, instructor: bool) -> Group:
+    """Every key by section; the descriptions wrap, so nothing is cut at any width."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for sec, key, text in actions.help_rows(lang, instructor):
+        sections.setdefault(sec, []).append((key, text))
+    width = max(len(key) for rows in sections.values() for key, _ in rows)
+    parts: list[Text | Table] = []
+    for sec, rows in sections.items():
+        parts.append(Text("\n" + sec, style="bold underline"))
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column(no_wrap=True, style="bold", width=width)
+        table.add_column(ratio=1)
+        for key, text in rows:
+            table.add_row(key, text)
+        parts.append(table)
+    return Group(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
-    """Every key, from the action registry, in the current language."""
+    """Every key, from the action registry, in the current language, and how the clock behaves."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Esc", show=False)]
 
-    def __init__(self, lang: str, instructor: bool) -> None:
+    def __init__(self, lang: str, instructor: bool, alert_speed: float | None = None) -> None:
         super().__init__()
         self.lang = lang
         self.instructor = instructor
+        self.alert_speed = alert_speed
 
     def compose(self) -> ComposeResult:
+        lang = self.lang
         with Vertical(classes="dialog wide"):
-            yield Static(t("help_title", self.lang), classes="dtitle")
-            yield Static(t("help_intro", self.lang), classes="hint")
-            yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
-            yield Static("Esc", classes="hint")
+            yield Static(t("help_title", lang), classes="dtitle")
+            with VerticalScroll(id="keys"):
+                yield Static(t("help_intro", lang), classes="hint")
+                if self.alert_speed is not None:
+                    yield Static(t("help_alert", lang, x=fmt_speed(self.alert_speed)), classes="hint")
+                yield Static(help_table(lang, self.instructor), id="keys-table")
+            yield Static(t("help_close", lang), classes="hint")
 
     def on_mount(self) -> None:
-        table = self.query_one("#keys", DataTable)
-        table.add_columns("", t("key", self.lang), t("action", self.lang))
-        for sec, key, text in actions.help_rows(self.lang, self.instructor):
-            table.add_row(sec, key, text)
-        table.focus()
+        self.query_one("#keys").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -252,7 +426,7 @@ class EndScreen(Screen[None]):
                 table = DataTable(id="objectives", cursor_type="none")
                 yield table
             yield Static(t("quit_hint", lang), classes="hint")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         s = self.session

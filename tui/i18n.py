@@ -14,7 +14,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"es": "sitroom · sala de ejercicio", "en": "sitroom · exercise room"},
     "running": {"es": "EN CURSO", "en": "RUNNING"},
     "paused": {"es": "EN PAUSA", "en": "PAUSED"},
-    "halted": {"es": "DETENIDO: decisión {dp}", "en": "HALTED: decision {dp}"},
+    "halted": {"es": "DETENIDO: {dp}", "en": "HALTED: {dp}"},
     "ended": {"es": "TERMINADO", "en": "ENDED"},
     "speed": {"es": "vel. {x}x", "en": "speed {x}x"},
     "seed": {"es": "semilla {seed}", "en": "seed {seed}"},
@@ -23,6 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "lang_name": {"es": "Español", "en": "English"},
     "yes": {"es": "Sí", "en": "Yes"},
     "no": {"es": "No", "en": "No"},
+    "yes_key": {"es": "Sí (S)", "en": "Yes (Y)"},
     "cancel": {"es": "Cancelar", "en": "Cancel"},
     "close": {"es": "Cerrar", "en": "Close"},
     # ---------------------------------------------------------------- launcher
@@ -41,6 +42,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "team_label": {"es": "Equipo", "en": "Team"},
     "seed_label": {"es": "Semilla (vacío = al azar)", "en": "Seed (blank = random)"},
     "lang_label": {"es": "Idioma", "en": "Language"},
+    "role_label": {"es": "Papel en esta terminal", "en": "Role at this terminal"},
+    "role_trainee": {"es": "Equipo (participantes)", "en": "Team (trainees)"},
+    "role_instructor": {"es": "Instructor (controla el reloj, ve la situación real)",
+                        "en": "Instructor (runs the clock, sees the ground truth)"},
     "start": {"es": "Iniciar ejercicio", "en": "Start exercise"},
     "bad_seed": {"es": "La semilla debe ser un número entero entre 0 y 2^63-1.",
                  "en": "The seed must be a whole number between 0 and 2^63-1."},
@@ -48,10 +53,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_scenarios": {"es": "No hay escenarios incluidos.", "en": "No bundled scenarios."},
     # ---------------------------------------------------------------- room
     "board": {"es": "Situación", "en": "Situation"},
+    "board_truth": {"es": "Situación reportada y real ◆", "en": "Situation: reported and true ◆"},
     "feed": {"es": "Mensajes", "en": "Messages"},
     "units": {"es": "Unidades", "en": "Units"},
     "decisions": {"es": "Decisiones abiertas", "en": "Open decisions"},
-    "ground_truth": {"es": "verdad ◆", "en": "ground truth ◆"},
+    "ground_truth": {"es": "situación real ◆", "en": "ground truth ◆"},
     "col_quantity": {"es": "Indicador", "en": "Quantity"},
     "col_value": {"es": "Valor", "en": "Value"},
     "col_change": {"es": "Cambio", "en": "Change"},
@@ -63,6 +69,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_eta": {"es": "Llega", "en": "ETA"},
     "col_decision": {"es": "Decisión", "en": "Decision"},
     "col_left": {"es": "Quedan", "en": "Time left"},
+    "no_channel_messages": {"es": "Aún no hay mensajes que filtrar por canal.",
+                            "en": "There are no messages to filter by channel yet."},
+    "channel_counts": {"es": "Mensajes por canal (C: siguiente)", "en": "Messages per channel (C: next)"},
     "no_open_decisions": {"es": "Ninguna decisión pendiente.", "en": "No decision pending."},
     "delayed_note": {"es": "* reportado con retraso", "en": "* reported with a delay"},
     "as_of": {"es": "(reporte de {t})", "en": "(as of {t})"},
@@ -103,9 +112,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ev_task_complete": {"es": "{task}: terminada.", "en": "{task}: complete."},
     "ev_halt": {"es": "El reloj se detiene hasta que se responda «{title}».",
                 "en": "The clock stops until “{title}” is answered."},
-    "ev_expectation_met": {"es": "Expectativa de «{id}» cumplida ({any_of}).", "en": "Expectation of “{id}” met ({any_of})."},
-    "ev_expectation_missed": {"es": "Expectativa de «{id}» NO cumplida ({any_of}).",
-                              "en": "Expectation of “{id}” NOT met ({any_of})."},
+    "ev_expectation_met": {"es": "Se esperaba «{any_of}» tras «{id}»: cumplido.",
+                           "en": "“{any_of}” was expected after “{id}”: done."},
+    "ev_expectation_missed": {"es": "Se esperaba «{any_of}» tras «{id}»: NO se hizo a tiempo.",
+                              "en": "“{any_of}” was expected after “{id}”: NOT done in time."},
     "ev_process": {"es": "Proceso: {label} (n.º {n}).", "en": "Process: {label} (#{n})."},
     "ev_note": {"es": "Nota del instructor registrada: {text}", "en": "Instructor note recorded: {text}"},
     "ev_paused": {"es": "Reloj en pausa.", "en": "Clock paused."},
@@ -128,13 +138,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "clock_halted_for_this": {"es": "El reloj está detenido hasta que decidan.",
                               "en": "The clock is stopped until you decide."},
     "opened_deadline": {"es": "Abierta {opened} · plazo {deadline}", "en": "Opened {opened} · deadline {deadline}"},
-    "chosen": {"es": "Elegida: {n}. {label}", "en": "Chosen: {n}. {label}"},
-    "fix_fields": {"es": "No se registró: revise {n} campo(s) marcados abajo. Nada de lo escrito se pierde.",
-                   "en": "Not recorded: check the {n} field(s) marked below. Nothing you typed is lost."},
+    "record_title": {"es": "Se registrará:", "en": "Will be recorded:"},
+    "record_option": {"es": "opción {option}", "en": "option {option}"},
+    "record_considered": {"es": "consideradas: {options}", "en": "considered: {options}"},
+    "record_fields": {"es": "justificación: {n} de {of} campos escritos", "en": "rationale: {n} of {of} fields written"},
+    "record_force": {"es": "fuerza: {level}", "en": "force: {level}"},
+    "record_none": {"es": "ninguna", "en": "none"},
     "if_no_decision": {"es": "Si no decide a tiempo: «{option}»", "en": "If you do not decide in time: “{option}”"},
     "key": {"es": "Tecla", "en": "Key"},
     "action": {"es": "Acción", "en": "Action"},
     "palette": {"es": "Paleta de comandos.", "en": "Command palette."},
+    "palette_placeholder": {"es": "Buscar un comando…", "en": "Search for a command…"},
+    "palette_no_match": {"es": "Ningún comando coincide: ver todas las teclas (F1)",
+                         "en": "No command matches: see every key (F1)"},
+    "palette_no_match_help": {"es": "Abre la ayuda.", "en": "Opens the help."},
+
     "options": {"es": "Opciones (teclas 1-{n})", "en": "Options (keys 1-{n})"},
     "context": {"es": "Contexto", "en": "Context"},
     "rationale": {"es": "Justificación (Modelo Nacional de Decisión)", "en": "Rationale (National Decision Model)"},
@@ -157,16 +175,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "order_given": {"es": "Orden registrada: {label}.", "en": "Order recorded: {label}."},
     "order_unavailable": {"es": "{label}: no disponible — {why}", "en": "{label}: not available — {why}"},
     "why_ended": {"es": "el ejercicio terminó", "en": "the exercise has ended"},
-    "why_limit": {"es": "ya se dio ({n} vez/veces como máximo)", "en": "already given (at most {n} time(s))"},
     "why_unavailable": {"es": "no procede en este momento", "en": "not possible right now"},
-    "why_units": {"es": "requiere {need} {res} libre(s); hay {free}", "en": "needs {need} free {res}; {free} free"},
     "order_cmd": {"es": "Orden: {label}", "en": "Order: {label}"},
+    "decide_cmd": {"es": "Decidir: {title}", "en": "Decide: {title}"},
+    "irreversible": {"es": "IRREVERSIBLE", "en": "IRREVERSIBLE"},
+    "order_confirm": {"es": "¿Dar la orden «{label}»? No se puede deshacer.\n{detail}",
+                      "en": "Give the order “{label}”? It cannot be undone.\n{detail}"},
+    "minutes_range": {"es": "{lo}-{hi} min", "en": "{lo}-{hi} min"},
+    "minutes_about": {"es": "≈{n} min", "en": "≈{n} min"},
+    "minutes_exact": {"es": "{n} min", "en": "{n} min"},
+    "detail_travel": {"es": "traslado {t}", "en": "travel {t}"},
+    "detail_work": {"es": "trabajo {t}", "en": "work {t}"},
+    "detail_until": {"es": "hasta que se cumpla su objetivo", "en": "until its aim is met"},
+    "detail_irreversible": {"es": "no se puede deshacer (pide confirmación)",
+                            "en": "cannot be undone (asks to confirm)"},
+    "detail_none": {"es": "no compromete unidades", "en": "commits no units"},
+    "pick_decision_help": {"es": "La más urgente primero. Enter o 1-9 para responder; Esc cierra.",
+                           "en": "Most urgent first. Enter or 1-9 to answer; Esc closes."},
     # ---------------------------------------------------------------- instructor
-    "inject_title": {"es": "Lanzar un inject", "en": "Fire an inject"},
+    "inject_title": {"es": "Lanzar un evento del guion", "en": "Fire an inject"},
     "inject_manual": {"es": "manual", "en": "manual"},
+    "inject_help": {"es": "Enter lo lanza ahora; Esc cierra. Abajo, el texto completo del resaltado.",
+                    "en": "Enter fires it now; Esc closes. Below, the whole text of the highlighted one."},
     "inject_scripted": {"es": "guion", "en": "scripted"},
     "inject_fired_already": {"es": "ya lanzado en T+{t}", "en": "already fired at T+{t}"},
-    "inject_fired": {"es": "Inject lanzado: {id}.", "en": "Inject fired: {id}."},
+    "inject_fired": {"es": "Evento lanzado: {label}", "en": "Inject fired: {label}"},
     "note_title": {"es": "Nota de observación (T+{t})", "en": "Observation note (T+{t})"},
     "note_placeholder": {"es": "Lo que observa del equipo…", "en": "What you observe of the team…"},
     "note_saved": {"es": "Nota registrada en T+{t}.", "en": "Note recorded at T+{t}."},
@@ -189,14 +222,71 @@ STRINGS: dict[str, dict[str, str]] = {
     "quit_hint": {"es": "Pulse Q para salir.", "en": "Press Q to quit."},
     "error_title": {"es": "Error", "en": "Error"},
     # ---------------------------------------------------------------- help
+    "keys_more": {"es": "… más teclas: F1", "en": "… more keys: F1"},
     "help_title": {"es": "Ayuda: teclas", "en": "Help: keys"},
     "help_intro": {
         "es": "Todo se hace con el teclado. Ctrl+P abre la paleta de comandos. Esc cierra una ventana sin perder lo escrito.",
         "en": "Everything works from the keyboard. Ctrl+P opens the command palette. Esc closes a window without losing what you typed.",
     },
+    "help_alert": {
+        "es": "Cuando se abre una decisión, suena la campana, aparece un aviso arriba y el reloj baja a {x}x si iba "
+              "más rápido (no se detiene). El aviso sigue hasta que el equipo abre la decisión con D.",
+        "en": "When a decision opens, the bell rings, a banner shows at the top and the clock drops to {x}x if it was "
+              "going faster (it does not stop). The banner stays until the team opens the decision with D.",
+    },
+    "help_close": {"es": "Esc cierra · ↑↓ desplazan", "en": "Esc closes · ↑↓ scroll"},
+    "help_global": {"es": "En todas las ventanas", "en": "Everywhere"},
     "help_room": {"es": "Sala de ejercicio", "en": "Exercise room"},
     "help_decision": {"es": "Ventana de decisión", "en": "Decision window"},
     "help_instr": {"es": "Instructor", "en": "Instructor"},
+    "help_briefing": {"es": "Sesión", "en": "Session"},
+    # ---------------------------------------------------------------- briefing
+    "default_team": {"es": "Equipo 1", "en": "Team 1"},
+    "brief_title": {"es": "Informe inicial — {title}", "en": "Briefing — {title}"},
+    "brief_situation": {"es": "Situación", "en": "Situation"},
+    "brief_role": {"es": "Su papel", "en": "Your role"},
+    "brief_role_text": {"es": "{team}, como {role}.", "en": "{team}, as {role}."},
+    "brief_resources": {"es": "Recursos", "en": "Resources"},
+    "brief_standby": {"es": "({ready} listas, {standby} por convocar)", "en": "({ready} ready, {standby} to call out)"},
+    "brief_objectives": {"es": "Objetivos con los que se evaluará el ejercicio",
+                         "en": "Objectives the exercise will be rated on"},
+    "brief_start_hint": {"es": "Enter: comenzar el ejercicio (el reloj arranca)  ·  ↑↓ desplazar  ·  F2 English",
+                         "en": "Enter: start the exercise (the clock starts)  ·  ↑↓ scroll  ·  F2 Español"},
+    "brief_back_hint": {"es": "Esc o B: volver a la sala (el reloj sigue)",
+                        "en": "Esc or B: back to the room (the clock keeps running)"},
+    "waiting": {"es": "EN ESPERA DEL INICIO", "en": "WAITING TO START"},
+    # ---------------------------------------------------------------- alerts
+    "alert_decision": {"es": "DECISIÓN ABIERTA: {title} · {left} · pulse D",
+                       "en": "DECISION OPEN: {title} · {left} · press D"},
+    "alert_slowed": {"es": "El reloj bajó a {x}x para que el equipo vea la decisión.",
+                     "en": "The clock slowed to {x}x so the team sees the decision."},
+    "journal_failed": {"es": "NO SE REGISTRÓ: el diario no se puede escribir ({why}). Lo escrito se conserva; "
+                             "libere espacio o revise permisos y vuelva a intentar.",
+                       "en": "NOT RECORDED: the journal cannot be written ({why}). What you typed is kept; "
+                             "free some space or check permissions and try again."},
+}
+
+# Texts that change with a number: (one, other) in each language.
+PLURALS: dict[str, dict[str, tuple[str, str]]] = {
+    "brief_units": {"es": ("{n} unidad", "{n} unidades"), "en": ("{n} unit", "{n} units")},
+    "fix_fields": {
+        "es": ("No se registró: revise el campo marcado abajo. Nada de lo escrito se pierde.",
+               "No se registró: revise los {n} campos marcados abajo. Nada de lo escrito se pierde."),
+        "en": ("Not recorded: check the field marked below. Nothing you typed is lost.",
+               "Not recorded: check the {n} fields marked below. Nothing you typed is lost."),
+    },
+    "why_limit": {"es": ("ya se dio (solo se puede dar una vez)", "ya se dio {n} veces (el máximo)"),
+                  "en": ("already given (it can be given only once)", "already given {n} times (the most allowed)")},
+    "detail_mobilise": {"es": ("convoca 1 unidad de «{res}»", "convoca {n} unidades de «{res}»"),
+                        "en": ("calls out 1 unit of {res}", "calls out {n} units of {res}")},
+    "detail_sends": {"es": ("envía 1 unidad de «{res}» a «{task}» (libres ahora: {free})",
+                            "envía {n} unidades de «{res}» a «{task}» (libres ahora: {free})"),
+                     "en": ("sends 1 unit of {res} to “{task}” ({free} free now)",
+                            "sends {n} units of {res} to “{task}” ({free} free now)")},
+    "detail_limit": {"es": ("una sola vez", "como máximo {n} veces"), "en": ("once only", "at most {n} times")},
+    "why_units": {"es": ("requiere 1 unidad libre de «{res}»; hay {free}",
+                         "requiere {n} unidades libres de «{res}»; hay {free}"),
+                  "en": ("needs 1 free unit of {res}; {free} free", "needs {n} free units of {res}; {free} free")},
 }
 
 MISSING = "⟨{key}⟩"
@@ -209,6 +299,15 @@ def t(key: str, lang: str, **fields: object) -> str:
         return MISSING.format(key=key)
     text = entry.get(lang) or entry["es"]
     return text.format(**fields) if fields else text
+
+
+def tn(key: str, n: int, lang: str, **fields: object) -> str:
+    """The plural-aware string `key` for the number `n` in `lang`, with `n` and `fields` filled in."""
+    entry = PLURALS.get(key)
+    if entry is None:
+        return MISSING.format(key=key)
+    one, many = entry.get(lang) or entry["es"]
+    return (one if n == 1 else many).format(n=n, **fields)
 
 
 def other(lang: str) -> str:

@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, RadioSet, Static
 
 from simulator import BundledScenario, InputError, tr
 
 from . import actions
 from .feed import fit
-from .i18n import STRINGS, t
+from .i18n import STRINGS, other, t
+from .toggles import OptionButton
 
 
 def duration(minutes: float, lang: str) -> str:
@@ -53,16 +54,20 @@ class LauncherScreen(Screen[None]):
         yield Static(id="ltitle")
         with Horizontal(id="lmain"):
             yield DataTable(id="scenarios", cursor_type="row")
-            with Vertical(id="lside"):
+            with VerticalScroll(id="lside"):
                 yield Static(id="summary")
                 yield Label(id="team-label", classes="field")
-                yield Input(self.args.team or "", id="team")
+                yield Input(self.args.team or t("default_team", self.args.lang), id="team")
+                yield Label(id="role-label", classes="field")
+                with RadioSet(id="role"):
+                    yield OptionButton("", id="role-trainee", value=self.args.role != "instructor")
+                    yield OptionButton("", id="role-instructor", value=self.args.role == "instructor")
                 yield Label(id="seed-label", classes="field")
                 yield Input("" if self.args.seed is None else str(self.args.seed), id="seed", type="integer")
                 yield Label(id="lang-label", classes="field")
                 yield Static(id="error", classes="error")
                 yield Button(id="start", variant="primary")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -88,6 +93,12 @@ class LauncherScreen(Screen[None]):
         if self.bundled:
             table.move_cursor(row=min(row, len(self.bundled) - 1))
         self.query_one("#team-label", Label).update(t("team_label", lang))
+        team = self.query_one("#team", Input)
+        if team.value == t("default_team", other(lang)):  # the default name follows the language
+            team.value = t("default_team", lang)
+        self.query_one("#role-label", Label).update(t("role_label", lang))
+        self.query_one("#role-trainee", OptionButton).label = t("role_trainee", lang)
+        self.query_one("#role-instructor", OptionButton).label = t("role_instructor", lang)
         self.query_one("#seed-label", Label).update(t("seed_label", lang))
         self.query_one("#lang-label", Label).update(f"{t('lang_label', lang)}: {t('lang_name', lang)} (F2)")
         self.query_one("#start", Button).label = t("start", lang) + " (Ctrl+S)"
@@ -157,6 +168,7 @@ class LauncherScreen(Screen[None]):
                 return
         args = argparse.Namespace(**vars(self.args))
         args.team, args.seed, args.lang, args.scenario = team, seed, lang, str(b.path)
+        args.role = "instructor" if self.query_one("#role-instructor", OptionButton).value else "trainee"
         app: SitroomApp = self.app  # type: ignore[assignment]
         try:
             app.start_session(b.scenario, args)

@@ -17,12 +17,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import DataTable, RichLog, Static
 
 from simulator import Event, QuantityView, Snapshot, tr
 from simulator.clock import fmt_elapsed
 
 from . import actions
+from .dialogs import inject_label
 from .feed import (
     channel_label,
     channels,
@@ -84,10 +85,11 @@ class RoomScreen(Screen[None]):
         self.notes: list[tuple[float, str]] = []  # instructor notes (t, text), shown with the ground truth
         self._cells: dict[tuple[str, str, str], object] = {}
         self._open_rows: set[str] = set()
-        self._last_sig: tuple[float, int] = (-1.0, -1)
+        self._last_sig: tuple[float, int, int, str] = (-1.0, -1, -1, "")
         self._built_for = None
         self._rendered = 0
         self._task_w = 12
+        self._unit_text: dict[str, str] = {}  # each unit's whole task and place (the cell may be cut)
         self._places = False
         self._ready = False  # the tables have their rows (the first frame may come before mount)
         self._set_bindings()
@@ -102,6 +104,7 @@ class RoomScreen(Screen[None]):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(id="clockbar")
+        yield Static(id="alert")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
@@ -109,7 +112,7 @@ class RoomScreen(Screen[None]):
             with Vertical(id="right"):
                 yield DataTable(id="open", cursor_type="row")
                 yield RichLog(id="feed", max_lines=FEED_MAX_LINES, wrap=True, min_width=20)
-        yield Footer(compact=True)
+        yield Static(id="keybar")
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -136,15 +139,17 @@ class RoomScreen(Screen[None]):
         shown = {q.id for q in snap.quantities}
         if truth:
             board.add_column(t("col_truth", lang), key="truth", width=5)
+        # Long labels wrap onto a second line rather than being cut (the board scrolls when it must).
         for q in snap.quantities:
-            board.add_row(fit(tr(s.scenario.state[q.id].label, lang), label_w), "", "", *([""] if truth else []),
-                          key=q.id)
+            board.add_row(Text(tr(s.scenario.state[q.id].label, lang)), "", "", *([""] if truth else []),
+                          key=q.id, height=None)
         if truth:  # quantities only the instructor sees, marked
             for qid, spec in s.scenario.state.items():
                 if qid not in shown:
-                    board.add_row(Text(fit("◆ " + tr(spec.label, lang), label_w), style="italic"), "", "", "",
-                                  key=qid)
-        board.border_title = t("board", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
+                    board.add_row(Text("◆ " + tr(spec.label, lang), style="italic"), "", "", "", key=qid,
+                                  height=None)
+        board.border_title = t("board_truth" if truth else "board", lang)
+        self._update_keybar()
         delayed = any(s.scenario.state[q.id].report_delay > 0 for q in snap.quantities)
         board.border_subtitle = t("delayed_note", lang) if delayed else ""
         units = self.query_one("#units", DataTable)
@@ -163,12 +168,15 @@ class RoomScreen(Screen[None]):
         units.add_column(t("col_task_place" if wide else "col_task", lang), key="task", width=self._task_w)
         units.add_column(t("col_eta", lang), key="eta", width=5)
         for u in snap.units:
-            units.add_row(self._unit_name(u.id, u.resource, unit_w), "", "", "", key=u.id)
+            units.add_row(Text(self._unit_name(u.id, u.resource)), "", "", "", key=u.id, height=None)
         opn = self.query_one("#open", DataTable)
         opn.clear(columns=True)
         opn.border_title = t("decisions", lang)
-        opn.add_column(t("col_decision", lang), key="title")
-        opn.add_column(t("col_left", lang), key="left")
+        # The time left always shows; long titles wrap.
+        right_w = self.app.size.width - max(int(self.app.size.width * 0.5), 44) - 2 - 4 - 1
+        left_w = max(len(t("col_left", lang)), 8)
+        opn.add_column(t("col_decision", lang), key="title", width=max(right_w - left_w, 12))
+        opn.add_column(t("col_left", lang), key="left", width=left_w)
         feed = self.query_one("#feed", RichLog)
         feed.border_title = t("feed", lang)
         feed.border_subtitle = tr(s.scenario.title, lang)
@@ -189,14 +197,16 @@ class RoomScreen(Screen[None]):
             feed.write(ln)
         feed.border_title = (t("feed", lang) + (f" + {t('ground_truth', lang)}" if truth else "")
                              + (f" · {channel_label(self.channel, lang)} (C)" if self.channel else ""))
-        self._last_sig = (-1.0, -1)
+        self._last_sig = (-1.0, -1, -1, "")
         self._ready = True
         self.refresh_view([])
 
     def on_resize(self) -> None:
-        # Re-fit the columns when the terminal changes size (not on inner layout changes).
+        # Re-fit the columns and re-wrap the feed when the terminal changes size (not on inner
+        # layout changes), once the new layout has been computed: the feed wraps at its new width.
         if self._ready and self.app.size != self._built_for:
-            self.rebuild()
+            self._built_for = self.app.size
+            self.call_after_refresh(self.rebuild)
 
     def _unit_name(self, uid: str, resource: str, width: int = 200) -> str:
         """'CERT squad 2': the resource's label and the unit's number (the number is never cut)."""
@@ -206,6 +216,15 @@ class RoomScreen(Screen[None]):
         if not n.isdigit():
             return fit(label, width)
         return f"{fit(label, width - len(n) - 1)} {n}"
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted unit's whole task and place, under the table (its cell may be cut)."""
+        if event.data_table.id == "units" and event.row_key.value is not None:
+            uid = event.row_key.value
+            unit = self.session.sim.units.get(uid)
+            name = self._unit_name(uid, unit.resource) if unit else uid
+            where = self._unit_text.get(uid, "")
+            event.data_table.border_subtitle = fit(f"{name}: {where}" if where else name, 60)
 
     # ---------------------------------------------------------------- per-frame update
     def _set(self, table: DataTable, row: str, col: str, value: object) -> None:
@@ -226,7 +245,7 @@ class RoomScreen(Screen[None]):
             feed = self.query_one("#feed", RichLog)
             for ln in lines[-BURST_LINES:]:
                 feed.write(ln)
-        sig = (s.sim.now, len(s.sim.events))
+        sig = (s.sim.now, len(s.sim.events), len(self.room_app.seen), self.room_app.problem)
         if sig == self._last_sig:
             return
         self._last_sig = sig
@@ -242,8 +261,10 @@ class RoomScreen(Screen[None]):
             place = tr(u.location, lang) if u.location else ""
             cell = tr(task.label, lang) + (f" · {place}" if place else "") if task else place
             self._set(units, u.id, "task", fit(cell, self._task_w))
+            self._unit_text[u.id] = cell
             self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
         self._update_open(snap)
+        self._update_alert(snap)
         if self.truth_on:
             for q in s.sim.snapshot(None).quantities:
                 v = quantity_value(s, q, lang, truth=True)
@@ -251,21 +272,50 @@ class RoomScreen(Screen[None]):
                 if q.id not in {x.id for x in snap.quantities}:
                     self._set(board, q.id, "value", v)
 
+    def _update_keybar(self) -> None:
+        bar = actions.key_bar("room", self.lang, self.session.instructor, max(self.app.size.width - 1, 20))
+        self.query_one("#keybar", Static).update(bar)
+
     def _update_clockbar(self) -> None:
         s = self.session
         lang = self.lang
         status = s.status_key()
-        state = t(status, lang, dp=s.sim.halted_for or "")
-        icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■"}[status]
+        halted = s.scenario.decisions.get(s.sim.halted_for or "")
+        state = t(status, lang, dp=tr(halted.title, lang) if halted else "")
+        icon = {"running": "▶", "paused": "⏸", "halted": "⏸", "ended": "■", "waiting": "⏸"}[status]
         who = t("instructor", lang) if s.instructor else tr(s.scenario.roles.get(s.role), lang) or s.role
+        # Most important first; what does not fit is the team and role (also in the briefing, B).
+        width = max(self.app.size.width - 2, 20)
+        gap = "  │  " if width >= 110 else " │ "
         bar = Text()
         bar.append(f" {s.local_time(s.sim.now)} ", style="bold reverse")
-        bar.append(f"  T+{fmt_elapsed(s.sim.now)}  ", style="bold")
+        bar.append(f"{gap}T+{fmt_elapsed(s.sim.now)}{gap}", style="bold")
         bar.append(f"{icon} {state}", style="bold" if status == "running" else "bold reverse")
-        bar.append(f"  {s.speed_text(lang)}  │ ")
-        bar.append(t("team_role", lang, team=s.exercise.team, role=who), style="bold")
-        bar.append(f"  │ {t('seed', lang, seed=s.seed)}", style="dim")
+        bar.append(f"{gap}{s.speed_text(lang)}{gap}")
+        bar.append(t("seed", lang, seed=s.seed), style="dim")
+        room = width - bar.cell_len - len(gap)
+        if room >= 8:
+            bar.append(gap)
+            bar.append(fit(t("team_role", lang, team=s.exercise.team, role=who), room), style="bold")
         self.query_one("#clockbar", Static).update(bar)
+
+    def _update_alert(self, snap: Snapshot) -> None:
+        """The banner: a journal that cannot be written, else the most urgent decision not yet opened."""
+        alert = self.query_one("#alert", Static)
+        problem = self.room_app.problem
+        unseen = [d for d in snap.open_decisions if d.id not in self.room_app.seen]
+        unseen.sort(key=lambda d: (d.deadline_at is None, d.deadline_at or 0.0))
+        if problem:
+            alert.update(Text("⚠ " + problem, style="bold reverse"))
+            alert.set_class(True, "problem")
+        elif unseen:
+            d = unseen[0]
+            left = None if d.deadline_at is None else d.deadline_at - snap.t
+            title = tr(self.session.scenario.decisions[d.id].title, self.lang)
+            alert.update(Text("⚠ " + t("alert_decision", self.lang, title=title, left=left_text(left, self.lang)),
+                              style="bold reverse"))
+            alert.set_class(False, "problem")
+        alert.display = bool(problem or unseen)
 
     def _update_open(self, snap: Snapshot) -> None:
         s = self.session
@@ -279,7 +329,7 @@ class RoomScreen(Screen[None]):
         for d in snap.open_decisions:
             dp = s.scenario.decisions[d.id]
             if d.id not in self._open_rows:
-                opn.add_row(f"{d.id} · {tr(dp.title, self.lang)}", "", key=d.id)
+                opn.add_row(Text(tr(dp.title, self.lang)), "", key=d.id, height=None)
                 self._open_rows.add(d.id)
             left = None if d.deadline_at is None else d.deadline_at - snap.t
             self._set(opn, d.id, "left", left_text(left, self.lang))
@@ -294,10 +344,10 @@ class RoomScreen(Screen[None]):
         """Is the ground truth on screen? Only ever in an instructor session."""
         return self.session.instructor and self.show_truth
 
-    def _line(self, ev: Event) -> Text | None:
+    def _line(self, ev: Event, filtered: bool = True) -> Text | None:
         """The feed line for an event: the team's, or (ground truth on) the instructor's."""
         s = self.session
-        if self.channel is not None and event_channel(s.scenario, ev) != self.channel:
+        if filtered and self.channel is not None and event_channel(s.scenario, ev) != self.channel:
             return None
         if s.visible(ev):
             return event_line(s.scenario, ev, self.lang, s.exercise.team)
@@ -313,7 +363,9 @@ class RoomScreen(Screen[None]):
             body = t("ev_process", self.lang, label=tr(p.label, self.lang) if p else ev.ref, n=ev.data.get("n", ""))
         elif ev.kind == "expectation":
             key = "ev_expectation_met" if ev.data.get("met") else "ev_expectation_missed"
-            body = t(key, self.lang, id=ev.ref, any_of=", ".join(ev.data.get("any_of", [])))
+            inj = s.scenario.injects.get(ev.ref)
+            body = t(key, self.lang, id=inject_label(inj, self.lang) if inj else ev.ref,
+                     any_of=" / ".join(self._command_label(x) for x in ev.data.get("any_of", [])))
         elif ev.kind == "order_rejected":
             o = s.scenario.orders.get(ev.ref)
             body = t("ev_order_rejected", self.lang, label=tr(o.label, self.lang) if o else ev.ref)
@@ -324,6 +376,15 @@ class RoomScreen(Screen[None]):
             return Text("◆ ", style="bold") + ln
         return line(local_time(s.scenario, ev.t), "intel", "◆", body, self.lang)
 
+    def _command_label(self, ref: str) -> str:
+        """A decision point's title or an order's label (never its id)."""
+        scn = self.session.scenario
+        if ref in scn.decisions:
+            return tr(scn.decisions[ref].title, self.lang)
+        if ref in scn.orders:
+            return tr(scn.orders[ref].label, self.lang)
+        return ref
+
     def _note_line(self, at: float, text: str) -> Text:
         return line(local_time(self.session.scenario, at), "note", "◆", text, self.lang)
 
@@ -333,10 +394,28 @@ class RoomScreen(Screen[None]):
         if self.truth_on:
             self.query_one("#feed", RichLog).write(self._note_line(at, text))
 
+    def channel_counts(self) -> dict[str, int]:
+        """How many feed lines each channel has so far (only channels with messages)."""
+        scn = self.session.scenario
+        counts: dict[str, int] = {}
+        for ev in self.session.sim.events:
+            if self._line(ev, filtered=False) is not None:
+                ch = event_channel(scn, ev)
+                counts[ch] = counts.get(ch, 0) + 1
+        return {ch: counts[ch] for ch in channels(scn) if ch in counts}
+
     def cycle_channel(self) -> None:
-        """Show one channel at a time in the feed (C), then all again."""
-        options: list[str | None] = [None, *channels(self.session.scenario)]
+        """Show one channel at a time in the feed (C), only channels with messages, then all again."""
+        counts = self.channel_counts()
+        options: list[str | None] = [None, *counts]
+        if self.channel not in options:
+            options.append(self.channel)
         self.channel = options[(options.index(self.channel) + 1) % len(options)]
+        if len(options) == 1:
+            self.room_app.notify(t("no_channel_messages", self.lang))
+        elif self.channel is not None:
+            names = ", ".join(f"{channel_label(ch, self.lang)} {n}" for ch, n in counts.items())
+            self.room_app.notify(names, title=t("channel_counts", self.lang), timeout=4)
         self.rebuild()
 
     def action_cycle_channel(self) -> None:
@@ -383,6 +462,9 @@ class RoomScreen(Screen[None]):
 
     def action_note(self) -> None:
         self.room_app.open_note()
+
+    def action_briefing(self) -> None:
+        self.room_app.show_briefing()
 
     def action_toggle_truth(self) -> None:
         self.toggle_truth()

@@ -10,6 +10,7 @@ screens only render what it holds and call its methods.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from simulator import (
 )
 from simulator.clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
 
-from .i18n import t
+from .i18n import t, tn
 
 # CPU spent advancing the engine per UI frame; fast-forward never freezes the screen.
 CPU_BUDGET_S = 0.008
@@ -66,7 +67,8 @@ class Session:
     """One exercise being played: the engine, the clock, the drafts, the event cursor."""
 
     def __init__(self, exercise: Exercise, journal_path: Path, *, wall: WallClock, speed: float,
-                 instructor: bool, lang: str, resumed: bool = False) -> None:
+                 instructor: bool, lang: str, resumed: bool = False, begun: bool = True,
+                 alert_speed: float | None = None) -> None:
         self.exercise = exercise
         self.sim = exercise.sim
         self.scenario = exercise.scenario
@@ -75,7 +77,12 @@ class Session:
         self.lang = lang
         self.resumed = resumed
         self.role = team_role(self.scenario)
-        self.clock = ExerciseClock(wall, speed, self.sim.now, running=True)
+        # A new exercise waits on its briefing: the clock starts when the team (or, in a
+        # class, the instructor) calls `begin()`. A resumed one goes on at once.
+        self.begun = begun
+        self.clock = ExerciseClock(wall, speed, self.sim.now, running=begun)
+        # When a decision opens above this speed, the clock drops to it (the team must see it).
+        self.alert_speed = alert_speed or self.scenario.alert_speed
         self.drafts: dict[str, Draft] = {}
         self._drained = 0
         self._flushed = len(self.sim.events)
@@ -95,7 +102,8 @@ class Session:
             ex = Exercise.resume(path)
             last_speed, was_paused = _last_clock(ex)
             speed = args.speed or last_speed or ex.scenario.speed
-            s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True)
+            s = cls(ex, path, wall=wall, speed=speed, instructor=instructor, lang=lang, resumed=True,
+                    alert_speed=getattr(args, "alert_speed", None), begun=_has_begun(ex))
             if was_paused and instructor:  # the instructor had paused: come back paused, exactly there
                 s.clock.pause(s.sim.now)
             ex.record("session", {"action": "resume", "role": args.role, "lang": lang, "speed": speed},
@@ -116,10 +124,12 @@ class Session:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise JournalError([Problem(str(path), 0, 0, f"cannot create the journal folder: {exc}")]) from None
-        ex = Exercise.start(scenario, seed, path, team=args.team or "team", honour_pauses=True)
+        lang = args.lang if args.lang in ("es", "en") else "es"
+        team = (args.team or "").strip() or t("default_team", lang)
+        ex = Exercise.start(scenario, seed, path, team=team, honour_pauses=True)
         speed = args.speed or scenario.speed
-        s = cls(ex, path, wall=wall, speed=speed, instructor=args.role == "instructor",
-                lang=args.lang if args.lang in ("es", "en") else "es")
+        s = cls(ex, path, wall=wall, speed=speed, instructor=args.role == "instructor", lang=lang, begun=False,
+                alert_speed=getattr(args, "alert_speed", None))
         ex.record("session", {"action": "start", "role": args.role, "lang": s.lang, "speed": speed},
                   actor=s.actor)
         return s
@@ -152,8 +162,11 @@ class Session:
         return dt.strftime("%H:%M:%S" if seconds else "%H:%M")
 
     def status_key(self) -> str:
+        """running, paused, halted (a pausing decision), waiting (briefing) or ended."""
         if self.sim.ended:
             return "ended"
+        if not self.begun:
+            return "waiting"
         if self.sim.halted_for is not None:
             return "halted"
         return "running" if self.clock.running else "paused"
@@ -171,7 +184,14 @@ class Session:
         stop = time.perf_counter() + budget_s
         while sim.now < target and not sim.ended and sim.halted_for is None:
             before = sim.now
-            sim.advance(target, max_steps=STEPS_PER_SLICE)
+            # Above the alert speed, go a minute at a time, so a decision that opens is caught
+            # within a minute of scenario time rather than at the end of a long frame.
+            until = target if self.clock.speed <= self.alert_speed else min(target, math.floor(sim.now) + 1)
+            new = sim.advance(until, max_steps=STEPS_PER_SLICE)
+            speed = self.clock.speed
+            self._alert(new)
+            if self.clock.speed != speed:
+                break  # the clock slowed for a decision: the rest of this frame goes at the new speed
             if time.perf_counter() >= stop or sim.now == before:
                 break
         if sim.halted_for is not None:
@@ -191,26 +211,50 @@ class Session:
             self._flushed_wall = wall
 
     def now(self) -> float:
+        """The scenario time the engine has reached (minutes from T0)."""
         return self.sim.now
 
+    # ---------------------------------------------------------------- the briefing
+    def begin(self) -> None:
+        """The team has read the briefing: start the clock (once; journaled)."""
+        if self.begun or self.sim.ended:
+            return
+        self.exercise.record("session", {"action": "begin", "speed": self.clock.speed}, actor=self.actor)
+        self.begun = True
+        self.clock.resume(self.sim.now)
+
+    def _alert(self, new_events: list[Event]) -> None:
+        """A decision the team can see has opened: above the alert speed, drop to it (journaled)."""
+        opened = [ev for ev in new_events if ev.kind == "decision_open" and self.visible(ev)]
+        if not opened or self.clock.speed <= self.alert_speed + 1e-9:
+            return
+        self.clock.set_speed(self.alert_speed, self.sim.now)
+        self.exercise.record("speed", {"speed": self.alert_speed, "cause": "decision_open",
+                                       "point": opened[0].ref}, actor="sitroom")
+
     # ---------------------------------------------------------------- instructor clock
+    # Each clock action is journaled first and done after: when the journal refuses
+    # (JournalError), nothing has changed.
     def pause(self) -> None:
+        """Stop the clock exactly where the engine is (instructor)."""
         if self.clock.running and not self.sim.ended:
             self.tick()
-            self.clock.pause(self.sim.now)
             self.exercise.record("pause", {"speed": self.clock.speed}, actor=self.actor)
+            self.clock.pause(self.sim.now)
 
     def resume(self) -> None:
+        """Start the clock again from where it stopped (instructor)."""
         if not self.clock.running and not self.sim.ended:
-            self.clock.resume(self.sim.now)
             self.exercise.record("resume", {"speed": self.clock.speed}, actor=self.actor)
+            self.clock.resume(self.sim.now)
 
     def set_speed(self, speed: float) -> None:
+        """Change the speed (sim seconds per wall second) from this instant on."""
         if speed == self.clock.speed:
             return
         self.tick()
-        self.clock.set_speed(speed, self.sim.now)
         self.exercise.record("speed", {"speed": speed}, actor=self.actor)
+        self.clock.set_speed(speed, self.sim.now)
 
     def step(self) -> bool:
         """Advance to the next scheduled moment (while paused). False when nothing is due."""
@@ -265,11 +309,11 @@ class Session:
         if code == "ended":
             return t("why_ended", lang)
         if code == "limit":
-            return t("why_limit", lang, n=self.scenario.orders[order_id].limit)
+            return tn("why_limit", self.scenario.orders[order_id].limit or 1, lang)
         if code.startswith("units:"):
             _, res, free, need = code.split(":")
             label = tr(self.scenario.resources[res].label, lang) if res in self.scenario.resources else res
-            return t("why_units", lang, need=need, res=label, free=free)
+            return tn("why_units", int(need), lang, res=label, free=free)
         return t("why_unavailable", lang)
 
     def debrief_command(self, lang: str) -> str:
@@ -284,6 +328,17 @@ class Session:
 
     def elapsed_text(self) -> str:
         return "T+" + fmt_elapsed(self.sim.now)
+
+
+def _has_begun(ex: Exercise) -> bool:
+    """Did the session in this journal get past its briefing? (Journals from before briefings: yes.)"""
+    if ex.journal is None:
+        return True
+    inputs = ex.journal.inputs()
+    if ex.sim.now > 0 or any(i.kind != "session" for i in inputs):
+        return True
+    actions = [i.payload.get("action") for i in inputs if i.kind == "session"]
+    return "begin" in actions or "start" not in actions
 
 
 def _last_clock(ex: Exercise) -> tuple[float | None, bool]:
