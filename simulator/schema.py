@@ -91,7 +91,8 @@ _EFFECT_VERBS = {
     "task": {"$ref": "#/$defs/id", "description": "dispatch units on this task"},
     "mobilise": {"$ref": "#/$defs/id", "description": "call out standby units of this resource"},
     "count": {"type": "integer", "minimum": 1},
-    "release": {"$ref": "#/$defs/id", "description": "recall the units working on this task"},
+    "release": {"$ref": "#/$defs/id", "description": "recall every run of this task now (waiting, en route "
+                                                         "or on scene)"},
     "inject": {"$ref": "#/$defs/id", "description": "deliver this inject now"},
     "after": {"$ref": "#/$defs/dist", "description": "minutes to wait before `do`"},
     "do": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
@@ -353,8 +354,9 @@ SCHEMA: dict[str, Any] = {
                 "mean": {"$ref": "#/$defs/expr", "description": "time average over the run"},
                 "between": {"type": "array", "items": {"$ref": "#/$defs/expr"}, "minItems": 2, "maxItems": 2,
                             "description": "minutes from the first expression first becoming true to the "
-                                           "second first becoming true after it"},
-                "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to its answer"},
+                                           "second first becoming true at or after it"},
+                "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to the "
+                                                           "team's (or its policy's) answer"},
                 "better": {"enum": ["lower", "higher"]},
             },
         },
