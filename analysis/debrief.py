@@ -42,7 +42,7 @@ from .measures import (
 from .record import ExerciseRecord, load_records
 from .series import latencies, resources, situation, timeline
 from .sidecar import WhatIf, read_whatif
-from .text import TEXT, capability_label, t
+from .text import TEXT, capability_label, t, tn
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -252,7 +252,7 @@ class _Builder:
             rows = self.rows[rec.label]
             own = [r.latency for r in rows if r.latency is not None and not r.defaulted]
             self.doc.add(Para(t("lat_summary", L, team=rec.label, median=fmt_num(percentile(own, 50)),
-                                p90=fmt_num(percentile(own, 90)), n=len(own),
+                                p90=fmt_num(percentile(own, 90)), n_team=tn("team_decisions", len(own), L),
                                 d=sum(1 for r in rows if r.defaulted))))
             if len(self.records) > 1:
                 continue

@@ -187,8 +187,8 @@ TEXT: dict[str, dict[str, str]] = {
     "never": {"es": "nunca", "en": "never"},
     "yes": {"es": "sí", "en": "yes"},
     "no": {"es": "no", "en": "no"},
-    "lat_summary": {"es": "{team}: mediana {median} min, percentil 90 {p90} min sobre {n} decisiones del equipo; {d} por omisión.",
-                    "en": "{team}: median {median} min, 90th percentile {p90} min over {n} team decisions; {d} by default."},
+    "lat_summary": {"es": "{team}: mediana {median} min, percentil 90 {p90} min sobre {n_team}; {d} por omisión.",
+                    "en": "{team}: median {median} min, 90th percentile {p90} min over {n_team}; {d} by default."},
     "no_decisions": {"es": "no se abrió ningún punto de decisión", "en": "no decision point opened"},
     # ---- situation & resources
     "ch_situation": {"es": "Cantidades clave del escenario", "en": "The scenario's key quantities"},
@@ -425,6 +425,19 @@ CAPABILITY_LABELS: dict[str, dict[str, str]] = {
 def capability_label(name: str, lang: str) -> str:
     """A core capability's name in `lang` (the English name when unknown)."""
     return CAPABILITY_LABELS.get(name, {}).get(lang, name)
+
+
+# Phrases whose noun follows the number: (one, many) per language.
+PLURALS: dict[str, dict[str, tuple[str, str]]] = {
+    "team_decisions": {"es": ("{n} decisión del equipo", "{n} decisiones del equipo"),
+                       "en": ("{n} team decision", "{n} team decisions")},
+}
+
+
+def tn(key: str, n: int, lang: str) -> str:
+    """The phrase `key` for the number `n` in `lang` (singular for exactly one)."""
+    one, many = PLURALS[key].get(lang) or PLURALS[key]["en"]
+    return (one if n == 1 else many).format(n=n)
 
 
 def t(key: str, lang: str, **kw: Any) -> str:

@@ -119,7 +119,8 @@ def cmd_run(a: argparse.Namespace) -> int:
         r = result(sim)
         print(f"{scn.id} seed {a.seed}: ended at T+{r['end_time']:.1f} min ({r['end_reason']}), {r['events']} events")
         for d in r["decisions"]:
-            print(f"  {d['point']:<6} {d['option']:<22} at T+{d['time']:.1f} ({d['by']})")
+            who = d["by"] if d["cause"] == "team" else d["cause"]
+            print(f"  {d['point']:<6} {d['option']:<22} at T+{d['time']:.1f} ({who})")
         for k, v in r["metrics"].items():
             print(f"  {k:<24} {v}")
         for o in r["objectives"]:

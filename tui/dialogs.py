@@ -432,7 +432,7 @@ class EndScreen(Screen[None]):
         s = self.session
         if s.instructor:
             table = self.query_one("#objectives", DataTable)
-            table.add_columns("", "", "P/S/M/U")
+            table.add_columns("", "", t("rating_col", s.lang))
             for r in s.sim.objective_ratings():
                 obj = s.scenario.objectives[r.id]
                 table.add_row(r.id, tr(obj.label, s.lang), r.rating)

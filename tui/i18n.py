@@ -219,6 +219,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "debrief_cmd": {"es": "Informe posterior a la acción:", "en": "After-action report:"},
     "resume_cmd": {"es": "Para continuar la sesión:", "en": "To continue this session:"},
     "objectives": {"es": "Objetivos", "en": "Objectives"},
+    "rating_col": {"es": "Calificación", "en": "Rating"},
     "quit_hint": {"es": "Pulse Q para salir.", "en": "Press Q to quit."},
     "error_title": {"es": "Error", "en": "Error"},
     # ---------------------------------------------------------------- help
