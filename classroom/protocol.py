@@ -39,10 +39,11 @@ class ProtocolError(Exception):
         self.code = code
         self.message = message
         self.field = field
+        self.request_id: Any = None  # the offending message's id, when it had a usable one
 
     def reply(self, request_id: Any = None) -> dict[str, Any]:
         """The `error` message that answers the offending request."""
-        msg: dict[str, Any] = {"type": "error", "id": request_id, "code": self.code, "message": self.message}
+        msg: dict[str, Any] = {"type": "error", "id": request_id if request_id is not None else self.request_id, "code": self.code, "message": self.message}
         if self.field:
             msg["field"] = self.field
         return msg
@@ -155,6 +156,15 @@ def parse(raw: str | bytes, sender: str | None) -> dict[str, Any]:
         raise ProtocolError("bad_json", "the message is not JSON") from None
     if not isinstance(msg, dict):
         raise ProtocolError("bad_message", "a message is a JSON object")
+    try:
+        return _check(msg, sender)
+    except ProtocolError as exc:
+        if _request_id(msg.get("id")):
+            exc.request_id = msg.get("id")
+        raise
+
+
+def _check(msg: dict[str, Any], sender: str | None) -> dict[str, Any]:
     kind = msg.get("type")
     if not isinstance(kind, str) or kind not in MESSAGES:
         raise ProtocolError("unknown_type", f"unknown message type {str(kind)[:40]!r}", "type")
