@@ -21,7 +21,7 @@ from typing import Any
 from .client import ClassClient, HostRefused
 from .config import Tokens
 from .host import ClassHost, log
-from .words import w
+from .words import refusal, w
 
 
 def links(host: ClassHost, tokens: Tokens, web: Any | None = None) -> dict[str, Any]:
@@ -182,7 +182,7 @@ async def _with_client(url: str, lang: str, action: str) -> tuple[int, Any]:
             return 0, await client.status()
         return 0, await client.end(None)
     except HostRefused as exc:
-        return 1, w("refused", lang, why=exc.message)
+        return 1, w("refused", lang, why=refusal(exc.code, exc.message, lang))
     except (OSError, TimeoutError) as exc:
         return 1, w("unreachable", lang, why=str(exc) or type(exc).__name__)
     finally:

@@ -17,6 +17,10 @@ WORDS: dict[str, dict[str, str]] = {
     "refused": {"es": "El anfitrión rechazó el enlace: {why}", "en": "The host refused the link: {why}"},
     "unreachable": {"es": "No se pudo contactar al anfitrión de la clase: {why}",
                     "en": "Cannot reach the class host: {why}"},
+    "code_unauthorized": {"es": "este enlace no abre ninguna vista de esta clase",
+                          "en": "this link does not open any view of this class"},
+    "code_version": {"es": "el anfitrión usa otra versión del protocolo; use la misma versión de sitroom",
+                     "en": "the host speaks another protocol version; use the same sitroom release"},
     "seed": {"es": "semilla {seed}", "en": "seed {seed}"},
     "clients": {"es": "{n} conectado(s)", "en": "{n} connected"},
     "open": {"es": "abiertas", "en": "open"},
@@ -32,6 +36,12 @@ WORDS: dict[str, dict[str, str]] = {
     "resumed_at": {"es": "Clase reanudada desde {dir}; los enlaces de siempre siguen valiendo ({path}).",
                    "en": "Class resumed from {dir}; the same links still work ({path})."},
 }
+
+
+def refusal(code: str, message: str, lang: str) -> str:
+    """Why the host refused, in `lang` when the code is a known one (else the host's own sentence)."""
+    key = f"code_{code}"
+    return w(key, lang) if key in WORDS else message
 
 
 def w(key: str, lang: str, **fields: object) -> str:
