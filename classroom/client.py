@@ -51,6 +51,7 @@ class TeamView:
     received: float = 0.0  # monotonic time the view arrived (to run the clock on between views)
     sent: float | None = None  # the host's wall time (time.time()) when it sent the view
     snapshot: Snapshot | None = None
+    order_codes: dict[str, str] = field(default_factory=dict)  # why each order cannot be given ("" if it can)
     events: list[Event] = field(default_factory=list)
 
     def clock_now(self, now: float | None = None) -> float:
@@ -238,6 +239,8 @@ class ClassClient:
                 view.events.append(ev)
                 last = ev.seq
         view.snapshot = snapshot_from_json(msg["snapshot"])
+        codes = msg["snapshot"].get("order_codes")
+        view.order_codes = {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}
         view.t = float(msg["t"])
         view.status = str(msg["status"])
         clock = msg.get("clock") or {}

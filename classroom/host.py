@@ -418,7 +418,7 @@ class ClassHost:
         snaps: dict[bool, dict[str, Any]] = {}
         for conn, truth in self._viewers(run):
             if truth not in snaps:
-                snaps[truth] = snapshot_to_json(run.sim.snapshot(None if truth else run.role))
+                snaps[truth] = _snapshot(run, truth)
             conn.send(self._view(run, conn, truth, snaps[truth]))
 
     def _view(self, run: TeamRun, conn: Connection, truth: bool, snap: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -426,7 +426,7 @@ class ClassHost:
         events = run.sim.visible_events(None if truth else run.role, since)
         conn.cursor[run.name] = len(run.sim.events)
         if snap is None:
-            snap = snapshot_to_json(run.sim.snapshot(None if truth else run.role))
+            snap = _snapshot(run, truth)
         return {"type": "view", "team": run.name, "truth": truth, "t": round(run.sim.now, 6),
                 "status": run.status(), "clock": {"speed": run.clock.speed, "running": run.clock.running},
                 "target": round(min(run.clock.target(), run.scenario.limit), 6), "sent": time.time(),
@@ -684,6 +684,14 @@ class ClassHost:
                 self.ended.set()
         log.info("%s: %s %s -> %s", actor, kind, msg.get("team") or "(all teams)", ", ".join(done) or "nothing to do")
         return {"teams": done}
+
+
+def _snapshot(run: TeamRun, truth: bool) -> dict[str, Any]:
+    """A team's snapshot as its role (or, with the truth, the instructor) sees it, with each order's status code."""
+    snap = run.sim.snapshot(None if truth else run.role)
+    out = snapshot_to_json(snap)
+    out["order_codes"] = {o.id: run.sim.order_status(o.id)[1] for o in snap.orders}
+    return out
 
 
 def _clock_state(ex: Exercise, default_speed: float) -> tuple[bool, bool, float, bool]:
