@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,14 @@ def run(coro_fn: Callable[[], Awaitable[Any]], limit: float = TEST_LIMIT_S) -> A
     async def bounded() -> Any:
         return await asyncio.wait_for(coro_fn(), limit)
     return asyncio.run(bounded())
+
+
+def bounded(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """An async test body run in its own event loop, bounded in time (no pytest-asyncio needed)."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return run(lambda: fn(*args, **kwargs))
+    return wrapper
 
 
 @contextlib.asynccontextmanager
