@@ -119,7 +119,11 @@ async def _start_web(host: ClassHost, tokens: Tokens | None, web_port: int | Non
         return None
     from .web import BrowserGateway
 
-    gateway = BrowserGateway(host, web_port, tokens)
+    if tokens is not None:
+        team_links = {n: host.join_url(tok) for n, tok in tokens.teams.items()}
+    else:
+        team_links = dict(_stored_links(host).get("teams", {}))
+    gateway = BrowserGateway(host, web_port, team_links, host.config.lang)
     await gateway.start()
     return gateway
 
