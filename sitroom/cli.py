@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator import (
     CommandRejected,
@@ -30,6 +31,10 @@ from simulator import (
     validate_paths,
 )
 from simulator.journal import Journal
+
+if TYPE_CHECKING:
+    from classroom.config import Tokens
+    from classroom.host import ClassHost
 
 
 def _err(msg: str) -> None:
@@ -374,27 +379,32 @@ def cmd_class_resume(a: argparse.Namespace) -> int:
     return _class_console(host, None, web, a.lang)
 
 
-def _class_console(host: object, tokens: object, web: int | None, lang: str) -> int:
+def _class_console(host: ClassHost, tokens: Tokens | None, web: int | None, lang: str) -> int:
+    """The host in a thread, the instructor's console in this terminal; the host stops with the console."""
     from classroom.run import HostThread, links, write_links
     from classroom.words import w
 
-    thread = HostThread(host, tokens, web)  # type: ignore[arg-type]
+    thread = HostThread(host, tokens, web)
     thread.start()
     try:
         if tokens is not None:
-            info = links(host, tokens, thread.web)  # type: ignore[arg-type]
-            path = write_links(host, info, lang)  # type: ignore[arg-type]
-            print(Path(path).read_text(encoding="utf-8"))
+            info = links(host, tokens, thread.web)
+            path = write_links(host, info, lang)
+            print(path.read_text(encoding="utf-8"))
             print(w("started_at", lang, path=path))
-            instructor = info["instructor"]
         else:
-            import json as _json
-            path = host.config.directory / "join.json"  # type: ignore[attr-defined]
-            instructor = _json.loads(path.read_text(encoding="utf-8"))["instructor"]
-            print(w("resumed_at", lang, dir=host.config.directory, path=path))  # type: ignore[attr-defined]
+            path = host.config.directory / "join.json"
+            try:
+                info = json.loads(path.read_text(encoding="utf-8"))
+                info["instructor"]
+            except (OSError, json.JSONDecodeError, KeyError, TypeError):
+                _err(f"{path}: the class's links are missing, so the console cannot open; "
+                     "run `sitroom class resume DIR --headless` and use the links given when it started")
+                return 1
+            print(w("resumed_at", lang, dir=host.config.directory, path=path))
         from tui.console import run_console
 
-        return run_console(instructor, lang)
+        return run_console(info["instructor"], lang)
     finally:
         thread.stop()
 

@@ -266,3 +266,76 @@ def test_distinct_seeds_give_each_team_its_own_seed_and_common_gives_one(tmp_pat
         async with running_class(tmp_path / "b", teams="B1,B2,B3", seeds="distinct") as (host, _):
             assert len({r.exercise.seed for r in host.teams.values()}) == 3
     run(body)
+
+
+def test_hold_on_disconnect_pauses_a_team_whose_last_client_left_and_resumes_it_on_return(tmp_path):
+    async def body():
+        async with running_class(tmp_path / "c", hold_on_disconnect=True) as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor:
+            url = host.join_url(tokens.teams["Alfa"])
+            async with joined(url, reconnect=False):
+                await instructor.start_class()
+                await instructor.wait_for(lambda: host.teams["Alfa"].status() == "running")
+            await instructor.wait_for(lambda: host.teams["Alfa"].status() == "paused")
+            assert host.teams["Bravo"].status() == "running"  # never joined: not held (it was not playing)
+            async with joined(url) as back:
+                await back.wait_for(lambda: back.view is not None and back.view.status == "running")
+        journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
+        held = [(i.kind, i.actor, i.payload.get("reason")) for i in journal.inputs() if i.kind in ("pause", "resume")]
+        journal.close()
+        assert held == [("pause", "host", "disconnect"), ("resume", "host", "reconnect"),
+                        ("pause", "host", "disconnect")]  # and again when the returning client left
+    run(body)
+
+
+def test_a_join_link_is_checked_before_anything_is_sent():
+    from classroom.client import parse_join_url
+
+    assert parse_join_url("http://127.0.0.1:8765/join/abc") == ("ws://127.0.0.1:8765/ws", "abc")
+    for bad in ("127.0.0.1:8765/join/abc", "http://127.0.0.1:8765/abc", "ftp://h/join/x", "http://h/join/"):
+        with pytest.raises(ValueError, match="join link"):
+            parse_join_url(bad)
+
+
+def test_listening_beyond_this_machine_warns_that_the_class_is_reachable(tmp_path, capsys):
+    from classroom.run import warn_if_exposed
+
+    host, _ = ClassHostFactory.create(tmp_path / "c", "0.0.0.0")
+    warn_if_exposed(host, "en")
+    assert "reachable from that network" in capsys.readouterr().err
+    host2, _ = ClassHostFactory.create(tmp_path / "d", "127.0.0.1")
+    warn_if_exposed(host2, "es")
+    assert capsys.readouterr().err == ""
+    for h in (host, host2):
+        for r in h.teams.values():
+            r.close()
+
+
+class ClassHostFactory:
+    """A class created but not listening (for checks that need no network)."""
+
+    @staticmethod
+    def create(directory, address):
+        from classroom.host import ClassHost
+
+        return ClassHost.create("tutorial", "Alfa", directory, seed=1, host=address)
+
+
+def test_every_team_journal_of_a_class_replays_exactly_and_teams_share_the_seed(tmp_path):
+    from simulator import replay
+
+    async def body():
+        async with running_class(tmp_path / "c", speed=600) as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor, \
+                joined(host.join_url(tokens.teams["Alfa"])) as alfa:
+            await instructor.start_class()
+            await until_open(alfa, "DP1")
+            await alfa.decide("DP1", "evacuate", RATIONALE)
+            await alfa.order("send_fire_team")
+            await instructor.inject("director_visits", "Bravo")
+            await alfa.wait_for(lambda: alfa.view.t >= 20, 20)
+            await instructor.end(None)
+    run(body)
+    reports = {name: replay(tmp_path / "c" / f"{name}.sitroom") for name in ("Alfa", "Bravo")}
+    assert {r.seed for r in reports.values()} == {11}
+    assert all(r.ended for r in reports.values())

@@ -46,7 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col_conn": {"es": "Conex.", "en": "Conn."},
     "col_open": {"es": "Decisiones abiertas", "en": "Open decisions"},
     "col_last": {"es": "Última decisión (latencia)", "en": "Last decision (latency)"},
-    "col_key": {"es": "Indicadores (verdad)", "en": "Key quantities (truth)"},
+    "col_key": {"es": "Indicadores (verdad)", "en": "Key values (truth)"},
     "st_waiting": {"es": "esperando", "en": "waiting"},
     "st_briefing": {"es": "briefing", "en": "briefing"},
     "st_running": {"es": "▶ en curso", "en": "▶ running"},
@@ -74,6 +74,10 @@ WORDS: dict[str, dict[str, str]] = {
     "note_saved": {"es": "Nota guardada en el diario de {team}", "en": "Note journaled to {team}"},
     "end_confirm": {"es": "¿Terminar el ejercicio de {scope}?", "en": "End the exercise of {scope}?"},
     "no_team": {"es": "No hay equipos.", "en": "No teams."},
+    "quit_host": {"es": "¿Salir y detener el anfitrión? Los equipos se desconectan; `sitroom class resume` "
+                        "continúa la clase donde quedó.",
+                  "en": "Quit and stop the host? Teams are disconnected; `sitroom class resume` continues "
+                        "the class where it was."},
     "disconnected": {"es": "Sin conexión con el anfitrión; reconectando…",
                      "en": "No connection to the host; reconnecting…"},
     "detail_title": {"es": "Equipo {team} · vista completa (verdad incluida)",
@@ -185,9 +189,10 @@ class ConsoleApp(App[int]):
     #log { height: 6; border-top: solid $accent; }
     """
 
-    def __init__(self, link: ClientThread, lang: str) -> None:
+    def __init__(self, link: ClientThread, lang: str, *, owns_host: bool = False) -> None:
         super().__init__()
         self.link = link
+        self.owns_host = owns_host  # quitting this console stops the class host (sitroom class start)
         self.lang = lang
         self.instructor = link.client.kind == "instructor"
         self.scope_all = True
@@ -219,8 +224,8 @@ class ConsoleApp(App[int]):
     def on_mount(self) -> None:
         lang = self.lang
         table = self.query_one("#teams", DataTable)
-        for key, width in (("col_team", 12), ("col_clock", 9), ("col_status", 12), ("col_conn", 6),
-                           ("col_open", 20), ("col_last", 24), ("col_key", 19)):
+        for key, width in (("col_team", 10), ("col_clock", 9), ("col_status", 12), ("col_conn", 6),
+                           ("col_open", 20), ("col_last", 24), ("col_key", 21)):
             table.add_column(cw(key, lang), key=key, width=width)
         self.set_interval(REFRESH_S, self.refresh_overview)
         self.refresh_overview()
@@ -404,6 +409,9 @@ class ConsoleApp(App[int]):
     def action_switch_lang(self) -> None:
         """Spanish / English: the column titles and every text of the console."""
         self.lang = "en" if self.lang == "es" else "es"
+        for b in self._console_bindings():
+            self.bind(b.key, b.action, description=b.description, show=b.show)
+        self.refresh_bindings()
         table = self.query_one("#teams", DataTable)
         for column in table.columns.values():
             column.label = Text(cw(str(column.key.value), self.lang))
@@ -412,11 +420,15 @@ class ConsoleApp(App[int]):
         table.refresh()
 
     def action_quit_console(self) -> None:
-        self.exit(0)
+        if not self.owns_host:
+            self.exit(0)
+            return
+        self.push_screen(ConfirmScreen(cw("quit_host", self.lang), self.lang),
+                         callback=lambda yes: self.exit(0) if yes else None)
 
 
 def run_console(url: str, lang: str) -> int:
-    """`sitroom class start` (with a console): the overview for the instructor's link."""
+    """`sitroom class start` (with a console): the overview for the instructor's link; quitting stops the host."""
     import sys
 
     from .remote import connect
@@ -425,7 +437,7 @@ def run_console(url: str, lang: str) -> int:
     if link is None:
         print(why, file=sys.stderr)
         return 1
-    app = ConsoleApp(link, lang)
+    app = ConsoleApp(link, lang, owns_host=True)
     try:
         app.run()
     finally:
