@@ -59,6 +59,7 @@ CLOCK_PUSH_S = 1.0  # a view goes out at least this often while a team's clock r
 PROGRESS_FLUSH_S = 1.0  # clock progress alone is journaled at most this often (inputs: at once, durably)
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE = 400  # messages waiting for a slow client before the host drops it
+MAX_SOCKETS = 512  # open websockets (joined or not yet) before the host turns new ones away
 
 
 class Connection:
@@ -230,7 +231,7 @@ class ClassHost:
         self._overview_wall = 0.0
         self._overview_sig: tuple[Any, ...] = ()
         self._closing = False
-        self.web_apps: list[tuple[str, web.Application]] = []  # (prefix, app) mounted beside the protocol
+        self._sockets = 0
 
     # ---------------------------------------------------------------- creation
     @classmethod
@@ -472,15 +473,20 @@ class ClassHost:
         return web.json_response(self.status())
 
     # ---------------------------------------------------------------- websockets
-    async def handle_ws(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle_ws(self, request: web.Request) -> web.StreamResponse:
+        if self._sockets >= MAX_SOCKETS:
+            log.warning("turned away %s: %d connections are open", request.remote, self._sockets)
+            return web.Response(status=503, text="too many connections\n")
         ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_MESSAGE_BYTES * 2)
         await ws.prepare(request)
         peer = str(request.remote)
         conn = Connection(ws, peer)
         writer = asyncio.create_task(conn.write_loop())
+        self._sockets += 1
         try:
             await self._serve(conn)
         finally:
+            self._sockets -= 1
             self._leave(conn)
             with contextlib.suppress(asyncio.QueueFull):
                 conn.queue.put_nowait(None)
