@@ -91,6 +91,7 @@ class ClassClient:
         self.closed = False
         self.bye: str | None = None
         self.reconnects = 0
+        self.gave_up = False  # the host stayed away longer than `reconnect_for`, or refused the token
         self.scenario: Scenario | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
@@ -171,6 +172,8 @@ class ClassClient:
             if self.closed or not self.reconnect or self.bye == "class_ended":
                 return
             if not await self._reconnect():
+                self.gave_up = True
+                await self._notify("connection")
                 return
 
     async def _reconnect(self) -> bool:

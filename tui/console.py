@@ -121,7 +121,11 @@ class NoteDialog(ModalScreen[str | None]):
 class TeamDetail(Screen[None]):
     """One team's full view as the host sends it to the staff (instructor: ground truth)."""
 
-    BINDINGS = [Binding("escape,q", "back", "Esc")]
+    BINDINGS = [Binding("escape,q", "back", "⏎ Esc")]
+    DEFAULT_CSS = """
+    TeamDetail #detail-state { height: auto; max-height: 45%; border: round $accent; }
+    TeamDetail #detail-feed { height: 1fr; border: round $accent; }
+    """
 
     def __init__(self, console: ConsoleApp, team: str) -> None:
         super().__init__()

@@ -34,6 +34,7 @@ from .app import SitroomApp
 from .session import Draft, Session
 
 COMMAND_TIMEOUT_S = 10.0
+RECONNECT_FOR_S = 900.0  # long enough for the instructor to notice a dead host and `sitroom class resume` it
 
 WORDS: dict[str, dict[str, str]] = {
     "connecting": {"es": "Conectando con el anfitrión de la clase…", "en": "Connecting to the class host…"},
@@ -323,6 +324,7 @@ class RemoteApp(SitroomApp):
         self._briefing: BriefingScreen | None = None
         self._was_connected = True
         self._started = False
+        self._gave_up = False
 
     def _tick(self) -> None:
         # Textual runs SitroomApp.on_mount (which opens the room) by itself; the briefing goes on top
@@ -335,7 +337,10 @@ class RemoteApp(SitroomApp):
                 self._briefing = BriefingScreen(s)
                 self.push_screen(self._briefing)
         connected = s.client.connected
-        if connected != self._was_connected:
+        if s.client.gave_up and not self._gave_up:
+            self._gave_up = True
+            self.notify(rw("host_gone", self.lang), severity="error", timeout=30)
+        elif connected != self._was_connected:
             self._was_connected = connected
             self.notify(rw("reconnected" if connected else "reconnecting", self.lang),
                         severity="information" if connected else "warning")
@@ -352,7 +357,7 @@ class RemoteApp(SitroomApp):
 def connect(url: str, lang: str) -> tuple[ClientThread | None, str]:
     """Open a join link on a client thread: (link, "") or (None, why not) in `lang`."""
     try:
-        client = ClassClient(url, lang=lang)
+        client = ClassClient(url, lang=lang, reconnect_for=RECONNECT_FOR_S)
     except ValueError as exc:
         return None, str(exc)
     link = ClientThread(client)
