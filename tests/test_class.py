@@ -169,6 +169,8 @@ def test_an_inject_fired_to_one_team_reaches_only_that_team(tmp_path):
             with pytest.raises(HostRefused) as refused:
                 await instructor.inject("no_such_inject", None)
             assert refused.value.code == "rejected"
+            assert sorted((await instructor.inject("director_visits", None))["teams"]) == ["Alfa", "Bravo"]
+            await bravo.wait_for(lambda: any(e.ref == "director_visits" for e in bravo.view.events))
     run(body)
 
 
@@ -222,6 +224,8 @@ def test_hostile_messages_get_an_error_or_a_closed_connection_and_other_teams_pl
                 for raw, code in (("{not json", "bad_json"), ("[1, 2]", "bad_message"),
                                   ('{"type": "launch_missiles"}', "unknown_type"),
                                   ('{"type": "pause", "team": null}', "forbidden"),
+                                  ('{"type": "watch", "team": "Bravo"}', "forbidden"),
+                                  ('{"type": "note", "team": "Bravo", "text": "x"}', "forbidden"),
                                   ('{"type": "order", "order": 5}', "bad_field"),
                                   ('{"type": "order", "order": "x", "extra": 1}', "bad_field"),
                                   ('{"type": "decide", "point": "DP1", "option": "wait", "force": 9}', "bad_field")):
@@ -339,3 +343,17 @@ def test_every_team_journal_of_a_class_replays_exactly_and_teams_share_the_seed(
     reports = {name: replay(tmp_path / "c" / f"{name}.sitroom") for name in ("Alfa", "Bravo")}
     assert {r.seed for r in reports.values()} == {11}
     assert all(r.ended for r in reports.values())
+
+
+def test_a_client_of_another_protocol_version_is_told_to_use_the_same_release(tmp_path, monkeypatch):
+    monkeypatch.setattr("classroom.client.PROTOCOL_VERSION", 99)
+
+    async def body():
+        async with running_class(tmp_path / "c") as (host, tokens):
+            client = ClassClient(host.join_url(tokens.teams["Alfa"]), reconnect=False)
+            with pytest.raises(HostRefused) as refused:
+                await client.connect()
+            await client.close()
+            assert refused.value.code == "version"
+            assert not host.teams["Alfa"].clients
+    run(body)
