@@ -125,3 +125,21 @@ async def test_the_console_shows_twelve_teams_on_one_screen_at_120x36(tmp_path):
             await pilot.pause(0.3)
             assert table.virtual_size.width <= table.size.width  # no sideways scrolling
             assert table.virtual_size.height <= table.size.height  # every team visible at once
+
+
+@bounded
+async def test_quitting_the_console_that_owns_the_host_asks_first(tmp_path):
+    from tui.dialogs import ConfirmScreen
+
+    with host_thread(tmp_path / "c", teams="Alfa") as (host, tokens, link):
+        app = ConsoleApp(link(tokens.instructor), "en", owns_host=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            assert app.is_running
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await until(pilot, lambda: not app.is_running)

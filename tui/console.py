@@ -24,12 +24,13 @@ from simulator import tr
 from simulator.clock import SPEED_STEPS, fmt_elapsed, fmt_left, fmt_speed
 
 from .dialogs import ConfirmScreen, ListDialog
-from .feed import event_line
+from .feed import event_line, fit
 
 if TYPE_CHECKING:
     from .remote import ClientThread
 
 REFRESH_S = 0.25
+KEY_W = 27  # the key-quantities column: what is left of 120 columns
 
 WORDS: dict[str, dict[str, str]] = {
     "title": {"es": "Consola de la clase · {title}", "en": "Class console · {title}"},
@@ -45,7 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col_status": {"es": "Estado", "en": "Status"},
     "col_conn": {"es": "Conex.", "en": "Conn."},
     "col_open": {"es": "Decisiones abiertas", "en": "Open decisions"},
-    "col_last": {"es": "Última decisión (latencia)", "en": "Last decision (latency)"},
+    "col_last": {"es": "Última (latencia)", "en": "Last (latency)"},
     "col_key": {"es": "Indicadores (verdad)", "en": "Key values (truth)"},
     "st_waiting": {"es": "esperando", "en": "waiting"},
     "st_briefing": {"es": "briefing", "en": "briefing"},
@@ -203,6 +204,9 @@ class ConsoleApp(App[int]):
         self._rows: set[str] = set()
         self._cells: dict[tuple[str, str], object] = {}
         self._was_connected = True
+        self._install_bindings()
+
+    def _install_bindings(self) -> None:
         for b in self._console_bindings():
             self.bind(b.key, b.action, description=b.description, show=b.show)
 
@@ -210,7 +214,7 @@ class ConsoleApp(App[int]):
         lang = self.lang
         common = [Binding("enter", "detail", cw("detail", lang)), Binding("n", "note", cw("note", lang)),
                   Binding("f2", "switch_lang", "English" if lang == "es" else "Español"),
-                  Binding("ctrl+q", "quit_console", cw("quit", lang))]
+                  Binding("ctrl+q", "quit", cw("quit", lang))]  # shown; Textual's own ctrl+q calls action_quit
         if not self.instructor:
             return common
         return [Binding("s", "start_class", cw("start", lang)), Binding("space", "pause", cw("pause", lang)),
@@ -229,7 +233,7 @@ class ConsoleApp(App[int]):
         lang = self.lang
         table = self.query_one("#teams", DataTable)
         for key, width in (("col_team", 10), ("col_clock", 9), ("col_status", 12), ("col_conn", 6),
-                           ("col_open", 20), ("col_last", 24), ("col_key", 21)):
+                           ("col_open", 16), ("col_last", 22), ("col_key", KEY_W)):
             table.add_column(cw(key, lang), key=key, width=width)
         self.set_interval(REFRESH_S, self.refresh_overview)
         self.refresh_overview()
@@ -287,12 +291,15 @@ class ConsoleApp(App[int]):
     def _key_text(self, quantities: list[list[Any]]) -> str:
         client = self.link.client
         scenario = client.scenario
-        out = []
-        for qid, value in quantities[:3]:
+        out = ""
+        for qid, value in quantities:
             spec = scenario.state.get(qid) if scenario else None
-            label = tr(spec.label, self.lang)[:8] if spec else qid[:8]
-            out.append(f"{label} {value:g}")
-        return " · ".join(out)
+            label = tr(spec.label, self.lang) if spec else qid
+            item = f"{fit(label, 10)} {value:g}"
+            if len(out) + len(item) + 3 > KEY_W:
+                break
+            out = f"{out} · {item}" if out else item
+        return out
 
     def selected_team(self) -> str | None:
         """The team under the cursor."""
@@ -413,8 +420,7 @@ class ConsoleApp(App[int]):
     def action_switch_lang(self) -> None:
         """Spanish / English: the column titles and every text of the console."""
         self.lang = "en" if self.lang == "es" else "es"
-        for b in self._console_bindings():
-            self.bind(b.key, b.action, description=b.description, show=b.show)
+        self._install_bindings()
         self.refresh_bindings()
         table = self.query_one("#teams", DataTable)
         for column in table.columns.values():
@@ -423,7 +429,8 @@ class ConsoleApp(App[int]):
         self.refresh_overview()
         table.refresh()
 
-    def action_quit_console(self) -> None:
+    async def action_quit(self) -> None:
+        """Ctrl+Q: leave the console; when it owns the host, ask first (quitting stops the class host)."""
         if not self.owns_host:
             self.exit(0)
             return

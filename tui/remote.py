@@ -317,9 +317,13 @@ class RemoteApp(SitroomApp):
 
     TITLE = "sitroom"
 
-    def __init__(self, session: RemoteSession, lang: str) -> None:
+    def __init__(self, session: RemoteSession, lang: str, *, theme: str | None = None,
+                 tick_interval: float | None = None) -> None:
         args = argparse.Namespace(lang=lang, role="trainee", scenario=None, resume=None)
-        super().__init__(args, session=session)
+        if tick_interval is None:
+            super().__init__(args, session=session, theme=theme)
+        else:
+            super().__init__(args, session=session, theme=theme, tick_interval=tick_interval)
         self.remote = session
         self._briefing: BriefingScreen | None = None
         self._was_connected = True
