@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,14 @@ import aiohttp
 from simulator import Event, Scenario, Snapshot
 
 from . import views
-from .protocol import PROTOCOL_VERSION, ProtocolError, encode, event_from_json, snapshot_from_json
+from .protocol import (
+    COMMANDS,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    encode,
+    event_from_json,
+    snapshot_from_json,
+)
 
 
 class HostRefused(Exception):
@@ -95,8 +103,11 @@ class ClassClient:
         self.scenario: Scenario | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._nonce = secrets.token_hex(4)  # request ids are unique to this client, so the host can dedupe them
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._unanswered: dict[str, str] = {}  # id -> the frame, for commands sent but not yet answered
+        self._instance: str | None = None  # the host process we talk to (a restart is another one)
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
         self._watching: str | None = None
@@ -152,7 +163,17 @@ class ClassClient:
         self._ws = ws
         self.connected = True
         if self._watching is not None:
-            await ws.send_str(encode({"type": "watch", "id": next(self._ids), "team": self._watching}))
+            await ws.send_str(encode({"type": "watch", "id": self._next_id(), "team": self._watching}))
+        instance = msg.get("instance")
+        if self._unanswered and instance == self._instance:
+            # The same host: commands that were in flight when the connection dropped are sent again with
+            # their ids; the host answers each from its record if it had already carried it out.
+            for frame in list(self._unanswered.values()):
+                await ws.send_str(frame)
+        elif self._unanswered:
+            self._fail_unanswered(HostRefused("host_restarted", "the host restarted before answering; "
+                                              "check the view to see whether the command took effect"))
+        self._instance = instance
 
     async def _read_forever(self) -> None:
         while not self.closed:
@@ -167,12 +188,14 @@ class ClassClient:
                 elif msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                     break
             self.connected = False
-            self._fail_pending(HostRefused("disconnected", "the connection to the host dropped"))
+            self._fail_pending(HostRefused("disconnected", "the connection to the host dropped"), keep_commands=True)
             await self._notify("connection")
             if self.closed or not self.reconnect or self.bye == "class_ended":
                 return
             if not await self._reconnect():
                 self.gave_up = True
+                self._fail_unanswered(HostRefused("disconnected", "the host stayed away; the command may not "
+                                                  "have been carried out"))
                 await self._notify("connection")
                 return
 
@@ -211,6 +234,7 @@ class ClassClient:
     def _dispatch(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
         if kind in ("ack", "error") and msg.get("id") in self._pending:
+            self._unanswered.pop(msg["id"], None)
             fut = self._pending.pop(msg["id"])
             if not fut.done():
                 if kind == "ack":
@@ -263,11 +287,25 @@ class ClassClient:
         if self.on_update is not None:
             self.on_update(what)
 
-    def _fail_pending(self, exc: HostRefused) -> None:
-        for fut in self._pending.values():
+    def _fail_pending(self, exc: HostRefused, keep_commands: bool = False) -> None:
+        """Fail the waiting requests; with `keep_commands`, commands wait to be sent again on reconnect."""
+        for rid, fut in list(self._pending.items()):
+            if keep_commands and rid in self._unanswered and self.reconnect and not self.closed:
+                continue
             if not fut.done():
                 fut.set_exception(exc)
-        self._pending.clear()
+            self._pending.pop(rid, None)
+            self._unanswered.pop(rid, None)
+
+    def _fail_unanswered(self, exc: HostRefused) -> None:
+        for rid in list(self._unanswered):
+            fut = self._pending.pop(rid, None)
+            if fut is not None and not fut.done():
+                fut.set_exception(exc)
+        self._unanswered.clear()
+
+    def _next_id(self) -> str:
+        return f"{self._nonce}-{next(self._ids)}"
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until `predicate()` holds after some message arrives. Raises TimeoutError."""
@@ -281,14 +319,18 @@ class ClassClient:
         """Send one message and wait for its ack. Raises HostRefused (also when disconnected)."""
         if self._ws is None or not self.connected:
             raise HostRefused("disconnected", "not connected to the class host")
-        rid = next(self._ids)
+        rid = self._next_id()
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        frame = encode({"type": kind, "id": rid, **fields})
         self._pending[rid] = fut
-        await self._ws.send_str(encode({"type": kind, "id": rid, **fields}))
+        if kind in COMMANDS:
+            self._unanswered[rid] = frame
+        await self._ws.send_str(frame)
         try:
             return await asyncio.wait_for(fut, timeout)
         finally:
             self._pending.pop(rid, None)
+            self._unanswered.pop(rid, None)
 
     async def send_raw(self, text: str) -> None:
         """Send a frame as is (tests of the host's checks)."""

@@ -16,7 +16,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from simulator.clock import ExerciseClock, SystemClock, WallClock
 from . import views
 from .config import ClassConfig, ClassError, TeamEntry, Tokens, parse_teams, same_hash, token_hash
 from .protocol import (
+    COMMANDS,
     MAX_MESSAGE_BYTES,
     PROTOCOL_VERSION,
     RATE_STRIKES,
@@ -59,6 +62,7 @@ CLOCK_PUSH_S = 1.0  # a view goes out at least this often while a team's clock r
 PROGRESS_FLUSH_S = 1.0  # clock progress alone is journaled at most this often (inputs: at once, durably)
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE = 400  # messages waiting for a slow client before the host drops it
+REPLIES_KEPT = 4096  # answers to commands kept to answer a resent id (after a reconnect) without redoing it
 MAX_SOCKETS = 512  # open websockets (joined or not yet) before the host turns new ones away
 
 
@@ -232,6 +236,8 @@ class ClassHost:
         self._overview_sig: tuple[Any, ...] = ()
         self._closing = False
         self._sockets = 0
+        self.instance = secrets.token_hex(8)  # this host process; a client that reconnects to it may resend
+        self._replies: OrderedDict[tuple[str | None, str | None, Any], dict[str, Any]] = OrderedDict()
 
     # ---------------------------------------------------------------- creation
     @classmethod
@@ -551,6 +557,7 @@ class ClassHost:
 
     def _welcome(self, conn: Connection, hello: dict[str, Any]) -> None:
         info: dict[str, Any] = {"type": "welcome", "id": hello.get("id"), "v": PROTOCOL_VERSION, "kind": conn.kind,
+                                "instance": self.instance,
                                 "lang": conn.lang, "scenario": self.scenario.id, "seeds": self.config.seeds}
         if conn.kind == "team":
             assert conn.team is not None
@@ -583,33 +590,44 @@ class ClassHost:
                 run.held = True
 
     def _receive(self, conn: Connection, raw: str) -> None:
-        request_id = None
         if not conn.limiter.allow():
             conn.send(ProtocolError("rate", "too many messages; slow down").reply())
             return
         try:
             msg = parse(raw, conn.kind)
-            request_id = msg.get("id")
+        except ProtocolError as exc:
+            conn.send(exc.reply())
+            return
+        request_id = msg.get("id")
+        key = (conn.kind, conn.team, request_id)
+        if request_id is not None and key in self._replies:
+            conn.send(self._replies[key])  # a command sent again after a reconnect: answered, not redone
+            return
+        answer = self._answer(conn, msg)
+        if request_id is not None and msg["type"] in COMMANDS:
+            self._replies[key] = answer
+            while len(self._replies) > REPLIES_KEPT:
+                self._replies.popitem(last=False)
+        conn.send(answer)
+        self.push_all()
+
+    def _answer(self, conn: Connection, msg: dict[str, Any]) -> dict[str, Any]:
+        """Carry out one checked message; the ack or error that answers it."""
+        request_id = msg.get("id")
+        try:
             reply = self._handle(conn, msg)
         except ProtocolError as exc:
-            conn.send(exc.reply(request_id))
-            return
+            return exc.reply(request_id)
         except CommandRejected as exc:
-            conn.send(ProtocolError("rejected", str(exc), getattr(exc, "field", None)).reply(request_id))
-            return
+            return ProtocolError("rejected", str(exc), getattr(exc, "field", None)).reply(request_id)
         except (JournalError, OSError) as exc:
             # The input was not journaled, so it was not applied: the client is told and may retry.
             log.error("could not journal a %s from %s: %s", conn.kind, conn.peer, exc)
-            conn.send(ProtocolError("journal", "the host could not record this; it was not applied").reply(
-                request_id))
-            return
+            return ProtocolError("journal", "the host could not record this; it was not applied").reply(request_id)
         except Exception:  # a bug must cost one reply, never the host or another team
             log.exception("internal error handling a message from %s", conn.peer)
-            conn.send(ProtocolError("internal", "the host failed to handle this message").reply(request_id))
-            return
-        if reply is not None:
-            conn.send({"type": "ack", "id": request_id, **reply})
-        self.push_all()
+            return ProtocolError("internal", "the host failed to handle this message").reply(request_id)
+        return {"type": "ack", "id": request_id, **(reply or {})}
 
     # ---------------------------------------------------------------- commands
     def _targets(self, team: str | None) -> list[TeamRun]:

@@ -29,6 +29,9 @@ MAX_TEXT = 4000
 MAX_ID = 100
 
 CLIENT_KINDS = ("team", "instructor", "evaluator")
+# Requests that change something. A client sends one again, with the same id, after reconnecting to the
+# same host process; the host answers a repeated id from its record instead of acting twice.
+COMMANDS = ("decide", "order", "note", "inject", "pause", "resume", "speed", "end", "start_class")
 
 
 class ProtocolError(Exception):

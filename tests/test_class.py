@@ -357,3 +357,43 @@ def test_a_client_of_another_protocol_version_is_told_to_use_the_same_release(tm
             assert refused.value.code == "version"
             assert not host.teams["Alfa"].clients
     run(body)
+
+
+def test_a_command_in_flight_when_the_connection_drops_is_sent_again_and_carried_out_once(tmp_path):
+    async def body():
+        async with running_class(tmp_path / "c") as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor, \
+                joined(host.join_url(tokens.teams["Alfa"])) as alfa:
+            await instructor.start_class()
+            await alfa.wait_for(lambda: alfa.view.status == "running")
+            order = asyncio.create_task(alfa.order("report_director"))
+            await asyncio.sleep(0)  # the frame is on its way ...
+            await alfa._ws.close()  # ... and the connection drops before the answer comes back
+            ack = await order  # answered after the reconnect, from the host's record or by doing it then
+            assert ack["kind"] == "order" and alfa.reconnects == 1
+            note = await instructor.note("Alfa", "one note")
+            again = await instructor.request("note", team="Alfa", text="ignored")  # a fresh id: a new note
+            assert again["input"] != note["input"]
+    run(body)
+    journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
+    orders = [i for i in journal.inputs() if i.kind == "order"]
+    journal.close()
+    assert len(orders) == 1  # "report_director" may be given once: a second would have been refused, not lost
+
+
+def test_the_host_answers_a_repeated_request_id_from_its_record(tmp_path):
+    async def body():
+        async with running_class(tmp_path / "c") as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor, \
+                joined(host.join_url(tokens.teams["Bravo"]), reconnect=False) as bravo:
+            await instructor.start_class()
+            await bravo.wait_for(lambda: bravo.view.status == "running")
+            answers = []
+            for _ in range(2):
+                fut = asyncio.get_running_loop().create_future()
+                bravo._pending["same-id"] = fut
+                await bravo.send_raw('{"type": "order", "id": "same-id", "order": "send_fire_team"}')
+                answers.append(await asyncio.wait_for(fut, 5))
+            assert answers[0] == answers[1] and answers[0]["type"] == "ack"
+            assert len(host.teams["Bravo"].sim.order_times["send_fire_team"]) == 1
+    run(body)
