@@ -59,6 +59,7 @@ TICK_S = 0.05  # the pacing loop's period; a view reaches clients within about o
 CPU_BUDGET_S = 0.025  # engine work per tick, shared by every team (half the tick: commands get the rest)
 STEPS_PER_SLICE = 200
 CLOCK_PUSH_S = 1.0  # a view goes out at least this often while a team's clock runs
+OVERVIEW_MIN_S = 0.25  # the staff's overview (a snapshot of every team) goes out at most this often
 PROGRESS_FLUSH_S = 1.0  # clock progress alone is journaled at most this often (inputs: at once, durably)
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE = 400  # messages waiting for a slow client before the host drops it
@@ -379,14 +380,17 @@ class ClassHost:
         while True:
             t0 = time.perf_counter()
             try:
-                self.advance_all()
+                await self.advance_all()
                 self.push_all()
             except Exception:  # a fault in one pass must not stop the class; it is logged with its cause
                 log.exception("the pacing loop failed; continuing")
             await asyncio.sleep(max(TICK_S - (time.perf_counter() - t0), 0.005))
 
-    def advance_all(self) -> None:
-        """Advance every team towards its clock, in a rotating order, sharing the CPU budget."""
+    async def advance_all(self) -> None:
+        """Advance every team towards its clock, in a rotating order, sharing the CPU budget.
+
+        The loop is given back after each team that did work, so a command waits for at most one
+        team's slice, not for the whole class's."""
         runs = list(self.teams.values())
         if not runs:
             return
@@ -394,14 +398,18 @@ class ClassHost:
         start = self._turn % len(runs)
         self._turn += 1
         for run in runs[start:] + runs[:start]:
+            before = run.sim.now
             run.tick(share)
-        if runs and all(r.sim.ended for r in runs):
+            if run.sim.now != before:
+                self._push_team(run, time.monotonic(), False)
+                await asyncio.sleep(0)
+        if all(r.sim.ended for r in runs):
             self.ended.set()
 
-    def push_all(self, force: bool = False) -> None:
-        """Send each client what changed for the teams it sees, and the overview to the staff."""
+    def push_all(self, force: bool = False, teams: list[TeamRun] | None = None) -> None:
+        """Send each client what changed for the teams it sees (all, or `teams`), and the overview to the staff."""
         wall = time.monotonic()
-        for run in self.teams.values():
+        for run in teams if teams is not None else self.teams.values():
             self._push_team(run, wall, force)
         self._push_overview(wall, force)
 
@@ -444,7 +452,8 @@ class ClassHost:
         if not staff:
             return
         sig = tuple((r.status(), len(r.sim.events), r.clock.speed, len(r.clients)) for r in self.teams.values())
-        if not force and sig == self._overview_sig and wall - self._overview_wall < CLOCK_PUSH_S:
+        if not force and (wall - self._overview_wall < OVERVIEW_MIN_S or
+                          (sig == self._overview_sig and wall - self._overview_wall < CLOCK_PUSH_S)):
             return
         self._overview_sig, self._overview_wall = sig, wall
         msg = {"type": "overview", **self.status()}
@@ -609,7 +618,7 @@ class ClassHost:
             while len(self._replies) > REPLIES_KEPT:
                 self._replies.popitem(last=False)
         conn.send(answer)
-        self.push_all()
+        self.push_all(teams=self._targets(conn.team) if conn.kind == "team" else None)
 
     def _answer(self, conn: Connection, msg: dict[str, Any]) -> dict[str, Any]:
         """Carry out one checked message; the ack or error that answers it."""
