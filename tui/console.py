@@ -177,8 +177,12 @@ class TeamDetail(Screen[None]):
         self._shown = len(view.events)
         head = self.query_one("#detail-head", Static)
         key = "detail_title" if self.console.instructor else "detail_title_eval"
+        opened = self.console.open_text([{"id": d.id, "left": None if d.deadline_at is None
+                                          else d.deadline_at - view.snapshot.t}
+                                         for d in view.snapshot.open_decisions])
         head.update(Text(f"{cw(key, lang, team=self.team)}  T+{fmt_elapsed(view.clock_now())}  "
-                         f"{cw('st_' + view.status, lang)}", style="bold reverse"))
+                         f"{cw('st_' + view.status, lang)}  {cw('col_open', lang)}: {opened}",
+                         style="bold reverse"))
 
     def action_back(self) -> None:
         self.console.call_later(self.console.leave_detail)
@@ -274,11 +278,12 @@ class ConsoleApp(App[int]):
             self._set(name, "col_clock", fmt_elapsed(row["t"]))
             self._set(name, "col_status", cw("st_" + row["status"], lang))
             self._set(name, "col_conn", str(row["clients"]) if row["clients"] else "-")
-            self._set(name, "col_open", self._open_text(row["open"]))
+            self._set(name, "col_open", self.open_text(row["open"]))
             self._set(name, "col_last", self._last_text(row["last_decision"]))
             self._set(name, "col_key", self._key_text(row["quantities"]))
 
-    def _open_text(self, open_: list[dict[str, Any]]) -> str:
+    def open_text(self, open_: list[dict[str, Any]]) -> str:
+        """Open decision points with their time left (`DP1 4:53, DP2`), or '-'."""
         parts = [d["id"] + ("" if d["left"] is None else f" {fmt_left(max(d['left'], 0.0))}") for d in open_]
         return ", ".join(parts) or "-"
 
