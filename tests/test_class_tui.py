@@ -14,6 +14,7 @@ from classroom.run import HostThread
 from simulator import Journal
 from tui.console import ConsoleApp, TeamDetail
 from tui.decision import DecisionScreen
+from tui.i18n import t
 from tui.remote import BriefingScreen, ClientThread, RemoteApp, RemoteSession, connect
 from tui.room import RoomScreen
 
@@ -143,3 +144,28 @@ async def test_quitting_the_console_that_owns_the_host_asks_first(tmp_path):
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
             await until(pilot, lambda: not app.is_running)
+
+
+@bounded
+async def test_orders_from_the_remote_room_reach_the_host_and_their_limits_are_worded_in_spanish(tmp_path):
+    from tui.dialogs import ListDialog
+
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        team = link(tokens.teams["Alfa"], "es")
+        instructor = link(tokens.instructor)
+        session = team_session(team)
+        session.lang = "es"
+        app = RemoteApp(session, "es")
+        async with app.run_test(size=(120, 36)) as pilot:
+            instructor.call(instructor.client.start_class())
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+            await pilot.press("o")
+            await until(pilot, lambda: isinstance(app.screen, ListDialog))
+            assert app.give_order("report_director") is None
+            await until(pilot, lambda: session.order_why("report_director", "es") != "")
+            assert session.order_why("report_director", "es") == t("why_limit", "es", n=1)
+            assert app.give_order("report_director") is not None  # refused by the host, and said so
+    journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
+    orders = [(i.actor, i.payload["order"]) for i in journal.inputs() if i.kind == "order"]
+    journal.close()
+    assert orders == [("Alfa", "report_director")]
