@@ -18,6 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from simulator.clock import fmt_elapsed
+
 from .client import ClassClient, HostRefused
 from .config import Tokens
 from .host import ClassHost, log
@@ -206,12 +208,14 @@ def class_status(url: str, as_json: bool, lang: str) -> int:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, sort_keys=True))
         return 0
-    print(f"{result['scenario']} · {w('seed', lang, seed=result['seed'])} ({result['seeds']})")
+    seeds = (w("seeds_common", lang, seed=result["seed"]) if result["seeds"] == "common"
+             else w("seeds_distinct", lang))
+    print(f"{result['scenario']} · {seeds}")
     for team in result["teams"]:
         last = team["last_decision"]
         lat = "" if not last or last["latency"] is None else f" {last['latency']:.1f} min"
         opened = ", ".join(d["id"] for d in team["open"]) or "-"
-        print(f"  {team['team']:<12} T+{team['t']:7.2f}  {w('st_' + team['status'], lang):<12} "
+        print(f"  {team['team']:<12} T+{fmt_elapsed(team['t'])}  {w('st_' + team['status'], lang):<12} "
               f"{w('clients', lang, n=team['clients'])}  {w('open', lang)}: {opened}  "
               f"{w('last', lang)}: {(last['point'] + '=' + str(last['option']) + lat) if last else '-'}")
     return 0
