@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: play test lint bench clean
+.PHONY: play test lint bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Slow fault campaigns kept out of the default suite: 100 kill -9 trials of a live journal.
+soak: $(STAMP)
+	SITROOM_CRASH_TRIALS=100 $(BIN)/python -m pytest tests/test_journal_faults.py -k campaign -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench-results.json

@@ -33,10 +33,16 @@ STATUS_COLOURS = {
 }
 STYLE: dict[str, Any] = {
     "font.size": 14, "axes.titlesize": 17, "axes.labelsize": 15, "xtick.labelsize": 13,
-    "ytick.labelsize": 13, "legend.fontsize": 12, "axes.spines.top": False, "axes.spines.right": False,
+    "ytick.labelsize": 13, "legend.fontsize": 13, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "grid.alpha": 0.3, "figure.dpi": 100, "savefig.dpi": 100,
     "svg.fonttype": "none", "pdf.fonttype": 42,
 }
+
+
+# Drawn at 100 dpi and 12.8 in wide: a chart is 1280 px, shown at about 1:1 on a 1280x720 projector
+# (the report's column is 1232 px), so no text is under MIN_PT (12 pt drawn, over 11 pt shown).
+WIDTH = 12.8
+MIN_PT = 12
 
 
 def _mpl() -> Any:
@@ -99,7 +105,7 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
             lanes.append((t("lane_notes", lang), 1))
         units = sorted(tl.units)
         n_rows = sum(h for _, h in lanes) + len(units)
-        fig = new_figure(16, min(max(4.5, 1.6 + 0.42 * n_rows), 30))
+        fig = new_figure(WIDTH, min(max(6.0, 3.6 + 0.45 * n_rows), 32))
         ax = fig.add_subplot()
         ax.grid(axis="y", visible=False)
         y = 0.0
@@ -121,9 +127,10 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
             ax.scatter([m.t for m in tl.contingencies], [y0] * len(tl.contingencies), marker="v", s=150,
                        color=OI["vermillion"], zorder=4, label=t("leg_contingency", lang))
         if len(tl.injects) + len(tl.contingencies) <= 30:
-            for m in tl.injects + tl.contingencies:
-                ax.annotate(m.ref, (m.t, y0), xytext=(0, 9), textcoords="offset points", rotation=30,
-                            fontsize=10, ha="left", va="bottom", annotation_clip=False)
+            # Numbered as in the list under the chart (M1, M2, ... in time order): ids are not for people.
+            for k, m in enumerate(tl.messages, 1):
+                ax.annotate(f"M{k}", (m.t, y0), xytext=(0, 9), textcoords="offset points", rotation=30,
+                            fontsize=MIN_PT, ha="left", va="bottom", annotation_clip=False)
         y0 = lane(t("lane_decisions", lang), max(n_dec_rows, 1))
         # One broken_barh (a single PolyCollection) per row and kind: hundreds of separate
         # bars cost seconds to lay out and render.
@@ -141,7 +148,7 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
                 near_end = stop > end * 0.93
                 ax.annotate(d.point, (d.opened_at if near_end else stop, y0 + row),
                             xytext=(-4 if near_end else 4, 0), textcoords="offset points", va="center",
-                            ha="right" if near_end else "left", fontsize=11, annotation_clip=False)
+                            ha="right" if near_end else "left", fontsize=MIN_PT, annotation_clip=False)
         style = {"leg_decided": {"facecolors": "#333333"},
                  "leg_default": {"facecolors": OI["vermillion"], "hatch": "//", "edgecolors": "white"},
                  "leg_open": {"facecolors": OI["grey"]}}
@@ -158,16 +165,18 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
                    zorder=3, label=t("leg_order", lang) if tl.orders else None)
         if len(tl.orders) <= 30:
             for m in tl.orders:
-                ax.annotate(m.ref, (m.t, y0), xytext=(0, 8), textcoords="offset points", rotation=30, fontsize=10)
+                short = m.label if len(m.label) <= 22 else m.label[:21].rstrip() + "…"
+                ax.annotate(short, (m.t, y0), xytext=(0, 8), textcoords="offset points", rotation=30,
+                            fontsize=MIN_PT)
         if tl.notes:
             y0 = lane(t("lane_notes", lang), 1)
             ax.scatter([m.t for m in tl.notes], [y0] * len(tl.notes), marker="*", s=240, color=OI["orange"],
                        edgecolor=OI["black"], zorder=3, label=t("leg_note", lang))
             for i, m in enumerate(tl.notes, 1):
-                ax.annotate(f"N{i}", (m.t, y0), xytext=(6, 6), textcoords="offset points", fontsize=11)
+                ax.annotate(f"N{i}", (m.t, y0), xytext=(6, 6), textcoords="offset points", fontsize=MIN_PT)
         drawn_status: set[str] = set()
         for u in units:
-            y0 = lane(u, 1)
+            y0 = lane(tl.unit_labels.get(u, u), 1)
             by_status: dict[str, list[tuple[float, float]]] = {}
             for s in tl.units[u]:
                 by_status.setdefault(s.status, []).append((s.start, s.end - s.start))
@@ -183,8 +192,8 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
         ax.set_ylim(y - 0.5, -0.9)
         _minutes_axis(ax, end, lang)
         ax.set_title(title, loc="left", pad=60 if len(tl.injects) + len(tl.contingencies) <= 30 else 8)
-        fig.legend(loc="lower center", ncol=5, frameon=False, bbox_to_anchor=(0.5, 0.0))
-        margins(fig, _label_width(yl), 0.9, 1.3, 1.7)
+        fig.legend(loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        margins(fig, _label_width(yl), 0.4, 1.3, 2.1)
         return fig
 
 
@@ -199,7 +208,7 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
         teams = list(dict.fromkeys(b.team for b in bars))
         points = list(dict.fromkeys(b.point for b in bars))
         many = len(points) > 40
-        fig = new_figure(16, 7 if many else min(max(4.5, 2.3 + 0.45 * len(points) * len(teams)), 26))
+        fig = new_figure(WIDTH, 7 if many else min(max(4.5, 2.3 + 0.45 * len(points) * len(teams)), 26))
         ax = fig.add_subplot()
         if many:
             # Too many points for a bar each: latency against the time each point opened.
@@ -220,7 +229,7 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
             ax.set_ylabel(t("axis_latency", lang))
             ax.set_ylim(bottom=0)
             ax.set_title(t("ch_latency", lang), loc="left")
-            fig.legend(loc="lower center", ncol=6, frameon=False, bbox_to_anchor=(0.5, 0.0))
+            fig.legend(loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
             margins(fig, 1.0, 0.5, 0.6, 1.5)
             return fig
         h = 0.8 / len(teams)
@@ -268,7 +277,7 @@ def situation_chart(per_team: list[tuple[str, list[StepSeries]]], lang: str, end
         qs = per_team[0][1]
         cols = 3 if len(qs) > 4 else max(len(qs), 1)
         nrows = (len(qs) + cols - 1) // cols
-        fig = new_figure(16, 3.0 * nrows + 1.0)
+        fig = new_figure(WIDTH, 3.0 * nrows + 1.0)
         axes = fig.subplots(nrows, cols, squeeze=False)
         from matplotlib.ticker import MaxNLocator
 
@@ -311,7 +320,7 @@ def resource_chart(series: list[ResourceSeries], lang: str, title: str, end: flo
     with styled():
         cols = 2 if len(series) > 1 else 1
         nrows = (len(series) + cols - 1) // cols
-        fig = new_figure(16, 3.2 * nrows + 1.2)
+        fig = new_figure(WIDTH, 3.2 * nrows + 1.2)
         axes = fig.subplots(nrows, cols, squeeze=False, sharex=True)
         for i, s in enumerate(series):
             ax = axes[i // cols][i % cols]
@@ -327,8 +336,8 @@ def resource_chart(series: list[ResourceSeries], lang: str, title: str, end: flo
         for ax in axes[-1]:
             ax.set_xlabel(t("axis_minutes", lang))
         fig.suptitle(title, x=0.01, ha="left", fontsize=17)
-        fig.legend(loc="lower center", ncol=6, frameon=False, bbox_to_anchor=(0.5, 0.0))
-        margins(fig, 0.8, 0.3, 0.9, 1.3, hspace=0.5, wspace=0.15)
+        fig.legend(loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        margins(fig, 0.8, 0.3, 0.9, 1.6, hspace=0.5, wspace=0.15)
         return fig
 
 
@@ -341,7 +350,7 @@ def objectives_chart(objectives: list[tuple[str, str]], teams: list[str], rating
     if not objectives or not teams:
         return None
     with styled():
-        fig = new_figure(min(16, 8 + 2.2 * len(teams)), 1.9 + 0.7 * len(objectives))
+        fig = new_figure(min(WIDTH, 8 + 2.2 * len(teams)), 1.9 + 0.7 * len(objectives))
         ax = fig.add_subplot()
         ax.grid(False)
         for i in range(len(objectives)):
@@ -367,28 +376,32 @@ def objectives_chart(objectives: list[tuple[str, str]], teams: list[str], rating
 
 
 def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figure | None:
-    """Share of log entries meeting each rule (BRIEF §8.8, chart 8)."""
+    """Share of the decision points that opened whose log entry meets each rule (a missing entry meets none)."""
     per_team = [(tm, s) for tm, s in per_team if s.checks]
     if not per_team:
         return None
     with styled():
-        fig = new_figure(14, 1.8 + 0.55 * len(LOG_RULES) * len(per_team) + 0.5)
+        fig = new_figure(WIDTH, 1.8 + 0.55 * len(LOG_RULES) * len(per_team) + 0.5)
         ax = fig.add_subplot()
         h = 0.8 / len(per_team)
         for k, (tm, s) in enumerate(per_team):
             vals = [100 * (s.share_rule(r) or 0.0) for r in LOG_RULES]
             ys = [i + (k - (len(per_team) - 1) / 2) * h for i in range(len(LOG_RULES))]
             ax.barh(ys, vals, height=h * 0.9, color=SERIES[k % len(SERIES)], label=tm)
-            for yy, v in zip(ys, vals, strict=True):
-                ax.annotate(f"{v:.0f} %", (v, yy), xytext=(4, 0), textcoords="offset points", va="center")
+            for yy, v, rule in zip(ys, vals, LOG_RULES, strict=True):
+                # The same counts as the text: points whose entry meets the rule, of the points that opened.
+                ax.annotate(f"{s.count_rule(rule)} / {s.points} ({v:.0f} %)", (v, yy), xytext=(4, 0),
+                            textcoords="offset points", va="center")
         ax.set_yticks(range(len(LOG_RULES)), [t(f"rule_{r}", lang) for r in LOG_RULES])
         ax.invert_yaxis()
-        ax.set_xlim(0, 110)
+        ax.set_xlim(0, 125)  # room for the "n / N (%)" labels; the axis itself stops at 100 %
+        ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(t("axis_share", lang))
         ax.set_title(t("ch_log", lang), loc="left")
-        if len(per_team) > 1:
-            ax.legend(loc="lower right")
-        margins(fig, _label_width([t(f"rule_{r}", lang) for r in LOG_RULES]), 0.4, 0.6, 0.9)
+        if len(per_team) > 1:  # below the axes, never over the bars
+            fig.legend(loc="lower center", ncol=min(len(per_team), 4), frameon=False, bbox_to_anchor=(0.5, 0.0))
+        margins(fig, _label_width([t(f"rule_{r}", lang) for r in LOG_RULES]), 0.4, 0.6,
+                1.5 if len(per_team) > 1 else 0.9)
         return fig
 
 

@@ -3,7 +3,7 @@
 Reads one or more journals of the same scenario, computes the measures
 (`analysis.measures`, `analysis.series`), draws the charts (`analysis.charts`) and
 writes into DIR: `report.html` (self-contained, charts inlined), `report.pdf`,
-`charts/*.png|svg`, `decisions.csv` and `timeline.csv`. Everything is written to a
+`charts/*.png` (and `.svg` with `--svg`), `decisions.csv` and `timeline.csv`. Everything is written to a
 staging folder first; `report.html` is moved into place last, so a failure never
 leaves a half-written report.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import shutil
 import sys
@@ -22,10 +23,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from simulator import InputError, tr
+from simulator import InputError, Problem, tr
 from simulator import __version__ as engine_version
 
 from . import charts as ch
+from .aar import Overview, debrief_data, plan_csv, plan_xlsx, read_notes, read_plan
 from .document import Cell, Chart, Document, Heading, Items, Para, Table, to_html, to_pdf
 from .measures import (
     LOG_RULES,
@@ -33,7 +35,6 @@ from .measures import (
     LogSummary,
     compare,
     decision_rows,
-    findings,
     fmt_num,
     log_check,
     roman,
@@ -41,7 +42,7 @@ from .measures import (
 from .record import ExerciseRecord, load_records
 from .series import latencies, resources, situation, timeline
 from .sidecar import WhatIf, read_whatif
-from .text import TEXT, t
+from .text import TEXT, capability_label, t
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -64,9 +65,11 @@ def _tplus(v: float | None) -> str:
 class _Builder:
     """Builds the document and collects chart files."""
 
-    def __init__(self, records: list[ExerciseRecord], lang: str, svg: bool = True) -> None:
+    def __init__(self, records: list[ExerciseRecord], lang: str, data: dict[str, Any], svg: bool = False) -> None:
         self.records = records
         self.lang = lang
+        self.data = data
+        self.teams = {tm["label"]: tm for tm in data["teams"]}
         self.svg = svg
         self.files: dict[str, bytes] = {}  # relative path -> bytes
         scn = records[0].scenario
@@ -95,9 +98,14 @@ class _Builder:
         L = self.lang
         self.cover()
         sections: list[tuple[str, Callable[[], None]]] = [
-            ("s_objectives", self.objectives), ("s_timeline", self.timelines), ("s_latency", self.latency),
+            ("s_summary", self.summary), ("s_overview", self.overview), ("s_capabilities", self.capabilities),
+            ("s_objectives", self.objectives), ("s_findings", self.findings), ("s_plan", self.plan),
+        ]
+        if self.data.get("plan_followup") is not None:
+            sections.append(("s_followup", self.followup))
+        sections += [
+            ("s_hotwash", self.hotwash), ("s_timeline", self.timelines), ("s_latency", self.latency),
             ("s_situation", self.situation), ("s_resources", self.resources), ("s_log", self.log),
-            ("s_findings", self.findings),
         ]
         if len(self.records) > 1:
             sections.append(("s_compare", self.compare))
@@ -142,6 +150,45 @@ class _Builder:
             rows.append([Cell(t("cov_journal", L)), Cell(f"{prefix}{os.path.basename(r.path)}")])
         self.doc.add(Table(["", ""], rows), Para(t("training_only", L), "note"))
 
+    def summary(self) -> None:
+        L = self.lang
+        for tm in self.data["teams"]:
+            self.doc.add(Para(tm["summary"][L]))
+        if self.data["same_seed"]:
+            self.doc.add(Para(t("same_seed_note", L, seed=self.data["seeds"][0])))
+
+    def overview(self) -> None:
+        L = self.lang
+        ov = self.data["overview"]
+        unset = t("ov_unset", L)
+
+        def text(v: Any) -> str:
+            return tr(v, L) if isinstance(v, dict) else (str(v) if v else unset)
+        rows = [
+            [Cell(t("ov_name", L)), Cell(tr(ov["name"], L))],
+            [Cell(t("ov_dates", L)), Cell(", ".join(ov["dates"]) or "—")],
+            [Cell(t("ov_scope", L)), Cell(text(ov["scope"]))],
+            [Cell(t("ov_mission", L)), Cell(", ".join(t(f"mission_{m}", L) for m in ov["mission_areas"]) or unset)],
+            [Cell(t("ov_threat", L)), Cell(text(ov["threat"]))],
+            [Cell(t("ov_sponsor", L)), Cell(text(ov["sponsor"]))],
+            [Cell(t("ov_orgs", L)), Cell(", ".join(ov["organisations"]) or t("ov_unset_cli", L))],
+            [Cell(t("ov_poc", L)), Cell(text(ov["point_of_contact"]) if ov["point_of_contact"]
+                                        else t("ov_unset_cli", L))],
+            [Cell(t("ov_caps", L)), Cell("; ".join(c["label"][L] for c in ov["core_capabilities"]))],
+            [Cell(t("ov_objectives", L)), Cell("; ".join(f"{o['id']} {tr(o['label'], L)}" for o in ov["objectives"]))],
+        ]
+        self.doc.add(Table(["", ""], rows))
+
+    def capabilities(self) -> None:
+        L = self.lang
+        self.doc.add(Para(t("cap_rule", L), "note"))
+        for rec in self.records:
+            self.team_heading(rec)
+            tm = self.teams[rec.label]
+            self.doc.add(Table([t("col_capability", L), t("col_rating", L), t("col_objectives", L)],
+                               [[Cell(c["label"][L]), _rating_cell(c["rating"]), Cell(", ".join(c["objectives"]))]
+                                for c in tm["capabilities"]]))
+
     def objectives(self) -> None:
         L = self.lang
         scn = self.records[0].scenario
@@ -149,26 +196,27 @@ class _Builder:
             self.doc.add(Para(t("no_data", L, what=t("no_objectives", L)), "nodata"))
             return
         objs = [(o.id, tr(o.label, L)) for o in scn.objectives.values()]
-        matrix = [[next((x.rating for x in r.ratings if x.id == oid), "U") for r in self.records] for oid, _ in objs]
+        by_team = {tm["label"]: {o["id"]: o for o in tm["objectives"]} for tm in self.data["teams"]}
+        matrix = [[by_team[r.label][oid]["rating"] for r in self.records] for oid, _ in objs]
         self.chart("objectives", lambda: ch.objectives_chart(objs, [r.label for r in self.records], matrix, L),
                    t("ch_objectives", L), t("no_objectives", L))
         for rec in self.records:
             self.team_heading(rec)
             rows = []
-            for r in rec.ratings:
-                o = scn.objectives[r.id]
-                m = scn.metrics[o.metric]
-                unit = tr(m.unit, L)
-                th = " / ".join(fmt_num(o.thresholds[k]) for k in ("P", "S", "M"))
-                better = t("better_lower" if m.better == "lower" else "better_higher", L)
-                rows.append([Cell(f"{o.id} {tr(o.label, L)}"), Cell(o.capability),
-                             Cell(f"{tr(m.label, L)} ({unit})" if unit else tr(m.label, L)),
-                             Cell(fmt_num(r.value, 1), "num"), Cell(f"{th} ({better})"), Cell(r.rating, r.rating),
+            for o in self.teams[rec.label]["objectives"]:
+                m = o["measure"]
+                unit = tr(m["unit"], L)
+                better = t("better_lower" if m["better"] == "lower" else "better_higher", L)
+                rows.append([Cell(f"{o['id']} {tr(o['label'], L)}"), Cell(capability_label(o["capability"], L)),
+                             Cell(f"{tr(m['label'], L)} ({unit})" if unit else tr(m["label"], L)),
+                             Cell(o["value_text"][L], "num" if o["reached"] else ""),
+                             Cell(f"{o['thresholds_text'][L]} ({better})"), _rating_cell(o["rating"]),
+                             Cell(t(f"rrule_{o['rule']}", L, rating=o["rating"], condition=o["applies_when"] or "")),
                              Cell("", edit="rating"), Cell("", edit="note")])
             self.doc.add(Table([t(k, L) for k in ("col_objective", "col_capability", "col_measure", "col_value",
-                                                  "col_thresholds", "col_rating", "col_override", "col_note")],
-                               rows))
-        self.doc.add(Items([t(f"rating_{k}", L) for k in "PSMU"], "note"))
+                                                  "col_thresholds", "col_rating", "col_rule", "col_override",
+                                                  "col_note")], rows))
+        self.doc.add(Items([t(f"rating_{k}", L) for k in ("P", "S", "M", "U", "NA")], "note"))
 
     def timelines(self) -> None:
         L = self.lang
@@ -179,6 +227,11 @@ class _Builder:
             title = t("ch_timeline", L, team=rec.label) + f"  ({start.strftime('%H:%M')} = T+0)"
             self.chart(f"timeline_{i}", lambda tl=tl, title=title: ch.timeline_chart(tl, L, title), title,
                        t("no_timeline", L))
+            if tl.messages:
+                self.doc.add(Heading(t("messages_title", L), 4), Items(
+                    [f"M{k} — T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')})"
+                     f"{' [' + t('leg_contingency', L) + ']' if m.detail == 'contingency' else ''}: {m.label}"
+                     for k, m in enumerate(tl.messages, 1)]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
                     [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "
@@ -243,23 +296,27 @@ class _Builder:
             self.team_heading(rec)
             summary = self.logs[rec.label]
             per.append((rec.label, summary))
-            if not summary.checks:
+            if summary.scripted or not summary.checks:
                 self.doc.add(Para(t("log_scripted", L, team=rec.label)))
                 self.doc.add(self.log_table(rec, self.rows[rec.label]))
                 continue
-            n = len(summary.checks)
-            self.doc.add(Para(t("log_summary", L, team=rec.label, n=n,
-                                complete=sum(c.complete for c in summary.checks),
+            n = summary.points
+            self.doc.add(Para(t("log_summary", L, team=rec.label, n=n, entries=summary.entries,
+                                complete=summary.n_complete,
                                 share=f"{100 * (summary.share_complete or 0):.0f} %",
                                 breadth=fmt_num(summary.options_breadth, 1), none=len(summary.no_entry))))
             self.doc.add(self.log_table(rec, self.rows[rec.label]))
-            checks = {c.point: c for c in summary.checks}
             out = []
-            for c in checks.values():
-                miss = ", ".join(tr_field(f, L) for f in c.missing_required)
+            for c in summary.checks:
+                if not c.entry:
+                    note = t("log_no_entry", L, why=t(f"why_{c.why_none or 'open'}", L))
+                else:
+                    miss = ", ".join(tr_field(f, L) for f in c.missing_required)
+                    note = t("missing", L, fields=miss) if miss else ""
                 out.append([Cell(c.point)] +
-                           [Cell("✓" if c.rules[k] else "✗", "ok" if c.rules[k] else "bad") for k in LOG_RULES] +
-                           [Cell(fmt_num(c.entry_delay), "num"), Cell(t("missing", L, fields=miss) if miss else "")])
+                           [Cell("✓" if c.entry and c.rules[k] else "✗", "ok" if c.entry and c.rules[k] else "bad")
+                            for k in LOG_RULES] +
+                           [Cell(fmt_num(c.entry_delay), "num"), Cell(note)])
             self.doc.add(Table([t("col_point", L)] + [t(f"rule_{k}", L) for k in LOG_RULES] +
                                [t("col_entry_delay", L), ""], out))
         self.chart("log_quality", lambda: ch.log_quality_chart(per, L), t("ch_log", L),
@@ -294,11 +351,49 @@ class _Builder:
         self.doc.add(Para(t("findings_note", L), "note"))
         for rec in self.records:
             self.team_heading(rec)
-            fs = findings(rec, L, self.rows[rec.label], self.logs[rec.label])
-            for kind, key in (("strength", "strengths"), ("improvement", "improvements")):
-                items = [f.text for f in fs if f.kind == kind]
+            fs = self.teams[rec.label]["findings"]
+            for kind, key in (("strength", "strengths"), ("improvement", "improvements"),
+                              ("not_applicable", "not_applicable")):
+                items = [_finding_text(f, L) for f in fs if f["kind"] == kind]
+                if kind == "not_applicable" and not items:
+                    continue
                 self.doc.add(Heading(t(key, L), 4),
                              Items(items or [t("none_found", L)], kind, editable=True))
+
+    def plan(self) -> None:
+        L = self.lang
+        plan = self.data["improvement_plan"]
+        from .aar import PLAN_DAYS
+
+        self.doc.add(Para(t("plan_note", L, days=PLAN_DAYS), "note"))
+        if not plan:
+            self.doc.add(Para(t("no_data", L, what=t("plan_none", L)), "nodata"))
+            return
+        multi = len(self.records) > 1
+        rows = [[Cell(p["id"])] + ([Cell(p["team"])] if multi else []) +
+                [Cell(capability_label(p["capability"], L), "cap", edit="note"), Cell(p["area"][L], "area"),
+                 Cell(p["action"][L], "action", edit="note"), Cell(p["organisation"], "org", edit="note"),
+                 Cell(p["start"], "date", edit="note"), Cell(p["completion"], "date", edit="note")] for p in plan]
+        head = [t("col_id", L)] + ([t("team", L)] if multi else []) + [
+            t(k, L) for k in ("col_capability", "col_area", "col_action", "col_org", "col_start", "col_completion")]
+        self.doc.add(Table(head, rows, id="plan", download=t("plan_download", L)))
+
+    def followup(self) -> None:
+        L = self.lang
+        fu = self.data["plan_followup"] or []
+        self.doc.add(Para(t("fu_intro", L, file=self.data.get("plan_file", ""))))
+        self.doc.add(Table([t("col_id", L), t("team", L), t("col_action", L), t("col_status", L), ""],
+                           [[Cell(x["id"]), Cell(x["team"]), Cell(x["action"][L] or x["action"]["en"]),
+                             Cell(t(f"status_{x['status']}", L),
+                                  {"closed": "ok", "open": "bad"}.get(x["status"], "")),
+                             Cell(x["why"][L])] for x in fu]))
+
+    def hotwash(self) -> None:
+        L = self.lang
+        self.doc.add(Para(t("hw_intro", L), "note"))
+        notes = self.data["hotwash"]
+        items = [f"{n['time']} — {t('who_' + n['who'], L)}: {n['text']}" for n in notes]
+        self.doc.add(Items(items or [t("hw_none", L)], "hotwash", editable=True))
 
     def compare(self) -> None:
         L = self.lang
@@ -309,7 +404,7 @@ class _Builder:
                            [[Cell(lab)] + [Cell(fmt_num(v), "num") for v in vals] for _, lab, vals in c.metrics],
                            t("cmp_outcomes", L)))
         self.doc.add(Table([t("col_objective", L)] + c.teams,
-                           [[Cell(f"{oid} {lab}")] + [Cell(r, r) for r in rs] for oid, lab, rs in c.ratings],
+                           [[Cell(f"{oid} {lab}")] + [_rating_cell(r) for r in rs] for oid, lab, rs in c.ratings],
                            t("cmp_ratings", L)))
         self.doc.add(Table([t("col_point", L)] + c.teams,
                            [[Cell(f"{p} {title}")] + [Cell(x) for x in opts] for p, title, opts in c.choices],
@@ -325,10 +420,13 @@ class _Builder:
             rows = []
             for m in wi.measures:
                 label = tr(scn.metrics[m].label, L) if m in scn.metrics else m
-                rows.append([Cell(label), Cell(fmt_num(wi.actual.get(m)), "num"),
+                actual = wi.actual.get(m)
+                shown = fmt_num(actual) if actual is not None or m not in rec.metrics else (
+                    t("not_reached", L, t=fmt_num(rec.end_time)))
+                rows.append([Cell(label), Cell(shown, "num"),
                              Cell(fmt_num(wi.percentile.get(m), 0), "num"),
-                             Cell(fmt_num(wi.team_median.get(m)), "num"),
-                             Cell(fmt_num(wi.doctrine_median.get(m)), "num")])
+                             Cell(_with_share(wi.team_median.get(m), wi.team_reached.get(m), L), "num"),
+                             Cell(_with_share(wi.doctrine_median.get(m), wi.doctrine_reached.get(m), L), "num")])
             if rows:
                 self.doc.add(Table([t("col_metric", L), t("wi_actual", L), t("wi_percentile", L),
                                     t("wi_team_median", L), t("wi_doctrine_median", L)], rows))
@@ -338,16 +436,27 @@ class _Builder:
                     dp = scn.decisions.get(cf.point)
 
                     def lab(o: str, dp: Any = dp) -> str:
-                        return tr(dp.options[o].label, L) if dp is not None and o in dp.options else o
-                    # Only the measures whose interval excludes zero: a clear difference.
-                    diffs = "; ".join(f"{tr(scn.metrics[m].label, L) if m in scn.metrics else m}: "
-                                      f"{mean:+.1f} [{lo:+.1f}, {hi:+.1f}]" for m, (mean, lo, hi) in cf.diff.items()
-                                      if lo > 0 or hi < 0)
-                    out.append([Cell(cf.point), Cell(lab(cf.chosen)), Cell(lab(cf.option)),
-                                Cell(diffs or t("wi_no_diff", L)),
+                        return tr(dp.options[o].label, L) if dp is not None and o in dp.options else (o or "—")
+
+                    def mlab(m: str) -> str:
+                        return tr(scn.metrics[m].label, L) if m in scn.metrics else m
+                    # Only the measures whose interval excludes zero: a clear difference, over the seeds
+                    # where both arms have a value; how often a censored time was reached, apart.
+                    parts = [t("wi_reached", L, m=mlab(m), team=f"{100 * b:.0f}", option=f"{100 * o:.0f}")
+                             for m, (b, o) in cf.reached.items()]
+                    parts += [f"{mlab(m)}: {mean:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+                              + (f" (n={cf.n[m]})" if m in cf.n and scn.metrics.get(m) is not None
+                                 and scn.metrics[m].can_miss else "")
+                              for m, (mean, lo, hi) in cf.diff.items() if lo > 0 or hi < 0]
+                    chosen = lab(cf.chosen) if cf.answered else t("wi_defaulted", L, option=lab(cf.chosen))
+                    alt = lab(cf.option) if cf.answered else t("wi_taken_after", L, option=lab(cf.option),
+                                                               after=fmt_num(cf.taken_after))
+                    out.append([Cell(f"{cf.point} {tr(dp.title, L)}" if dp is not None else cf.point),
+                                Cell(chosen), Cell(alt), Cell("; ".join(parts) or t("wi_no_diff", L)),
                                 Cell(f"{cf.importance:.2f}", "num")])
                 self.doc.add(Table([t("col_point", L), t("wi_chosen", L), t("wi_alternative", L), t("wi_diff", L),
                                     t("wi_importance", L)], out, t("wi_counterfactuals", L)))
+                self.doc.add(Para(t("wi_censored", L), "note"))
             for name, path in wi.charts.items():
                 try:
                     png = path.read_bytes()
@@ -363,6 +472,29 @@ class _Builder:
         L = self.lang
         self.doc.add(Para(t("ap_intro", L)), Items(t("ap_items", L).split("\n")),
                      Heading(t("files_title", L), 3), Para(t("files_list", L)))
+
+
+def _with_share(median: float | None, share: float | None, lang: str) -> str:
+    """A median, and for a time that may never happen the share of runs that reached it (the median is of those)."""
+    if share is None:
+        return fmt_num(median)
+    return t("wi_median_share", lang, median=fmt_num(median), share=f"{100 * share:.0f}")
+
+
+def _rating_cell(rating: str) -> Cell:
+    return Cell(rating, "NA" if rating == "N/A" else rating)
+
+
+def _finding_text(f: dict[str, Any], lang: str) -> str:
+    """A finding as one editable item: observation, then analysis, recommendation and evidence."""
+    parts = [f["observation"][lang]]
+    if f["kind"] != "not_applicable" or f["analysis"][lang]:
+        parts.append(f"{t('f_analysis', lang)}: {f['analysis'][lang]}")
+    parts.append(f"{t('f_recommendation', lang)}: {f['recommendation'][lang]}")
+    if f["evidence"]:
+        ev = ", ".join(f"#{s}" for s in f["evidence"][:12]) + (" …" if len(f["evidence"]) > 12 else "")
+        parts.append(f"{t('f_evidence', lang)}: {ev}")
+    return "\n".join(parts)
 
 
 def tr_field(f: str, lang: str) -> str:
@@ -438,13 +570,19 @@ def _opt(v: Any) -> Any:
 # ---------------------------------------------------------------- writing
 
 
-def build_report(records: list[ExerciseRecord], lang: str, *, pdf: bool = True) -> dict[str, bytes]:
-    """Every output file, relative path -> bytes (nothing written yet)."""
-    b = _Builder(records, lang)
+def build_report(records: list[ExerciseRecord], lang: str, *, pdf: bool = True,
+                 data: dict[str, Any] | None = None, svg: bool = False) -> dict[str, bytes]:
+    """Every output file, relative path -> bytes (nothing written yet): debrief.json first, the rest rendered from it."""
+    data = debrief_data(records) if data is None else data
+    files: dict[str, bytes] = {"debrief.json": (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+                                                + "\n").encode("utf-8")}
+    b = _Builder(records, lang, data, svg=svg)
     doc = b.build()
-    files = dict(b.files)
+    files.update(b.files)
     files["decisions.csv"] = ("\ufeff" + decisions_csv(records, lang)).encode("utf-8")
     files["timeline.csv"] = ("\ufeff" + timeline_csv(records)).encode("utf-8")
+    files["improvement_plan.csv"] = ("\ufeff" + plan_csv(data["improvement_plan"])).encode("utf-8")
+    files["improvement_plan.xlsx"] = plan_xlsx(data["improvement_plan"], lang)
     if pdf:
         files["report.pdf"] = to_pdf(doc)
     files["report.html"] = to_html(doc).encode("utf-8")
@@ -469,10 +607,35 @@ def write_report(files: dict[str, bytes], out: str | Path) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def debrief(paths: list[str], out: str | Path, lang: str = "es", *, pdf: bool = True) -> dict[str, bytes]:
-    """Load journals and write the report; raises InputError on bad input. Returns the files written."""
-    records = load_records(paths)
-    files = build_report(records, lang, pdf=pdf)
+def journal_paths(paths: list[str]) -> list[str]:
+    """The journals named: a folder stands for every `*.sitroom` file in it (one per team of a class)."""
+    out: list[str] = []
+    problems: list[Problem] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(str(x) for x in path.glob("*.sitroom") if x.is_file())
+            if not found:
+                problems.append(Problem(p, 0, 0, "this folder holds no *.sitroom journal"))
+            out.extend(found)
+        else:
+            out.append(p)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def debrief(paths: list[str], out: str | Path, lang: str = "es", *, pdf: bool = True,
+            overview: Overview | None = None, plan: str | None = None, notes: str | None = None,
+            svg: bool = False) -> dict[str, bytes]:
+    """Load journals (or folders of them) and write the report; raises InputError on bad input. Returns the files."""
+    records = load_records(journal_paths(paths))
+    plan_rows = read_plan(plan, records[0].scenario.id) if plan else None
+    hot = read_notes(notes) if notes else None
+    data = debrief_data(records, overview=overview, plan=plan_rows, notes=hot)
+    if plan:
+        data["plan_file"] = Path(plan).name
+    files = build_report(records, lang, pdf=pdf, data=data, svg=svg)
     write_report(files, out)
     return files
 
@@ -484,8 +647,10 @@ def run_debrief(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"{out}: is a file, not a folder for the report", file=sys.stderr)
         return 1
+    overview = Overview(list(getattr(args, "org", None) or []), getattr(args, "poc", None))
     try:
-        files = debrief(list(args.journals), out, lang)
+        files = debrief(list(args.journals), out, lang, overview=overview, plan=getattr(args, "plan", None),
+                        notes=getattr(args, "notes", None), svg=bool(getattr(args, "svg", False)))
     except InputError as exc:
         for p in exc.problems:
             print(str(p), file=sys.stderr)
@@ -496,4 +661,3 @@ def run_debrief(args: argparse.Namespace) -> int:
     n_charts = sum(1 for k in files if k.endswith(".png"))
     print(f"{out / 'report.html'} ({n_charts} charts, {len(files)} files)")
     return 0
-

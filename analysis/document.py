@@ -42,6 +42,8 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]]
     caption: str = ""
+    id: str = ""  # an HTML id ("plan": the improvement plan, which the page can download as CSV)
+    download: str = ""  # label of a button that downloads this table as CSV, as edited on the page
 
 
 @dataclass
@@ -91,6 +93,7 @@ th { background: #eef3f8; } td.num { text-align: right; font-variant-numeric: ta
 td.P, td.S, td.M, td.U { font-weight: 700; text-align: center; font-size: 20px; }
 td.P { background: var(--P); color: #fff; } td.S { background: var(--S); }
 td.M { background: var(--M); } td.U { background: var(--U); color: #fff; }
+td.NA { font-weight: 700; text-align: center; font-size: 18px; background: #eee; color: #333; }
 td.ok { color: #006b4f; font-weight: 700; } td.bad { color: #b34700; font-weight: 700; }
 figure { margin: 16px 0; } figure img { max-width: 100%%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 15px; color: #444; }
@@ -99,9 +102,16 @@ figcaption { font-size: 15px; color: #444; }
 ul.edit li { outline: none; } ul.edit li:focus { background: #fffbe0; }
 ul.strength li::marker { content: "+  "; color: #009E73; font-weight: 700; }
 ul.improvement li::marker { content: "△  "; color: #D55E00; font-weight: 700; }
-textarea { width: 100%%; min-height: 2.4em; font: inherit; font-size: 15px; }
+ul.strength li, ul.improvement li, ul.not_applicable li { margin-bottom: 10px; }
+ul.not_applicable li::marker { content: "○  "; color: #666; font-weight: 700; }
+textarea { width: 100%%; min-height: 2.4em; font: inherit; font-size: 15px; box-sizing: border-box; }
+td.area { width: 30%%; } td.action { width: 34%%; } td.action textarea { min-height: 7.5em; }
+td.cap { width: 13%%; min-width: 9em; } td.cap textarea { min-height: 7.5em; } td.org textarea { min-height: 4.5em; }
+td.date { min-width: 7.2em; } td.org { min-width: 8em; }
 select { font: inherit; font-size: 16px; }
 nav ol { columns: 2; }
+button.csv { font: inherit; font-size: 15px; padding: 6px 12px; background: #0072B2; color: #fff; border: 0;
+             border-radius: 4px; cursor: pointer; }
 #save { position: fixed; top: 44px; right: 16px; font: inherit; font-size: 15px; padding: 6px 12px;
         background: #0072B2; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 @media print { #save { display: none; } textarea, select { border: none; } .banner { position: static; } h2 { break-before: auto; }
@@ -137,7 +147,11 @@ def to_html(doc: Document) -> str:
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
             thead = f"<thead><tr>{head}</tr></thead>" if any(b.headers) else ""
             rows = "".join("<tr>" + "".join(_cell_html(c, doc.lang) for c in r) + "</tr>" for r in b.rows)
-            out.append(f"<table>{cap}{thead}<tbody>{rows}</tbody></table>")
+            tid = f' id="{html.escape(b.id)}"' if b.id else ""
+            out.append(f"<table{tid}>{cap}{thead}<tbody>{rows}</tbody></table>")
+            if b.download and b.id:
+                out.append(f'<button type="button" class="csv" data-table="{html.escape(b.id)}">'
+                           f"{html.escape(b.download)}</button>")
         elif isinstance(b, Chart):
             data = base64.b64encode(b.png).decode("ascii")
             out.append(f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
@@ -149,7 +163,8 @@ def to_html(doc: Document) -> str:
                 lis = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(i)}</a></li>'
                               for i, a in zip(b.items, b.links, strict=True))
             else:
-                lis = "".join(f"<li{attrs}>{html.escape(i)}</li>" for i in b.items)
+                lis = "".join(f"<li{attrs}>" + "<br>".join(html.escape(x) for x in i.split("\n")) + "</li>"
+                              for i in b.items)
             out.append(f'<ul class="{cls}">{lis}</ul>')
     out.append(f'<button id="save" type="button">{html.escape(doc.save_label)}</button>')
     out.append(f"<script>{SAVE_JS}</script>")
@@ -171,6 +186,25 @@ document.getElementById('save').addEventListener('click', function () {
   a.href = URL.createObjectURL(blob);
   a.download = 'report-edited.html';
   document.body.appendChild(a); a.click(); a.remove();
+});
+// A table as CSV, with what the evaluator typed into it (the improvement plan, to track after class).
+document.querySelectorAll('button.csv').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var table = document.getElementById(b.getAttribute('data-table'));
+    var cell = function (c) {
+      var t = c.querySelector('textarea');
+      var v = (t ? t.value : c.textContent).replace(/"/g, '""');
+      return '"' + v + '"';
+    };
+    var lines = Array.prototype.map.call(table.querySelectorAll('tr'), function (r) {
+      return Array.prototype.map.call(r.querySelectorAll('th, td'), cell).join(',');
+    });
+    var blob = new Blob(['\\ufeff' + lines.join('\\n') + '\\n'], {type: 'text/csv'});
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = b.getAttribute('data-table') + '-edited.csv';
+    document.body.appendChild(a); a.click(); a.remove();
+  });
 });
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import (
+    DecisionState,
     Input,
     InputError,
     Journal,
@@ -45,6 +46,8 @@ class ExerciseRecord:
     end_reason: str | None
     metrics: dict[str, float | None]
     ratings: list[ObjectiveRating]
+    decisions: dict[str, DecisionState] = field(default_factory=dict)  # the engine's, after replay
+    applied_at: dict[str, float] = field(default_factory=dict)  # objective -> first time its applies_when held
     meta: dict[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -56,6 +59,15 @@ class ExerciseRecord:
 
     def inputs_of(self, *kinds: str) -> list[Input]:
         return [i for i in self.inputs if i.kind in kinds]
+
+    def rating(self, objective: str) -> ObjectiveRating | None:
+        """The engine's rating of one objective."""
+        return next((r for r in self.ratings if r.id == objective), None)
+
+    @property
+    def scripted(self) -> bool:
+        """Decisions came from a policy (a headless run), not from people at a keyboard."""
+        return bool(self.policy) and not self.inputs_of("decision")
 
 
 def _meta_str(journal: Journal, key: str, default: str = "") -> str:
@@ -93,7 +105,8 @@ def load_record(path: str | Path) -> ExerciseRecord:
         software_version=software, policy=sim.policy.name if sim.policy is not None else None,
         honour_pauses=sim.honour_pauses, inputs=inputs, events=events, end_time=end_time,
         end_reason=ends[-1]["ref"] if ends else None, metrics=metrics,
-        ratings=sim.objective_ratings(metrics), meta=meta,
+        ratings=sim.objective_ratings(metrics), decisions=dict(sim.decisions),
+        applied_at=dict(sim.applied_at), meta=meta,
     )
 
 

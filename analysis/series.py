@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from simulator import tr
+from simulator import inject_text, tr
 
 from .measures import DecisionRow, decision_rows
 from .record import ExerciseRecord
@@ -52,6 +52,12 @@ class Timeline:
     units: dict[str, list[Segment]] = field(default_factory=dict)  # unit id -> busy segments
     pauses: list[Pause] = field(default_factory=list)
     notes: list[Mark] = field(default_factory=list)
+    unit_labels: dict[str, str] = field(default_factory=dict)  # unit id -> "CERT squad 2"
+
+    @property
+    def messages(self) -> list[Mark]:
+        """Every inject delivered, contingencies included, in time order (numbered M1, M2, ... in the report)."""
+        return sorted(self.injects + self.contingencies, key=lambda m: m.t)
 
     @property
     def empty(self) -> bool:
@@ -71,6 +77,15 @@ def initial_unit_status(rec: ExerciseRecord) -> dict[str, tuple[str, str]]:
     for r in rec.scenario.resources.values():
         for i in range(r.count):
             out[f"{r.id}_{i + 1}"] = (r.id, "standby" if i >= r.count - r.standby else "ready")
+    return out
+
+
+def unit_labels(rec: ExerciseRecord, lang: str) -> dict[str, str]:
+    """unit id -> its resource's label and number ("Escuadra CERT 2"), as people name units."""
+    out = {}
+    for r in rec.scenario.resources.values():
+        for i in range(r.count):
+            out[f"{r.id}_{i + 1}"] = f"{tr(r.label, lang)} {i + 1}"
     return out
 
 
@@ -97,14 +112,16 @@ def timeline(rec: ExerciseRecord, lang: str = "en") -> Timeline:
     tl = Timeline(end_time=rec.end_time)
     for e in rec.events_of("inject"):
         inj = scn.injects.get(e["ref"])
-        label = tr(inj.sender, lang) if inj is not None and inj.sender else e["ref"]
-        mark = Mark(float(e["t"]), e["ref"], label, e["data"].get("cause", ""))
+        label = tr(inj.sender, lang) if inj is not None and inj.sender else ""
+        text = inject_text(inj, lang, e["data"].get("values")) if inj is not None else e["ref"]
+        mark = Mark(float(e["t"]), e["ref"], f"{label}: {text}" if label else text, e["data"].get("cause", ""))
         (tl.contingencies if e["data"].get("cause") == "contingency" else tl.injects).append(mark)
     tl.decisions = decision_rows(rec, lang)
     for e in rec.events_of("order"):
         o = scn.orders.get(e["ref"])
         tl.orders.append(Mark(float(e["t"]), e["ref"], tr(o.label, lang) if o else e["ref"],
                               e["data"].get("by", "")))
+    tl.unit_labels = unit_labels(rec, lang)
     for u, segs in unit_segments(rec).items():
         busy = [s for s in segs if s.status in BUSY_STATUSES]
         if busy:

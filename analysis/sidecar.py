@@ -20,8 +20,12 @@ class Counterfactual:
     point: str
     chosen: str
     option: str
-    diff: dict[str, tuple[float, float, float]]  # metric -> (mean, ci_low, ci_high)
+    diff: dict[str, tuple[float, float, float]]  # metric -> (mean, ci_low, ci_high), over seeds where both exist
     importance: float
+    answered: bool = True  # False: the team left the point to its default (or never decided it)
+    taken_after: float | None = None  # minutes after opening the option is taken in the counterfactual
+    reached: dict[str, tuple[float, float]] = field(default_factory=dict)  # metric -> (team share, option share)
+    n: dict[str, int] = field(default_factory=dict)  # metric -> seeds the difference is over
 
 
 @dataclass
@@ -34,6 +38,8 @@ class WhatIf:
     team_median: dict[str, float] = field(default_factory=dict)
     doctrine_median: dict[str, float] = field(default_factory=dict)
     counterfactuals: list[Counterfactual] = field(default_factory=list)
+    team_reached: dict[str, float] = field(default_factory=dict)  # censored measure -> share of runs reaching it
+    doctrine_reached: dict[str, float] = field(default_factory=dict)
     charts: dict[str, Path] = field(default_factory=dict)  # name -> existing PNG file
 
 
@@ -88,6 +94,8 @@ def read_whatif(journal_path: str) -> WhatIf | None:
     wi.percentile = _nums(team.get("percentile"))
     wi.team_median = _medians(team.get("distribution"))
     wi.doctrine_median = _medians(doctrine.get("distribution"))
+    wi.team_reached = _nums(team.get("reached"))
+    wi.doctrine_reached = _nums(doctrine.get("reached"))
     if not wi.measures:
         wi.measures = sorted(set(wi.percentile) | set(wi.doctrine_median))
     cfs = data.get("counterfactuals")
@@ -95,15 +103,27 @@ def read_whatif(journal_path: str) -> WhatIf | None:
         if not isinstance(c, dict):
             continue
         diff = {}
+        reached: dict[str, tuple[float, float]] = {}
+        counts: dict[str, int] = {}
         raw = c.get("diff") if isinstance(c.get("diff"), dict) else {}
         for m, d in raw.items():
-            if isinstance(d, dict) and (mean := _num(d.get("mean"))) is not None:
+            if not isinstance(d, dict):
+                continue
+            if (mean := _num(d.get("mean"))) is not None:
                 lo, hi = _num(d.get("ci_low")), _num(d.get("ci_high"))
                 diff[str(m)] = (mean, lo if lo is not None else mean, hi if hi is not None else mean)
+            if isinstance(d.get("n"), int):
+                counts[str(m)] = int(d["n"])
+            r = d.get("reached")
+            if isinstance(r, dict) and r.get("clear") is True:
+                b, o = _num(r.get("base")), _num(r.get("other"))
+                if b is not None and o is not None:
+                    reached[str(m)] = (b, o)
         if not isinstance(c.get("point"), str) or not isinstance(c.get("option"), str):
             continue
         wi.counterfactuals.append(Counterfactual(c["point"], str(c.get("chosen", "")), c["option"], diff,
-                                                 _num(c.get("importance")) or 0.0))
+                                                 _num(c.get("importance")) or 0.0, c.get("answered") is not False,
+                                                 _num(c.get("taken_after")), reached, counts))
     wi.counterfactuals.sort(key=lambda c: -abs(c.importance))
     charts = data.get("charts")
     for name, rel in (charts.items() if isinstance(charts, dict) else []):

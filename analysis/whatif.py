@@ -69,6 +69,7 @@ from analysis.whatif_runs import (
     check_scheduler,
     chunk_bounds,
     doctrine_for,
+    opened_points,
     remember_scenario,
     replicate,
     replication_seed,
@@ -76,7 +77,15 @@ from analysis.whatif_runs import (
     run_study,
     team_plan,
 )
-from analysis.whatif_stats import Z95, PairedDiff, json_number, paired_diff, percentile_of, verdict
+from analysis.whatif_stats import (
+    Z95,
+    PairedDiff,
+    json_number,
+    paired_diff,
+    percentile_of,
+    reached_diff,
+    verdict,
+)
 from simulator import (
     InputError,
     Journal,
@@ -104,7 +113,7 @@ class Study:
     scenario: Scenario
     seed: int
     actual: dict[str, float | None]
-    team_chosen: dict[str, str]  # answered point -> option
+    team_chosen: dict[str, str]  # opened point -> option taken (the default's when left to it; "" if never)
     team_opened: dict[str, float]
     setup: StudySetup
     result: StudyResult | None = None
@@ -141,6 +150,8 @@ def summary(study: Study) -> dict[str, Any]:
     for k, m in enumerate(measures):
         d = paired_diff(team[:, k], doctrine[:, k])
         doctrine_diff[m] = {**d.to_json(), "verdict": verdict(d, metrics[m].better)}
+        if metrics[m].can_miss:
+            doctrine_diff[m]["reached"] = reached_diff(team[:, k], doctrine[:, k]).to_json()
 
     entries: list[dict[str, Any]] = []
     for a, arm in enumerate(setup.arms):
@@ -152,8 +163,15 @@ def summary(study: Study) -> dict[str, Any]:
             d = paired_diff(team[:, k], vals[a][:, k])
             diffs[m] = {**d.to_json(), "verdict": verdict(d, metrics[m].better)}
             importance = max(importance, d.effect)
+            if metrics[m].can_miss:
+                # A time that was never reached is censored, not a number: the difference above is
+                # over the seeds where both arms reached it; how often each reached it is apart.
+                r = reached_diff(team[:, k], vals[a][:, k])
+                diffs[m]["reached"] = r.to_json()
+                importance = max(importance, r.effect)
         assert arm.point is not None and arm.option is not None
         entries.append({"point": arm.point, "chosen": study.team_chosen[arm.point], "option": arm.option,
+                        "answered": arm.answered, "taken_after": json_number(arm.after),
                         "diff": diffs, "importance": round(importance, 6),
                         "opened_at": json_number(study.team_opened[arm.point])})
     order = list(study.scenario.decisions)
@@ -174,10 +192,14 @@ def summary(study: Study) -> dict[str, Any]:
             "percentile": percentile,
             "distribution": dist(team),
             "better_than_pct": better_than,
+            "reached": {m: json_number(float(np.isfinite(team[:, k]).mean()) if len(team) else None)
+                        for k, m in enumerate(measures) if metrics[m].can_miss},
             "reproduces_actual": study.reproduces_actual,
         },
         "doctrine": {"distribution": dist(doctrine), "policy": setup.arms[1].plan.policy.name,
-                     "diff": doctrine_diff},
+                     "diff": doctrine_diff,
+                     "reached": {m: json_number(float(np.isfinite(doctrine[:, k]).mean()) if len(doctrine) else None)
+                                 for k, m in enumerate(measures) if metrics[m].can_miss}},
         "counterfactuals": entries,
         "charts": dict(study.charts),
         "seed": study.seed,
@@ -186,7 +208,9 @@ def summary(study: Study) -> dict[str, Any]:
         "interrupted": res.interrupted,
         "stop_at": json_number(setup.arms[0].plan.stop_at),
         "better": {m: metrics[m].better for m in measures},
-        "ci": "paired mean difference (option - team's choice) +/- 1.96 sd/sqrt(n), common random numbers",
+        "ci": "paired mean difference (option - team's choice) +/- 1.96 sd/sqrt(n), common random numbers; "
+              "for a time that may never be reached (first, between, latency) over the seeds where both arms "
+              "reached it (n), with the share of seeds where each reached it under 'reached'",
     }
 
 
@@ -214,6 +238,9 @@ _TEXT = {
         "cf": "Counterfactuals, paired on the same seeds (option - team's choice, mean [95% CI]), "
               "the decision that mattered most first:",
         "point": "{point} {title} (opened T+{t:.1f}, chose {chosen})",
+        "point_default": "{point} {title} (opened T+{t:.1f}, not answered by the team: {chosen}; each option tried "
+                         "{after:.1f} min after opening)",
+        "reached": "reached in {base:.0f}% of the team's runs, {other:.0f}% of these",
         "option": "-> {option} (importance {imp:.2f})",
         "none": "no clear difference on any measure",
         "better": "better", "worse": "worse",
@@ -236,6 +263,9 @@ _TEXT = {
         "cf": "Contrafactuales, pareados con las mismas semillas (opción - elección del equipo, media [IC 95%]), "
               "primero la decisión que más importó:",
         "point": "{point} {title} (abrió T+{t:.1f}, eligió {chosen})",
+        "point_default": "{point} {title} (abrió T+{t:.1f}, el equipo no respondió: {chosen}; cada opción se "
+                         "prueba {after:.1f} min después de abrir)",
+        "reached": "se alcanzó en {base:.0f}% de las réplicas del equipo, {other:.0f}% de estas",
         "option": "-> {option} (importancia {imp:.2f})",
         "none": "sin diferencia clara en ninguna medida",
         "better": "mejor", "worse": "peor",
@@ -263,11 +293,21 @@ def _diff_lines(diffs: dict[str, dict[str, Any]], measures: list[str], t: dict[s
     out = []
     for m in measures:
         d = diffs[m]
+        r = d.get("reached")
+        if r is not None and r["base"] is not None and r["other"] is not None and r["clear"]:
+            out.append(f"{indent}{m:<22} " + t["reached"].format(base=100 * r["base"], other=100 * r["other"]))
         if d["mean"] is None or d["verdict"] == "same":
             continue
         ci = f"[{d['ci_low']:+.2f}, {d['ci_high']:+.2f}]"
-        out.append(f"{indent}{m:<22} {d['mean']:>+9.2f} {ci:<22} {t[d['verdict']]}")
+        out.append(f"{indent}{m:<22} {d['mean']:>+9.2f} {ci:<22} {t[d['verdict']]} (n={d['n']})")
     return out or [f"{indent}{t['none']}"]
+
+
+def _option_label(scenario: Scenario, point: str, option: str, lang: str) -> str:
+    dp = scenario.decisions.get(point)
+    if not option:
+        return "-"
+    return f"«{tr(dp.options[option].label, lang)}»" if dp is not None and option in dp.options else option
 
 
 def render_text(data: dict[str, Any], scenario: Scenario, lang: str = "en") -> str:
@@ -302,9 +342,12 @@ def render_text(data: dict[str, Any], scenario: Scenario, lang: str = "en") -> s
         if e["point"] != last:
             last = e["point"]
             title = tr(scenario.decisions[e["point"]].title, lang) if e["point"] in scenario.decisions else ""
-            lines.append("  " + t["point"].format(point=e["point"], title=f"«{title}»", t=e["opened_at"] or 0.0,
-                                                  chosen=e["chosen"]))
-        lines.append("    " + t["option"].format(option=e["option"], imp=e["importance"]))
+            key = "point" if e.get("answered", True) else "point_default"
+            lines.append("  " + t[key].format(point=e["point"], title=f"«{title}»", t=e["opened_at"] or 0.0,
+                                              chosen=_option_label(scenario, e["point"], e["chosen"], lang),
+                                              after=e.get("taken_after") or 0.0))
+        lines.append("    " + t["option"].format(option=_option_label(scenario, e["point"], e["option"], lang),
+                                                 imp=e["importance"]))
         lines += _diff_lines(e["diff"], measures, t, "       ")
     lines += [""] + [f"{m:<22} {tr(scenario.metrics[m].label, lang)}" for m in measures]
     return "\n".join(lines) + "\n"
@@ -339,7 +382,7 @@ def prepare(journal_path: str) -> Study:
     measures = tuple(scenario.metrics)
     setup = StudySetup(scenario.text, f"{journal_path} (stored scenario)", arms, measures, seed)
     remember_scenario(setup, scenario)  # in-process replications skip validating it again
-    chosen = {p: sim.decisions[p].option or "" for p in answered_points(sim)}
+    chosen = {p: sim.decisions[p].option or "" for p in opened_points(sim)}
     opened = {p: sim.decisions[p].opened_at for p in chosen}
     study = Study(journal_path, scenario, seed, sim.metric_values(), chosen, opened, setup)
     again = replicate(scenario, team, seed, measures)

@@ -28,29 +28,43 @@ WORSE = "#D55E00"
 SAME = "#999999"
 
 _LABELS = {
-    "en": {"actual": "actual result (pN: its percentile)", "team": "team's decisions", "doctrine": "doctrine",
+    "en": {"actual": "actual result", "team": "team's decisions", "doctrine": "doctrine",
            "dist_title": "Skill or luck: {n} replications of the team's decisions",
-           "cf_title": "Paired differences (option - team's choice), 95% CI, same seeds\n"
+           "cf_title": "Paired differences (option − team's choice), 95% CI, same seeds\n"
                        "blue: better, orange: worse, grey: no clear difference",
-           "nocf": "no counterfactuals: the team answered no decision point"},
-    "es": {"actual": "resultado real (pN: su percentil)", "team": "decisiones del equipo", "doctrine": "doctrina",
+           "nocf": "no counterfactuals: no decision point opened",
+           "reached": "reached {p:.0f} %", "vs": "vs", "default": "default"},
+    "es": {"actual": "resultado real", "team": "decisiones del equipo", "doctrine": "doctrina",
            "dist_title": "¿Habilidad o suerte? {n} réplicas de las decisiones del equipo",
-           "cf_title": "Diferencias pareadas (opción - elección del equipo), IC 95%, mismas semillas\n"
+           "cf_title": "Diferencias pareadas (opción − elección del equipo), IC 95 %, mismas semillas\n"
                        "azul: mejor, naranja: peor, gris: sin diferencia clara",
-           "nocf": "sin contrafactuales: el equipo no respondió ningún punto de decisión"},
+           "nocf": "sin contrafactuales: no se abrió ningún punto de decisión",
+           "reached": "se alcanzó {p:.0f} %", "vs": "vs.", "default": "omisión"},
 }
+
+# Sized for a projector: drawn at 100 dpi 12.8 in wide, so a figure fills a 1280x720 screen at
+# 1:1 and no text is under 12 pt.
+WIDTH_IN = 12.8
+TICK_PT = 12
+TITLE_PT = 14
+SUPTITLE_PT = 15
+LABEL_CHARS = 42  # longest counterfactual label before it is shortened with "…"
 
 
 def _grid(k: int) -> tuple[int, int]:
-    cols = min(3, max(k, 1))
+    cols = min(2, max(k, 1))
     return math.ceil(max(k, 1) / cols), cols
 
 
-def _adjust(fig: Any, left: float = 0.06) -> None:
-    # Fixed margins (in inches, so titles fit at any height): tight_layout costs a second or more.
-    height = fig.get_size_inches()[1]
-    fig.subplots_adjust(left=left, right=0.98, bottom=0.4 / height, top=1 - 0.75 / height,
-                        wspace=0.25, hspace=0.6)
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _adjust(fig: Any, left_in: float = 0.8, top_in: float = 1.1, bottom_in: float = 0.6) -> None:
+    # Fixed margins in inches, so titles and labels fit at any size (tight_layout costs a second or more).
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=min(left_in / width, 0.6), right=1 - 0.25 / width, bottom=bottom_in / height,
+                        top=1 - top_in / height, wspace=0.25, hspace=0.75)
 
 
 def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: str = "en") -> dict[str, Path]:
@@ -69,11 +83,16 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
         metric = scenario.metrics.get(m)
         return tr(metric.label, lang) if metric is not None else m
 
+    def option(point: str, opt: str) -> str:
+        dp = scenario.decisions.get(point)
+        return tr(dp.options[opt].label, lang) if dp is not None and opt in dp.options else (opt or "—")
+
     # -- distributions with the team's marker
     rows, cols = _grid(len(measures))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH_IN, 3.0 * rows + 1.4), squeeze=False)
     for ax in axes.flat[len(measures):]:
         ax.set_visible(False)
+    reached = data["team"].get("reached") or {}
     for ax, m in zip(axes.flat, measures, strict=False):
         team = np.array([x for x in data["team"]["distribution"][m] if x is not None], dtype=float)
         doc = np.array([x for x in data["doctrine"]["distribution"][m] if x is not None], dtype=float)
@@ -83,17 +102,23 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
         if team.size:
             ax.hist(team, bins=bins, color=TEAM, alpha=0.55, label=t["team"])
         if doc.size:
-            ax.hist(doc, bins=bins, histtype="step", color=DOCTRINE, linewidth=1.4, label=t["doctrine"])
+            ax.hist(doc, bins=bins, histtype="step", color=DOCTRINE, linewidth=1.6, label=t["doctrine"])
         actual = data["team"]["actual"].get(m)
         pct = data["team"]["percentile"].get(m)
         if actual is not None:
-            ax.axvline(actual, color=ACTUAL, linewidth=2, label=t["actual"])
-        ax.set_title(label(m) + ("" if pct is None else f"  (p{pct:.0f})"), fontsize=11)
-        ax.tick_params(labelsize=7)
+            ax.axvline(actual, color=ACTUAL, linewidth=2.5, label=t["actual"])
+        extra = [] if pct is None else [f"p{pct:.0f}"]
+        if reached.get(m) is not None:  # a time that may not happen: how often the team's runs reached it
+            extra.append(t["reached"].format(p=100 * reached[m]))
+        ax.set_title(_short(label(m), 34) + (f"  ({', '.join(extra)})" if extra else ""), fontsize=TITLE_PT,
+                     loc="left")
+        ax.tick_params(labelsize=TICK_PT)
     handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="upper right", fontsize=7, frameon=False)  # one legend: panels stay legible
-    fig.suptitle(t["dist_title"].format(n=data["n"]), fontsize=13)
-    _adjust(fig)
+    # One legend, in the top margin (never over the data).
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.55 / fig.get_size_inches()[1]),
+               ncol=3, fontsize=TICK_PT, frameon=False)
+    fig.suptitle(t["dist_title"].format(n=data["n"]), fontsize=SUPTITLE_PT, x=0.01, ha="left")
+    _adjust(fig, top_in=1.3)
     path = folder / "whatif-distribution.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -104,16 +129,22 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
     moved = [m for m in measures if any(e["diff"][m].get("verdict", "same") != "same" for e in entries)]
     measures = moved or measures[:1]
     rows, cols = _grid(len(measures))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.6 + 3.4 * cols, max(2.6, 0.26 * len(entries) + 1.0) * rows),
-                             squeeze=False, sharey=True)
+    def name(e: dict[str, Any]) -> str:
+        suffix = "" if e.get("answered", True) else f" ({t['default']})"
+        return (_short(f"{e['point']}: {option(e['point'], e['option'])}") + "\n"
+                + _short(f"{t['vs']} {option(e['point'], e['chosen'])}", LABEL_CHARS - len(suffix)) + suffix)
+    names = [name(e) for e in entries]
+    left_in = min(max((len(x) for n in names for x in n.split("\n")), default=10) * TICK_PT * 0.0078 + 0.4, 5.2)
+    panel_h = max(2.8, 0.62 * len(entries) + 1.0)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH_IN, panel_h * rows + 1.6), squeeze=False, sharey=True)
     for ax in axes.flat[len(measures):]:
         ax.set_visible(False)
-    names = [f"{e['point']}: {e['option']} (vs {e['chosen']})" for e in entries]
     ys = np.arange(len(entries))[::-1]
     for ax, m in zip(axes.flat, measures, strict=False):
         ax.axvline(0.0, color="black", linewidth=0.8)
         if not entries:
-            ax.text(0.5, 0.5, t["nocf"], ha="center", va="center", fontsize=7, transform=ax.transAxes, wrap=True)
+            ax.text(0.5, 0.5, t["nocf"], ha="center", va="center", fontsize=TICK_PT, transform=ax.transAxes,
+                    wrap=True)
             ax.set_yticks([])
         groups: dict[str, list[tuple[float, float, float, float]]] = {}
         for y, e in zip(ys, entries, strict=True):
@@ -122,15 +153,17 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
                 groups.setdefault(d.get("verdict", "same"), []).append((y, d["mean"], d["ci_low"], d["ci_high"]))
         for verdict, pts in groups.items():  # one call per colour: errorbar is slow per point
             y, mean, low, high = (np.array(c, dtype=float) for c in zip(*pts, strict=True))
-            ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", linestyle="none", markersize=3.5,
-                        capsize=2, linewidth=1, color={"better": BETTER, "worse": WORSE}.get(verdict, SAME))
+            ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", linestyle="none", markersize=6,
+                        capsize=3, linewidth=1.6, color={"better": BETTER, "worse": WORSE}.get(verdict, SAME))
         if entries:
             ax.set_yticks(ys)
-            ax.set_yticklabels(names, fontsize=8)
-        ax.set_title(label(m), fontsize=11)
-        ax.tick_params(axis="x", labelsize=7)
-    fig.suptitle(t["cf_title"], fontsize=13)
-    _adjust(fig, left=1.7 / (1.6 + 3.4 * cols))
+            ax.set_yticklabels(names, fontsize=TICK_PT)
+            ax.set_ylim(-0.6, len(entries) - 0.4)
+        ax.set_title(_short(label(m), 40), fontsize=TITLE_PT, loc="left")
+        ax.tick_params(axis="x", labelsize=TICK_PT)
+    fig.suptitle(t["cf_title"], fontsize=SUPTITLE_PT, x=0.01, ha="left")
+    _adjust(fig, left_in=left_in, top_in=1.4)
+    fig.subplots_adjust(hspace=0.9 / panel_h)  # about 0.9 in between rows of panels, whatever their height
     path = folder / "whatif-counterfactuals.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)

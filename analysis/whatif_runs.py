@@ -61,6 +61,8 @@ class Arm:
     plan: Plan
     point: str | None = None
     option: str | None = None
+    after: float | None = None  # counterfactual: minutes after the point opened that the option is taken
+    answered: bool = True  # counterfactual: whether the team answered this point itself
 
 
 @dataclass(frozen=True)
@@ -124,19 +126,43 @@ def answered_points(sim: Simulation) -> list[str]:
             if (st := sim.decisions.get(k)) is not None and st.answered and st.option is not None]
 
 
+def opened_points(sim: Simulation) -> list[str]:
+    """Every point that opened in the journal (answered, left to its default, or never decided), in scenario order."""
+    return [k for k in sim.scn.decisions if k in sim.decisions]
+
+
+UNTIMED_DELAY = 5.0  # minutes: when a point with no deadline was never answered, options are tried this late
+
+
+def plausible_delay(sim: Simulation, point: str) -> float:
+    """When a point the team did not answer is answered in its counterfactuals: half-way to its deadline
+    (the team had that long and could have used half), or `UNTIMED_DELAY` minutes when it has none."""
+    st = sim.decisions[point]
+    if st.deadline_at is not None:
+        return (st.deadline_at - st.opened_at) / 2
+    return UNTIMED_DELAY
+
+
 def build_arms(scenario: Scenario, sim: Simulation, team: Plan, doctrine: Policy) -> tuple[Arm, ...]:
-    """Team first, doctrine second, then one counterfactual per other option of each answered point."""
+    """Team first, doctrine second, then counterfactuals at every point that opened: each other option at
+    the team's own time where the team answered; every option at a plausible time (`plausible_delay`)
+    where it did not (left to the default, decided by the instructor, or never decided)."""
     arms = [Arm("team", team), Arm("doctrine", replace(team, policy=doctrine))]
-    for point in answered_points(sim):
+    for point in opened_points(sim):
         st = sim.decisions[point]
-        chosen = team.policy.decisions[point]
+        answered = st.answered and st.option is not None
+        if answered:
+            chosen = team.policy.decisions[point]
+        else:
+            chosen = PolicyDecision(scenario.decisions[point].default, plausible_delay(sim, point), None)
         for option in scenario.decisions[point].options:
-            if option == st.option:
+            if answered and option == st.option:
                 continue
             decisions = dict(team.policy.decisions)
             decisions[point] = replace(chosen, option=option)
             policy = Policy(f"{team.policy.name}+{point}={option}", decisions, team.policy.orders)
-            arms.append(Arm("counterfactual", replace(team, policy=policy), point, option))
+            arms.append(Arm("counterfactual", replace(team, policy=policy), point, option,
+                            decisions[point].after, answered))
     return tuple(arms)
 
 

@@ -65,3 +65,37 @@ def verdict(diff: PairedDiff, better: str) -> str:
     lower_is_better = better == "lower"
     return "better" if (diff.mean < 0) == lower_is_better else "worse"
 
+
+
+@dataclass(frozen=True)
+class ReachedDiff:
+    """How often each arm reached a time that may never happen, paired by seed."""
+
+    base: float  # share of seeds where the base arm reached it
+    other: float
+    ci_low: float  # 95% interval of the paired difference other - base (normal approximation)
+    ci_high: float
+    effect: float  # |difference| / pooled sd of the reached indicators (0 when nothing varies)
+
+    @property
+    def clear(self) -> bool:
+        return self.ci_low > 0 or self.ci_high < 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"base": json_number(self.base), "other": json_number(self.other),
+                "ci_low": json_number(self.ci_low), "ci_high": json_number(self.ci_high), "clear": self.clear}
+
+
+def reached_diff(base: np.ndarray, other: np.ndarray) -> ReachedDiff:
+    """Paired difference in the share of seeds where a censored time was reached (a NaN is "not reached")."""
+    b = np.isfinite(base).astype(float)
+    o = np.isfinite(other).astype(float)
+    n = b.size
+    if n == 0:
+        return ReachedDiff(math.nan, math.nan, math.nan, math.nan, 0.0)
+    d = o - b
+    mean = float(d.mean())
+    half = Z95 * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    pooled = float(np.concatenate([b, o]).std(ddof=0))
+    return ReachedDiff(float(b.mean()), float(o.mean()), mean - half, mean + half,
+                       abs(mean) / pooled if pooled > 0 else 0.0)

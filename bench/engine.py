@@ -5,6 +5,11 @@ the scenario `BENCH_SCENARIO`: ten hazard processes, five of whose rates depend
 on a shared quantity (re-evaluated, keeping the accumulated hazard, whenever it
 changes), one of which dispatches a unit from a pool of four to travel, work and
 come back. Both record every event. Both run in this process, side by side.
+
+Per bundled scenario (doctrine policy, 200 seeds) it reports the median wall time of a
+replication; for P0 and C1 also the CPU time of a what-if replication (`record=False`, best
+of 5 blocks of 60 seeds) and the share of it spent setting the run up. Issue 11's aims:
+P0 <= 0.4 ms and C1 <= 1.6 ms per replication, set-up <= 5 %. Run: `python -m bench engine`.
 """
 
 from __future__ import annotations
@@ -167,4 +172,25 @@ def run() -> dict[str, float]:
             out["replication_ms_median"] = med
             out["replication_ms_p95"] = float(np.percentile(times, 95))
     out["replication_ms_median_worst_scenario"] = worst
+    for sid in ("P0-modulo-b", "C1-jueves-negro"):
+        scenario = load_scenario(scenarios_dir() / f"{sid}.yaml")
+        setup, whole = _whatif_cpu(scenario, find_policy("doctrine", scenario))
+        out[f"whatif_replication_cpu_ms[{sid}]"] = whole
+        out[f"setup_share_pct[{sid}]"] = 100 * setup / whole
     return out
+
+
+def _whatif_cpu(scenario, policy) -> tuple[float, float]:  # noqa: ANN001
+    """(set-up, whole replication) CPU milliseconds of a no-record run, best of 5 blocks."""
+    setups, wholes = [], []
+    for _ in range(5):
+        t0 = time.process_time()
+        for seed in range(60):
+            Simulation(scenario, seed, policy=policy, record=False)
+        t1 = time.process_time()
+        for seed in range(60):
+            Simulation(scenario, seed, policy=policy, record=False).run_to_end()
+        t2 = time.process_time()
+        setups.append((t1 - t0) / 60 * 1000)
+        wholes.append((t2 - t1) / 60 * 1000)
+    return min(setups), min(wholes)

@@ -28,11 +28,14 @@ from .exercise import (  # noqa: E402
     run_headless,
 )
 from .journal import Input, Journal  # noqa: E402
+from .metrics import NOT_APPLICABLE, RATING_RULES  # noqa: E402
 from .model import (  # noqa: E402
     LNUF_LEVELS,
+    DecisionState,
     Event,
     ObjectiveRating,
     OpenDecision,
+    OrderStatus,
     OrderView,
     QuantityView,
     Simulation,
@@ -49,13 +52,15 @@ from .policy import (  # noqa: E402
     policy_from_dict,
 )
 from .scenario import Scenario, inject_text, load_scenario, load_scenario_text, tr, validate_paths  # noqa: E402
+from .text import local_time  # noqa: E402
 
 __all__ = [
-    "LNUF_LEVELS", "FIELD_LABELS", "BundledScenario", "CommandRejected", "Event", "Exercise", "Input",
-    "InputError", "Journal", "JournalError", "ObjectiveRating", "OpenDecision", "OrderView", "Policy",
+    "LNUF_LEVELS", "NOT_APPLICABLE", "RATING_RULES", "FIELD_LABELS", "BundledScenario", "CommandRejected",
+    "DecisionState", "Event", "Exercise", "Input", "InputError", "Journal", "JournalError", "ObjectiveRating",
+    "OpenDecision", "OrderStatus", "OrderView", "Policy",
     "PolicyDecision", "PolicyError", "PolicyOrder", "Problem", "QuantityView", "ReplayMismatch",
     "ReplayReport", "Scenario", "ScenarioError", "Simulation", "Snapshot", "UnitView", "bundled_scenarios",
     "check_rationale", "completeness", "inject_text", "find_policy", "load_policy", "load_policy_text", "load_scenario",
-    "load_scenario_text", "policy_from_dict", "rate", "read_setup", "rebuild", "replay", "resolve_scenario",
+    "load_scenario_text", "local_time", "policy_from_dict", "rate", "read_setup", "rebuild", "replay", "resolve_scenario",
     "result", "result_json", "run_headless", "tr", "validate_paths",
 ]

@@ -18,6 +18,8 @@ def scenarios_dir() -> Path:
 
 @dataclass(frozen=True)
 class BundledScenario:
+    """A scenario shipped with sitroom: its id, file, loaded scenario and bundled policy names."""
+
     id: str
     path: Path
     scenario: Scenario

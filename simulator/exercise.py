@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .decisionlog import check_rationale
 from .errors import CommandRejected, JournalError, Problem, ReplayMismatch, ScenarioError
-from .journal import MODEL_INPUTS, Input, Journal, event_key
+from .journal import MODEL_INPUTS, ChainReport, Input, Journal, event_key
 from .model import MODEL_VERSION, Event, Simulation
 from .policy import Policy, policy_from_dict
 from .scenario import Scenario, load_scenario_text
@@ -35,12 +35,16 @@ class Exercise:
         self.sim = Simulation(scenario, seed, policy=policy, honour_pauses=honour_pauses)
         self._written = 0  # events already in the journal
         self._progress = -1.0  # clock time last written
+        # Why the newest events are not yet in the journal (the disk failed); they are
+        # re-derivable from the inputs, so the exercise goes on and the next flush retries.
+        self.journal_warning: str | None = None
 
     # ---------------------------------------------------------------- creation
     @classmethod
     def start(cls, scenario: Scenario, seed: int, journal_path: str | Path | None = None, *,
               team: str = "team", policy: Policy | None = None, honour_pauses: bool = True,
-              extra_meta: dict[str, Any] | None = None) -> Exercise:
+              extra_meta: dict[str, Any] | None = None, sign_key: bytes | None = None) -> Exercise:
+        """A new exercise; with `journal_path`, journaled there (signed when a key is given)."""
         journal = None
         if journal_path is not None:
             meta: dict[str, Any] = {
@@ -57,21 +61,32 @@ class Exercise:
                 "policy": policy.to_dict() if policy is not None else None,
             }
             meta.update(extra_meta or {})
-            journal = Journal.create(journal_path, meta)
+            journal = Journal.create(journal_path, meta, key=sign_key)
         ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=honour_pauses, team=team)
         ex.flush()
         return ex
 
     @classmethod
-    def resume(cls, journal_path: str | Path) -> Exercise:
-        """Rebuild a session from its journal: every acknowledged input is re-applied."""
-        journal = Journal.open(journal_path, writable=True)
-        scenario, seed, policy, pauses = read_setup(journal)
-        ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=pauses,
-                 team=journal.meta.get("team", "team"))
-        stored = journal.events()
-        _reexecute(ex.sim, journal.inputs(), journal.progress())
-        _compare(stored, ex.sim.events, journal.path, prefix_only=True)
+    def resume(cls, journal_path: str | Path, *, sign_key: bytes | None = None) -> Exercise:
+        """Rebuild a session from its journal: every acknowledged input is re-applied.
+
+        The chain is verified first; events after the last input that a copy of the file may
+        lack (they are re-derivable) are re-derived and written again.
+        """
+        journal = Journal.open(journal_path, writable=True, key=sign_key)
+        try:
+            scenario, seed, policy, pauses = read_setup(journal)
+            report = journal.verify()
+            if not report.ok:
+                raise JournalError([Problem(journal.path, 0, 0, f"the record is broken: {report.problem}")])
+            ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=pauses,
+                     team=journal.meta.get("team", "team"))
+            stored = journal.events()
+            _reexecute(ex.sim, journal.inputs(), journal.progress(), journal.path)
+            _compare(stored, ex.sim.events, journal.path, prefix_only=True)
+        except BaseException:
+            journal.close()
+            raise
         ex._written = len(stored)
         ex.flush()
         return ex
@@ -89,7 +104,12 @@ class Exercise:
         if self._written == len(self.sim.events) and self._progress == self.sim.now:
             return
         new = self.sim.events[self._written:]
-        self.journal.append_events(new, self.sim.now)
+        try:
+            self.journal.append_events(new, self.sim.now)
+        except JournalError as exc:
+            self.journal_warning = str(exc.problems[0]) if exc.problems else str(exc)
+            return
+        self.journal_warning = None
         self._written = len(self.sim.events)
         self._progress = self.sim.now
 
@@ -98,7 +118,9 @@ class Exercise:
     def _record(self, kind: str, actor: str, payload: dict[str, Any]) -> Input | None:
         if self.journal is None:
             return None
-        return self.journal.append_input(self.sim.now, kind, actor, payload)
+        # Events first, so the input's place in the chain follows what the team had seen.
+        self.flush()
+        return self.journal.append_input(self.sim.now, kind, actor, payload, step=self.sim.steps)
 
     def decide(self, point: str, option: str, *, rationale: dict[str, Any] | None = None,
                force: int | None = None, actor: str | None = None, role: str | None = None,
@@ -171,9 +193,10 @@ class Exercise:
         return self._record(kind, actor, payload)
 
     def close(self) -> None:
+        """Write what is left and close the journal, sealing its chain."""
         if self.journal is not None:
             self.flush()
-            self.journal.close()
+            self.journal.close(seal=self.journal_warning is None)
 
 
 # -------------------------------------------------------------------- journals
@@ -205,11 +228,17 @@ def read_setup(journal: Journal) -> tuple[Scenario, int, Policy | None, bool]:
     return scenario, seed, policy, pauses
 
 
-def _reexecute(sim: Simulation, inputs: list[Input], until: float) -> None:
+def _reexecute(sim: Simulation, inputs: list[Input], until: float, path: str = "journal") -> None:
+    """Apply each model input at exactly the engine step and time it was applied live."""
     for inp in inputs:
         if inp.kind not in MODEL_INPUTS:
             continue
-        sim.advance(inp.t)
+        sim.step_to(inp.step)
+        if sim.now < inp.t:
+            sim.advance(inp.t)
+        if sim.steps != inp.step or abs(sim.now - inp.t) > 1e-9:
+            raise ReplayMismatch(f"{path}: input #{inp.seq} ({inp.kind} at T+{inp.t:.2f}, step {inp.step}) cannot "
+                                 f"be placed: the replay is at T+{sim.now:.2f}, step {sim.steps}")
         p = inp.payload
         try:
             if inp.kind == "decision":
@@ -225,7 +254,7 @@ def _reexecute(sim: Simulation, inputs: list[Input], until: float) -> None:
             raise ReplayMismatch(f"input #{inp.seq} ({inp.kind} at T+{inp.t:.2f}) could not be re-applied: {exc}") \
                 from None
         except KeyError as exc:
-            raise JournalError([Problem("journal", 0, 0, f"input #{inp.seq} lacks {exc}")]) from None
+            raise JournalError([Problem(path, 0, 0, f"input #{inp.seq} lacks {exc}")]) from None
     sim.advance(until)
 
 
@@ -245,6 +274,8 @@ def _compare(stored: list[dict[str, Any]], events: list[Event], path: str, *, pr
 
 @dataclass
 class ReplayReport:
+    """What a verified replay found."""
+
     path: str
     scenario: str
     seed: int
@@ -253,19 +284,24 @@ class ReplayReport:
     end_time: float
     ended: bool
     sim: Simulation = field(repr=False)
+    chain: ChainReport | None = None
 
 
-def replay(path: str | Path) -> ReplayReport:
-    """Re-execute a journal; raise ReplayMismatch on any difference from what it recorded."""
-    journal = Journal.open(path)
+def replay(path: str | Path, *, sign_key: bytes | None = None) -> ReplayReport:
+    """Verify a journal's chain and re-execute it; raise ReplayMismatch on any difference."""
+    journal = Journal.open(path, key=sign_key)
     try:
         scenario, seed, policy, pauses = read_setup(journal)
+        chain = journal.verify()
+        if not chain.ok:
+            raise ReplayMismatch(f"{path}: {chain.problem}")
         sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
         inputs = journal.inputs()
         stored = journal.events()
-        _reexecute(sim, inputs, journal.progress())
+        _reexecute(sim, inputs, journal.progress(), str(path))
         _compare(stored, sim.events, str(path))
-        return ReplayReport(str(path), scenario.id, seed, len(sim.events), len(inputs), sim.now, sim.ended, sim)
+        return ReplayReport(str(path), scenario.id, seed, len(sim.events), len(inputs), sim.now, sim.ended, sim,
+                            chain)
     finally:
         journal.close()
 
@@ -273,9 +309,13 @@ def replay(path: str | Path) -> ReplayReport:
 def rebuild(path: str | Path) -> tuple[Journal, Simulation]:
     """Open a journal read-only and re-run its simulation (for debriefs and what-ifs)."""
     journal = Journal.open(path)
-    scenario, seed, policy, pauses = read_setup(journal)
-    sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
-    _reexecute(sim, journal.inputs(), journal.progress())
+    try:
+        scenario, seed, policy, pauses = read_setup(journal)
+        sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
+        _reexecute(sim, journal.inputs(), journal.progress(), journal.path)
+    except BaseException:
+        journal.close()
+        raise
     return journal, sim
 
 
@@ -311,7 +351,8 @@ def result(sim: Simulation) -> dict[str, Any]:
         "events": len(sim.events),
         "decisions": decisions,
         "metrics": metrics,
-        "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating}
+        "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating, "rule": r.rule,
+                        "applicable": r.applicable, "reached": r.reached}
                        for r in sim.objective_ratings(metrics)],
     }
 

@@ -7,11 +7,13 @@ Expressions use a subset of Python's expression syntax::
     clamp(morale - 0.1 * t / 60, 0, 1)
 
 Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
-such as ``cert.free`` or ``DP1.retake``), arithmetic (+ - * / // % **),
+such as ``cert.ready`` or ``DP1.retake_now``), arithmetic (+ - * / // % **),
 comparisons, and/or/not, ``a if c else b`` and the functions in `FUNCTIONS`.
 The text is parsed once with Python's parser and turned into closures over a
-name -> value mapping; nothing is ever handed to `eval`. Division by zero gives
-0 and overflow gives infinity, so an exercise in class never stops on arithmetic.
+name -> value mapping; nothing is ever handed to `eval`. Evaluation is total: all
+arithmetic is in floats, division by zero gives 0, overflow gives infinity, and
+floor/ceil/round pass infinity and NaN through, so an exercise in class never stops on
+arithmetic (the model clamps non-finite results where it uses them, with a warning).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 MAX_LENGTH = 2000
+# Every number a scenario writes (in YAML or inside an expression) is finite and at most this
+# large in magnitude: minutes, counts and amounts beyond a billion are typing mistakes.
+MAX_NUMBER = 1e9
 
 Env = Mapping[str, float]
 Fn = Callable[[Env], float]
@@ -48,6 +53,13 @@ def _safe_sqrt(x: float) -> float:
     return math.sqrt(x) if x > 0 else 0.0
 
 
+def _whole(f: Callable[[float], float]) -> Callable[[float], float]:
+    def total(x: float) -> float:
+        x = float(x)
+        return float(f(x)) if math.isfinite(x) else x
+    return total
+
+
 def _safe_exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -61,9 +73,9 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int, int]] = {
     "max": (max, 2, 8),
     "abs": (abs, 1, 1),
     "clamp": (_clamp, 3, 3),
-    "floor": (math.floor, 1, 1),
-    "ceil": (math.ceil, 1, 1),
-    "round": (round, 1, 1),
+    "floor": (_whole(math.floor), 1, 1),
+    "ceil": (_whole(math.ceil), 1, 1),
+    "round": (_whole(round), 1, 1),
     "exp": (_safe_exp, 1, 1),
     "log": (_safe_log, 1, 1),
     "sqrt": (_safe_sqrt, 1, 1),
@@ -126,6 +138,7 @@ class Expr:
 
     @property
     def is_constant(self) -> bool:
+        """True when it reads no name."""
         return not self.names
 
 
@@ -169,11 +182,33 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+def _reads_names(node: ast.AST) -> bool:
+    """Does the subtree read any name (other than true/false)?"""
+    return any(isinstance(n, ast.Name) and n.id not in _CONSTANTS for n in ast.walk(node))
+
+
 def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
+    fn = _build_node(node, known, names, lead)
+    if not isinstance(node, ast.Constant | ast.Name | ast.Attribute) and not _reads_names(node):
+        value = fn({})  # a constant part (evaluation is total): computed once, at load time
+        return lambda _e: value
+    return fn
+
+
+def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn:
     off = getattr(node, "col_offset", 0) + lead
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool | int | float):
-            v = node.value
+        if isinstance(node.value, bool):
+            b = node.value
+            return lambda _e: b
+        if isinstance(node.value, int | float):
+            try:
+                v = float(node.value)
+            except OverflowError:
+                v = math.inf
+            if not math.isfinite(v) or abs(v) > MAX_NUMBER:
+                text = str(node.value) if isinstance(node.value, float) or node.value < 10**20 else f"{str(node.value)[:12]}..."
+                raise ExprError(f"number {text} is out of range (at most {MAX_NUMBER:g} in magnitude)", off)
             return lambda _e: v
         raise ExprError(f"only numbers are allowed here, not {type(node.value).__name__}", off)
     if isinstance(node, ast.Name | ast.Attribute):
@@ -193,6 +228,12 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
             raise ExprError(f"operator {type(node.op).__name__} is not allowed", off)
         a = _build(node.left, known, names, lead)
         b = _build(node.right, known, names, lead)
+        if not _reads_names(node.right):
+            cb = b({})
+            return lambda e: op(a(e), cb)
+        if not _reads_names(node.left):
+            ca = a({})
+            return lambda e: op(ca, b(e))
         return lambda e: op(a(e), b(e))
     if isinstance(node, ast.UnaryOp):
         x = _build(node.operand, known, names, lead)
@@ -205,6 +246,11 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
         raise ExprError("operator ~ is not allowed", off)
     if isinstance(node, ast.BoolOp):
         parts = [_build(v, known, names, lead) for v in node.values]
+        if len(parts) == 2:
+            p0, p1 = parts
+            if isinstance(node.op, ast.And):
+                return lambda e: bool(p0(e)) and bool(p1(e))
+            return lambda e: bool(p0(e)) or bool(p1(e))
         if isinstance(node.op, ast.And):
             return lambda e: all(p(e) for p in parts)
         return lambda e: any(p(e) for p in parts)
@@ -218,7 +264,9 @@ def _build(node: ast.AST, known: Callable[[str], bool], names: set[str], lead: i
             ops.append((op, _build(right, known, names, lead)))
         if len(ops) == 1:
             (op, right_fn), = ops
-
+            if not _reads_names(node.comparators[0]):
+                cr = right_fn({})
+                return lambda e: op(left(e), cr)
             return lambda e: op(left(e), right_fn(e))
 
         def chain(e: Env) -> bool:

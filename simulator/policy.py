@@ -15,8 +15,9 @@ from typing import Any
 import jsonschema
 
 from .errors import PolicyError, Problem
+from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
-from .scenario import Scenario, _suggest
+from .scenario import Scenario
 from .schema import POLICY_SCHEMA
 
 _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
@@ -24,6 +25,8 @@ _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
 
 @dataclass(frozen=True)
 class PolicyDecision:
+    """A scripted answer: the option, minutes after the point opens, and a force level."""
+
     option: str
     after: float = 0.0
     force: int | None = None
@@ -31,17 +34,23 @@ class PolicyDecision:
 
 @dataclass(frozen=True)
 class PolicyOrder:
+    """A scripted order and the minute it is given."""
+
     order: str
     at: float
 
 
 @dataclass(frozen=True)
 class Policy:
+    """Scripted answers for a headless run; `warnings` say what of it will not take effect."""
+
     name: str
     decisions: dict[str, PolicyDecision] = field(default_factory=dict)
     orders: tuple[PolicyOrder, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The policy as the YAML/JSON mapping it is read from."""
         return {
             "policy": self.name,
             "decisions": {
@@ -91,10 +100,31 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
         orders.append(PolicyOrder(o["order"], float(o["at"])))
     if problems:
         raise PolicyError(problems)
-    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)))
+    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)),
+                  tuple(text["en"] for _, text in late_answers(decisions, scenario)))
+
+
+def late_answers(decisions: dict[str, PolicyDecision], scenario: Scenario) -> list[tuple[str, dict[str, str]]]:
+    """(point, {es, en} warning) for each answer timed after its point's deadline.
+
+    The rule: an answer timed at the deadline or before it is taken; after it, never (the
+    default is taken at the deadline).
+    """
+    out = []
+    for point, pd in decisions.items():
+        dp = scenario.decisions[point]
+        if dp.deadline is not None and pd.after > dp.deadline:
+            out.append((point, {
+                "es": f"decisions.{point}: after {pd.after:g} pasa el plazo del punto ({dp.deadline:g} min tras "
+                      f"abrirse): se tomará la opción por defecto {dp.default!r}",
+                "en": f"decisions.{point}: after {pd.after:g} is past the point's deadline ({dp.deadline:g} min "
+                      f"after it opens): the default {dp.default!r} will be taken instead",
+            }))
+    return out
 
 
 def load_policy(path: str | Path, scenario: Scenario) -> Policy:
+    """Load and check a policy file against its scenario (PolicyError on problems)."""
     loc = load_file(path)
     if isinstance(loc, Problem):
         raise PolicyError([loc])
@@ -104,6 +134,7 @@ def load_policy(path: str | Path, scenario: Scenario) -> Policy:
 
 
 def load_policy_text(text: str, scenario: Scenario, name: str = "<policy>") -> Policy:
+    """Check policy text against its scenario (PolicyError on problems)."""
     loc = load_text(text, name)
     if isinstance(loc, Problem):
         raise PolicyError([loc])

@@ -58,6 +58,7 @@ class Located:
         return self.marks.get((), (1, 1))
 
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
+        """A `Problem` located at `path` (its key when `key`)."""
         line, col = self.where(path, key=key)
         return Problem(self.file, line, col, message)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .distributions import PARAMS
+
 FORMAT_VERSION = 1
 
 ID = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -32,17 +34,7 @@ CAPABILITIES = [
     "Intelligence and Information Sharing",
 ]
 RATIONALE_FIELDS = ["information", "threat_risk", "powers_policy", "options_considered", "why"]
-DISTRIBUTIONS = {
-    "fixed": ["value"],
-    "uniform": ["low", "high"],
-    "triangular": ["low", "mode", "high"],
-    "normal": ["mean", "sd"],
-    "lognormal": ["median", "sigma"],
-    "exponential": ["mean"],
-    "poisson": ["mean"],
-    "binomial": ["n", "p"],
-    "empirical": ["values"],
-}
+DISTRIBUTIONS = PARAMS  # kind -> parameter names: one table, in simulator.distributions
 
 _num_or_expr = {"type": ["number", "string"]}
 
@@ -121,6 +113,21 @@ SCHEMA: dict[str, Any] = {
         "title": _text("Title"),
         "summary": _text("Summary for the launcher"),
         "briefing": _text("Opening situation read to the team"),
+        "exercise": {
+            "description": "HSEEP exercise overview for the after-action report (all optional)",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "scope": _text("What the exercise covers (play, duration, location)"),
+                "mission_areas": {"type": "array", "uniqueItems": True,
+                                  "items": {"enum": ["Prevention", "Protection", "Mitigation", "Response",
+                                                     "Recovery"]}},
+                "threat": _text("Threat or hazard"),
+                "sponsor": {"type": "string"},
+                "organisations": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "point_of_contact": {"type": "string", "minLength": 1},
+            },
+        },
         "kind": {"enum": ["prison", "cartel", "tutorial"]},
         "incident_types": {"type": "array", "items": {"type": "string", "pattern": r"^(PR|CV)-[A-Z-]+$"}},
         "sources": {
@@ -147,6 +154,9 @@ SCHEMA: dict[str, Any] = {
                 "start": {"type": "string", "description": "local date-time of T0, ISO 8601"},
                 "limit": {"type": "number", "exclusiveMinimum": 0, "description": "time limit, minutes"},
                 "speed": {"type": "number", "exclusiveMinimum": 0, "description": "default speed: sim seconds per wall second"},
+                "alert_speed": {"type": "number", "exclusiveMinimum": 0, "description":
+                                "highest speed (sim s per wall s) at which the room keeps running when a "
+                                "decision opens; faster, it slows to this (default 60)"},
             },
         },
         "state": _map_of("#/$defs/quantity", "Named quantities of the incident"),
@@ -241,7 +251,7 @@ SCHEMA: dict[str, Any] = {
             "required": ["channel", "text"],
             "additionalProperties": False,
             "properties": {
-                "at": {"type": "number", "description": "minutes after T0"},
+                "at": {"type": "number", "minimum": 0, "description": "minutes after T0"},
                 "when": {"$ref": "#/$defs/expr"},
                 "delay": {"$ref": "#/$defs/dist"},
                 "manual": {"type": "boolean"},
@@ -255,7 +265,18 @@ SCHEMA: dict[str, Any] = {
                     "required": ["any_of", "within"],
                     "additionalProperties": False,
                     "properties": {
-                        "any_of": {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1},
+                        "any_of": {"type": "array", "minItems": 1,
+                                   "description": "orders or decision points that meet it; a point as "
+                                                  "{POINT: option} or {POINT: [options]} names the options "
+                                                  "that count (a bare point: its `expected` options)",
+                                   "items": {"oneOf": [
+                                       {"$ref": "#/$defs/id"},
+                                       {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                        "propertyNames": {"pattern": ID},
+                                        "additionalProperties": {"oneOf": [
+                                            {"$ref": "#/$defs/id"},
+                                            {"type": "array", "items": {"$ref": "#/$defs/id"}, "minItems": 1}]}},
+                                   ]}},
                         "within": {"type": "number", "exclusiveMinimum": 0},
                         "contingency": {"$ref": "#/$defs/id"},
                         "note": {"$ref": "#/$defs/text"},
@@ -271,7 +292,7 @@ SCHEMA: dict[str, Any] = {
                 "title": {"$ref": "#/$defs/text"},
                 "prompt": {"$ref": "#/$defs/text"},
                 "audience": {"$ref": "#/$defs/audience"},
-                "at": {"type": "number", "description": "opens at this minute"},
+                "at": {"type": "number", "minimum": 0, "description": "opens at this minute"},
                 "when": {"$ref": "#/$defs/expr", "description": "opens when this becomes true"},
                 "deadline": {"type": "number", "exclusiveMinimum": 0, "description": "minutes after opening"},
                 "default": {"$ref": "#/$defs/id"},
@@ -309,6 +330,7 @@ SCHEMA: dict[str, Any] = {
                 "available": {"$ref": "#/$defs/expr"},
                 "limit": {"type": "integer", "minimum": 1},
                 "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
+                "irreversible": {"type": "boolean", "description": "cannot be undone: the room asks to confirm (default false)"},
             },
         },
         "effect": {
@@ -333,7 +355,6 @@ SCHEMA: dict[str, Any] = {
                             "description": "minutes from the first expression first becoming true to the "
                                            "second first becoming true after it"},
                 "latency": {"$ref": "#/$defs/id", "description": "minutes from a decision point opening to its answer"},
-                "missing": {"type": "number", "description": "value when it never happened"},
                 "better": {"enum": ["lower", "higher"]},
             },
         },
@@ -345,6 +366,11 @@ SCHEMA: dict[str, Any] = {
                 "label": {"$ref": "#/$defs/text"},
                 "capability": {"enum": CAPABILITIES},
                 "metric": {"$ref": "#/$defs/id"},
+                "if_missing": {"enum": ["P", "S", "M", "U"],
+                               "description": "rating when the measure's event never happened (default U)"},
+                "applies_when": {"$ref": "#/$defs/expr",
+                                 "description": "rated only if this held at some time in the run, "
+                                                "else not applicable (N/A)"},
                 "thresholds": {
                     "type": "object",
                     "required": ["P", "S", "M"],

@@ -30,7 +30,7 @@ from simulator import (
     tr,
     validate_paths,
 )
-from simulator.journal import Journal
+from simulator.journal import SIGN_KEY_ENV, Journal
 
 if TYPE_CHECKING:
     from classroom.config import Tokens
@@ -136,22 +136,90 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_replay(a: argparse.Namespace) -> int:
     rep = replay(a.journal)
+    chain = rep.chain
     if a.json:
         print(json.dumps({"journal": rep.path, "scenario": rep.scenario, "seed": rep.seed, "events": rep.events,
                           "inputs": rep.inputs, "end_time": round(rep.end_time, 6), "ended": rep.ended,
-                          "identical": True}, sort_keys=True))
+                          "identical": True, "chain": _chain_json(chain) if chain else None}, sort_keys=True))
     else:
         print(f"{rep.path}: {rep.events} events re-executed from {rep.inputs} inputs; identical")
+        if chain is not None:
+            for note in chain.notes:
+                print(f"  note: {note}")
     return 0
 
 
+def _chain_json(c: object) -> dict:
+    from dataclasses import asdict
+
+    out = asdict(c)  # type: ignore[call-overload]
+    out["notes"] = list(out["notes"])
+    return out
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def cmd_journal_check(a: argparse.Namespace) -> int:
+    """Is each journal file complete and its chain unbroken? Exit 1 if any is not."""
+    bad = 0
+    reports = []
+    for path in a.journals:
+        try:
+            j = Journal.open(path)
+        except InputError as exc:
+            bad += 1
+            for prob in exc.problems:
+                _err(str(prob))
+            reports.append({"journal": path, "ok": False, "problem": str(exc.problems[0].message)})
+            continue
+        try:
+            rep = j.verify()
+            j.inputs()  # every input's shape
+        except InputError as exc:
+            bad += 1
+            for prob in exc.problems:
+                _err(str(prob))
+            reports.append({"journal": path, "ok": False, "problem": str(exc.problems[0].message)})
+            continue
+        finally:
+            j.close()
+        reports.append({"journal": path, **_chain_json(rep)})
+        if not rep.ok:
+            bad += 1
+            _err(f"{path}: broken: {rep.problem}")
+        elif not a.json:
+            mode = "signed" if rep.signed else "unsigned"
+            print(f"{path}: complete: {_n(rep.inputs, 'input')}, {_n(rep.events, 'event')} to T+{rep.progress:.2f}; "
+                  f"chain of {rep.links} records intact ({mode}{', verified' if rep.verified else ', NOT verified'}"
+                  f"{', sealed' if rep.sealed else ''}); head {rep.head[:16]}")
+            for note in rep.notes:
+                print(f"  note: {note}")
+    if a.json:
+        print(json.dumps(reports if len(reports) != 1 else reports[0], sort_keys=True, ensure_ascii=False))
+    return 1 if bad else 0
+
+
 def cmd_export(a: argparse.Namespace) -> int:
+    from simulator.exercise import read_setup
+
     j = Journal.open(a.journal)
     try:
         events = j.events()
         inputs = j.inputs()
+        scenario = read_setup(j)[0] if a.role else None
     finally:
         j.close()
+    if scenario is not None and a.role != "instructor":
+        if a.role not in scenario.roles:
+            _err(f"{a.journal}: the scenario has no role {a.role!r} (roles: {', '.join(scenario.roles)}, "
+                 "or instructor)")
+            return 1
+        # What that role saw: the events its audience includes, and the team's own inputs.
+        events = [e for e in events if scenario.visible(tuple(e["audience"]), a.role)]
+        inputs = [i for i in inputs if i.kind in ("decision", "order", "correction")
+                  and i.actor not in ("instructor", "policy")]
     records = [{"type": "event", "seq": e["seq"], "t": e["t"], "kind": e["kind"], "ref": e["ref"],
                 "audience": e["audience"], "data": e["data"]} for e in events]
     records += [{"type": "input", "seq": i.seq, "t": i.t, "kind": i.kind, "ref": i.payload.get("point")
@@ -205,7 +273,80 @@ def cmd_whatif(a: argparse.Namespace) -> int:
     return run_whatif(a)
 
 
+def _write_text(path: Path, text: str) -> bool:
+    """Write a file whole (through a temporary beside it); say why not on stderr."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        return False
+    return True
+
+
+def cmd_msel_export(a: argparse.Namespace) -> int:
+    """`sitroom msel export`: a scenario's injects as an MSEL spreadsheet."""
+    from simulator.msel import export_msel
+
+    scn = load_scenario(resolve_scenario(a.scenario))
+    n = export_msel(scn, a.out, a.lang)
+    print(f"{n} injects of {scn.id} written to {a.out}")
+    return 0
+
+
+def cmd_msel_import(a: argparse.Namespace) -> int:
+    """`sitroom msel import`: merge an MSEL spreadsheet into a scenario's injects."""
+    from simulator.msel import merge_msel, parse_map, read_sheet
+
+    overrides = parse_map(a.map)
+    target = resolve_scenario(a.into)
+    scn = load_scenario(target)
+    if target != Path(a.into) and not a.out:  # found by its id among the bundled scenarios
+        _err(f"{a.into} is a bundled scenario; give --out FILE to write the merged copy there")
+        return 1
+    out = Path(a.out) if a.out else target
+    sheet = read_sheet(a.file)
+    res = merge_msel(sheet, scn, overrides, name=str(out))
+    for note in res.notes:
+        _err(note)
+    counts = (f"{len(sheet.rows)} rows: {len(res.added)} new, {len(res.changed)} changed, "
+              f"{len(res.unchanged)} unchanged")
+    if out == target and not (res.added or res.changed):
+        print(f"{counts}; {out} already holds these injects, left as it was")
+        return 0
+    if not _write_text(out, res.text):
+        return 1
+    print(f"{counts}; written to {out}")
+    return 0
+
+
+def cmd_new(a: argparse.Namespace) -> int:
+    """`sitroom new`: write a commented scenario skeleton that validates."""
+    from simulator.skeleton import skeleton
+
+    out = a.out or f"{a.scenario_id}.yaml"
+    if out == "-":
+        sys.stdout.write(skeleton(a.scenario_id, a.kind))
+        return 0
+    text = skeleton(a.scenario_id, a.kind, out)
+    path = Path(out)
+    if path.exists():
+        _err(f"{out}: a file is already there; choose another --out")
+        return 1
+    if not _write_text(path, text):
+        return 1
+    print(f"{out}: new {a.kind} scenario {a.scenario_id!r} written; check it with `sitroom validate {out}`, "
+          f"try it with `sitroom run {out} --seed 1` (reference: docs/authoring.md)")
+    return 0
+
+
 # ---------------------------------------------------------------------------- parser
+
+
+def _sign_key_arg(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--sign-key", metavar="FILE", help=f"sign (or verify) the journal's chain with the key in FILE "
+                   f"(default: the file named by ${SIGN_KEY_ENV})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
     s.add_argument("--journal", help="journal file to write (default: journals/<scenario>-<time>.sitroom)")
     s.add_argument("--resume", metavar="JOURNAL", help="continue the session in this journal")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_play)
 
     s = sub.add_parser("validate", help="check scenario files", description="Exit 0 if every file is valid; "
@@ -241,23 +383,52 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--policy", help="policy file, or the name of a policy bundled with the scenario (e.g. doctrine)")
     s.add_argument("--journal", help="write the run's journal here")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("replay", help="re-execute a journal and verify the event stream is identical")
+    s = sub.add_parser("replay", help="re-execute a journal and verify the event stream is identical",
+                       description="Verify the journal's hash chain, re-execute every input at its recorded "
+                       "place, and check the events are identical. Exit 1 on the first difference.")
     s.add_argument("journal")
     s.add_argument("--json", action="store_true")
+    _sign_key_arg(s)
     s.set_defaults(func=cmd_replay)
+
+    s = sub.add_parser("journal", help="check journal files", description="Journal tools.")
+    jsub = s.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    c = jsub.add_parser("check", help="is a journal complete and its record unbroken?",
+                        description="Say whether each file is a complete sitroom journal on its own (no side "
+                        "files needed) and whether its hash chain is unbroken; name the first broken record. "
+                        "Exit 0 when every file is intact, 1 otherwise.")
+    c.add_argument("journals", nargs="+", metavar="FILE")
+    c.add_argument("--json", action="store_true")
+    _sign_key_arg(c)
+    c.set_defaults(func=cmd_journal_check)
 
     s = sub.add_parser("export", help="events and inputs of a journal, one record a line")
     s.add_argument("journal")
     s.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     s.add_argument("--out", help="file to write (default: standard output)")
+    s.add_argument("--role", help="only what this role saw (a scenario role, or instructor for everything)")
     s.set_defaults(func=cmd_export)
 
-    s = sub.add_parser("debrief", help="after-action report (HTML, charts, CSV) from journals")
-    s.add_argument("journals", nargs="+", metavar="JOURNAL")
+    s = sub.add_parser("debrief", help="HSEEP after-action report and improvement plan from journals",
+                       description="Writes DIR/debrief.json (every value, rating, finding and corrective action, "
+                       "with its evidence), then report.html, report.pdf, charts/, decisions.csv, timeline.csv, "
+                       "improvement_plan.csv and improvement_plan.xlsx rendered from it.")
+    s.add_argument("journals", nargs="+", metavar="JOURNAL",
+                   help="a journal, or a folder: every *.sitroom in it (one per team of a class)")
     s.add_argument("--out", required=True, help="folder to write the report into")
     s.add_argument("--lang", choices=["es", "en"], default="es")
+    s.add_argument("--plan", metavar="FILE", help="improvement_plan.csv/.xlsx of an earlier debrief of this "
+                   "scenario: say which corrective actions this exercise shows as closed")
+    s.add_argument("--notes", metavar="FILE", help="hot-wash notes, one a line: `TIME WHO: text` "
+                   "(TIME HH:MM or T+minutes; WHO participant or evaluator)")
+    s.add_argument("--org", action="append", metavar="NAME",
+                   help="a participating organisation (repeat for more; the first is proposed as responsible "
+                   "for the corrective actions)")
+    s.add_argument("--poc", metavar="TEXT", help="exercise point of contact (name, e-mail)")
+    s.add_argument("--svg", action="store_true", help="also write every chart as SVG (draws each a second time)")
     s.set_defaults(func=cmd_debrief)
 
     s = sub.add_parser("whatif", help="replications and counterfactuals of a journal")
@@ -276,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--lang", choices=["es", "en"], default="es")
     s.set_defaults(func=cmd_scenarios)
+
+    _add_msel(sub)
+    _add_new(sub)
 
     s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     s.add_argument("--policy", action="store_true", help="the policy format instead")
@@ -427,12 +601,57 @@ def cmd_join(a: argparse.Namespace) -> int:
     return run_join(a.url, a.lang)
 
 
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    """The `new` sub-command."""
+    s = sub.add_parser("new", help="write a commented skeleton of a new scenario",
+                       description="Write a small, complete scenario (comments in es and en) that validates, "
+                       "as a starting point. Escribe el esqueleto comentado de un escenario nuevo.")
+    s.add_argument("scenario_id", metavar="SCENARIO_ID", help="the new scenario's id (letters, digits, _ and -)")
+    s.add_argument("--out", metavar="FILE", help="file to write (default: SCENARIO_ID.yaml; - for standard output)")
+    s.add_argument("--kind", choices=["prison", "cartel"], default="prison", help="which example to start from")
+    s.set_defaults(func=cmd_new)
+
+
+def _add_msel(sub: argparse._SubParsersAction) -> None:
+    """The `msel export` and `msel import` sub-commands."""
+    from simulator.msel import FIELDS
+
+    m = sub.add_parser("msel", help="the scenario's injects as an MSEL spreadsheet (xlsx/csv), out and back in",
+                       description="Export a scenario's injects as an HSEEP Master Scenario Events List, or "
+                       "merge one back in. Lista maestra de eventos del escenario (MSEL) en hoja de cálculo.")
+    msub = m.add_subparsers(dest="msel_command", metavar="ACTION", required=True)
+    s = msub.add_parser("export", help="write the injects to FILE.xlsx or FILE.csv",
+                        description="One row per inject, in time order: number, id, scenario and local time, "
+                        "condition, from, to/audience, channel, message es/en, expected action, objective and "
+                        "capability, contingency, notes, effects.")
+    s.add_argument("scenario", help="scenario path or bundled id")
+    s.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"),
+                   help="language of the headers (both message columns are always written)")
+    s.set_defaults(func=cmd_msel_export)
+    s = msub.add_parser("import", help="merge a spreadsheet's rows into a scenario's injects",
+                        description="Rows whose ID names an inject update it; other rows add injects. Columns "
+                        "are recognised from their headers in es or en; --map overrides. Every bad row is "
+                        "reported as FILE:ROW:COLUMN: message, and nothing is written unless all rows are "
+                        "good and the merged scenario validates. Formulas are never evaluated.",
+                        epilog=f"FIELD is one of: {', '.join(FIELDS)}, or ignore.")
+    s.add_argument("file", metavar="FILE", help="FILE.xlsx or FILE.csv")
+    s.add_argument("--into", required=True, metavar="SCENARIO", help="scenario file (or bundled id, with --out)")
+    s.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                   help="read the column with this header (or letter) as FIELD; repeatable")
+    s.add_argument("--out", metavar="FILE", help="write the merged scenario here (default: over SCENARIO)")
+    s.set_defaults(func=cmd_msel_import)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
     if a.command is None:
         parser.print_help()
         return 2
+    if getattr(a, "sign_key", None):
+        # One mechanism: the journal reads the key from the environment, wherever it is opened.
+        os.environ[SIGN_KEY_ENV] = a.sign_key
     try:
         return int(a.func(a) or 0)
     except InputError as exc:
@@ -450,6 +669,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the disk or the file system said no: name the file and the reason
+        where = exc.filename or "sitroom"
+        _err(f"{where}: {exc.strerror or exc}")
+        return 1
     except Exception as exc:  # a bug: say so briefly; SITROOM_DEBUG=1 shows the traceback
         if os.environ.get("SITROOM_DEBUG"):
             raise

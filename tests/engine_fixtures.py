@@ -120,3 +120,29 @@ def minimal(extra_state: str = "", **replace: str) -> Scenario:
     for old, new in replace.items():
         text = text.replace(old, new)
     return load_scenario_text(text, "mini.yaml")
+
+
+TINY_HEAD = """\
+sitroom: 1
+id: tiny
+title: {es: "Diminuto", en: "Tiny"}
+summary: {es: "Prueba", en: "Test"}
+kind: prison
+clock: {start: "2025-01-01T10:00:00-06:00", limit: LIMIT}
+objectives: {}
+"""
+
+
+def tiny_text(body: str, limit: float = 120) -> str:
+    """The text of a small scenario: a fixed header plus `body` (state, decisions... as YAML)."""
+    text = TINY_HEAD.replace("LIMIT", str(limit)) + body
+    if "\ndecisions:" not in "\n" + text:
+        text += "decisions: {}\n"
+    if "\nstate:" not in "\n" + text:
+        text += "state: {}\n"
+    return text
+
+
+def tiny(body: str, limit: float = 120) -> Scenario:
+    """A small scenario from `body` (see `tiny_text`)."""
+    return load_scenario_text(tiny_text(body, limit), "tiny.yaml")

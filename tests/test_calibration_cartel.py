@@ -33,6 +33,11 @@ def scenario(sid: str):
     return load_scenario(ROOT / "scenarios" / f"{sid}.yaml")
 
 
+
+def censored(scn, values: dict) -> dict:
+    """Calibration reads a time that was never reached as the time limit (right-censored)."""
+    return {k: (scn.limit if v is None and scn.metrics[k].can_miss else v) for k, v in values.items()}
+
 @cache
 def runs(sid: str, policy: str, n: int) -> tuple[dict, ...]:
     scn = scenario(sid)
@@ -41,7 +46,7 @@ def runs(sid: str, policy: str, n: int) -> tuple[dict, ...]:
     for seed in range(n):
         sim = Simulation(scn, seed, policy=pol)
         sim.run_to_end()
-        m = sim.metric_values()
+        m = censored(scn, sim.metric_values())
         m["_end_time"] = sim.end_time
         out.append(m)
     return tuple(out)

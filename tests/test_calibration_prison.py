@@ -38,6 +38,11 @@ def scenario(sid: str):
     return load_scenario(SCENARIOS / f"{sid}.yaml")
 
 
+
+def censored(scn, values: dict) -> dict:
+    """Calibration reads a time that was never reached as the time limit (right-censored)."""
+    return {k: (scn.limit if v is None and scn.metrics[k].can_miss else v) for k, v in values.items()}
+
 @cache
 def runs(sid: str, policy: str, n: int) -> tuple[dict, ...]:
     scn = scenario(sid)
@@ -46,7 +51,7 @@ def runs(sid: str, policy: str, n: int) -> tuple[dict, ...]:
     for seed in range(n):
         sim = Simulation(scn, seed, policy=pol)
         sim.run_to_end()
-        out.append(sim.metric_values())
+        out.append(censored(scn, sim.metric_values()))
     return tuple(out)
 
 

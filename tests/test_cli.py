@@ -26,7 +26,9 @@ def test_run_json_is_byte_identical_and_has_the_contract_fields():
     for key in ("scenario", "seed", "end_time", "end_reason", "events", "decisions", "metrics", "objectives"):
         assert key in out
     assert all(set(d) >= {"point", "option", "time"} for d in out["decisions"])
-    assert all(o["rating"] in "PSMU" for o in out["objectives"])
+    # P S M U, or "N/A" exactly when the objective's condition never held (README: run --json)
+    assert all(o["rating"] in ("P", "S", "M", "U") if o["applicable"] else o["rating"] == "N/A"
+               for o in out["objectives"])
     c = sitroom("run", "P0-modulo-b", "--seed", "5", "--policy", "doctrine", "--json")
     assert c.stdout != a.stdout
 

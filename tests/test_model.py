@@ -227,13 +227,13 @@ def test_bundled_policies_load(p0):
 def test_between_metric_measures_from_one_condition_to_the_next():
     extra = ("  d1_wait:\n    label: {es: \"Espera\", en: \"Wait\"}\n    between: [\"D1.open\", \"D1.decided\"]\n"
              "  job_after_calm:\n    label: {es: \"Trabajo\", en: \"Job\"}\n"
-             "    between: [\"calm == 1\", \"done_jobs >= 1\"]\n    missing: 999\n")
+             "    between: [\"calm == 1\", \"done_jobs >= 1\"]\n")
     scn = minimal(**{"metrics:\n": "metrics:\n" + extra})
     sim = Simulation(scn, 1, policy=Policy("p", {"D1": PolicyDecision("calm", after=3.5)}))
     sim.run_to_end()
     vals = sim.metric_values()
     assert vals["d1_wait"] == 3.5
-    assert vals["job_after_calm"] == 999  # no job was ever sent
+    assert vals["job_after_calm"] is None  # no job was ever sent: not reached, no value
     sim = Simulation(scn, 1, policy=Policy("p", {"D1": PolicyDecision("calm", after=1.0)}))
     sim.advance(6)
     sim.order("send")  # travel 10 + work 30: done at 46, calm since 6
@@ -276,3 +276,22 @@ def test_a_defaulted_point_has_no_latency():
     sim.advance(15)
     st = sim.decisions["D1"]
     assert st.cause == "default" and not st.answered and st.latency is None
+
+
+def test_no_record_mode_gives_the_same_results(p0):
+    from simulator import load_scenario
+    from simulator.catalog import scenarios_dir
+
+    c1 = load_scenario(scenarios_dir() / "C1-jueves-negro.yaml")
+    for scn in (p0, c1):
+        pol = find_policy("doctrine", scn)
+        for seed in (1, 2):
+            full = Simulation(scn, seed, policy=pol)
+            full.run_to_end()
+            lean = Simulation(scn, seed, policy=pol, record=False)
+            lean.run_to_end()
+            assert lean.events == [] and lean.n_events == len(full.events)
+            assert lean.metric_values() == full.metric_values()
+            assert (lean.end_reason, lean.end_time, lean.steps) == (full.end_reason, full.end_time, full.steps)
+            assert {k: (s.option, s.decided_at) for k, s in lean.decisions.items()} == \
+                {k: (s.option, s.decided_at) for k, s in full.decisions.items()}

@@ -15,6 +15,7 @@ import pytest
 from analysis import whatif, whatif_runs
 from simulator import (
     Exercise,
+    Journal,
     Policy,
     PolicyDecision,
     find_policy,
@@ -235,8 +236,15 @@ def test_counterfactuals_sorted_by_importance_on_the_acceptance_journal(
     assert code == 0
     data = json.loads(out)
     entries = data["counterfactuals"]
-    assert {e["point"] for e in entries} == {"DP1", "DP2", "DP3", "DP6"}
-    assert all(e["option"] != e["chosen"] for e in entries)
+    # Every point that opened gets counterfactuals, answered or left to its default.
+    opened = {e["ref"] for e in Journal.open(str(p0_journal)).events() if e["kind"] == "decision_open"}
+    assert {e["point"] for e in entries} == opened
+    assert all(e["option"] != e["chosen"] for e in entries if e["answered"])
+    scn = whatif.prepare(str(p0_journal)).scenario
+    for e in entries:
+        if not e["answered"]:  # every option, the default included, half-way to the deadline
+            assert {x["option"] for x in entries if x["point"] == e["point"]} == set(scn.decisions[e["point"]].options)
+            assert e["taken_after"] == scn.decisions[e["point"]].deadline / 2
     point_importance: dict[str, float] = {}
     for e in entries:
         point_importance.setdefault(e["point"], e["importance"])
@@ -244,8 +252,12 @@ def test_counterfactuals_sorted_by_importance_on_the_acceptance_journal(
     assert ranked == sorted(ranked, reverse=True)
     for e in entries:
         assert set(e["diff"]) == set(data["measures"])
-        for d in e["diff"].values():
-            assert d["ci_low"] <= d["mean"] <= d["ci_high"]
+        for m, d in e["diff"].items():
+            if d["n"] == 0:  # no seed where both arms reached it: no difference, never a placeholder
+                assert d["mean"] is None and d["verdict"] == "same"
+            else:
+                assert d["ci_low"] <= d["mean"] <= d["ci_high"]
+            assert ("reached" in d) == scn.metrics[m].can_miss
 
 
 # ----------------------------------------------------------------------------- output contract
@@ -294,8 +306,8 @@ def test_text_report_shows_percentiles_counterfactuals_and_doctrine(
     assert code == 0
     assert "Skill or luck" in out and "pctile" in out
     assert "Doctrine" in out and "Counterfactuals" in out
-    assert "(opened T+3.0, chose retake_now)" in out
-    assert "-> withdraw_seal (importance" in out
+    assert "(opened T+3.0, chose «Go in now with shift staff»)" in out
+    assert "-> «Withdraw the officers and seal the block» (importance" in out
 
 
 def test_json_is_byte_identical_across_worker_counts(
@@ -485,7 +497,7 @@ def test_cli_entry_point_runs_whatif(tiny_journal: Path, capsys: pytest.CaptureF
     assert json.loads(capsys.readouterr().out)["n"] == 3
 
 
-def test_a_team_that_left_every_point_to_default_has_no_counterfactuals(
+def test_a_team_that_left_every_point_to_default_gets_every_option_half_way_to_the_deadline(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scn = load_scenario_text(TINY, "tiny.yaml")
     path = tmp_path / "idle.sitroom"
@@ -495,7 +507,11 @@ def test_a_team_that_left_every_point_to_default_has_no_counterfactuals(
     code, out = _json_run(_args(path, n=4, out=str(tmp_path / "o")), capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["counterfactuals"] == []
+    point = next(iter(scn.decisions.values()))
+    entries = data["counterfactuals"]
+    assert {e["option"] for e in entries} == set(point.options)  # the default too, taken in time
+    assert all(not e["answered"] and e["chosen"] == point.default for e in entries)
+    assert all(e["taken_after"] == point.deadline / 2 for e in entries)
     assert data["team"]["reproduces_actual"] is True
     assert whatif.load_result(path) == data
 
@@ -512,6 +528,7 @@ def test_bundled_doctrine_that_names_an_unknown_option_is_bad_input(
     text = load_scenario(resolve_scenario("P0-modulo-b")).text
     renamed = text.replace("expected: [call_cert]", "expected: [call_all]").replace("      call_cert:\n",
                                                                                    "      call_all:\n")
+    renamed = renamed.replace("{DP3: [call_cert, cert_only]}", "{DP3: [call_all, cert_only]}")
     assert renamed != text
     path = tmp_path / "old.sitroom"
     run_headless(load_scenario_text(renamed, "old.yaml"), 1, None, path)
@@ -528,3 +545,17 @@ def test_journal_that_no_longer_replays_is_bad_input(tiny_journal: Path, capsys:
     assert whatif.run_whatif(_args(tiny_journal)) == 1
     err = capsys.readouterr().err
     assert "does not replay identically" in err and "Traceback" not in err
+
+
+def test_a_time_never_reached_is_compared_by_how_often_not_by_a_placeholder() -> None:
+    from analysis.whatif_stats import paired_diff, reached_diff
+
+    nan = float("nan")
+    team = np.array([nan, nan, nan, 10.0])  # the team reached it in one run of four
+    option = np.array([5.0, 6.0, 7.0, 8.0])  # the option in every run
+    d = paired_diff(team, option)
+    assert (d.n, d.mean) == (1, -2.0)  # only the seed where both reached it
+    r = reached_diff(team, option)
+    assert (r.base, r.other) == (0.25, 1.0) and r.clear and r.ci_low > 0
+    same = reached_diff(option, option)
+    assert not same.clear and same.effect == 0.0

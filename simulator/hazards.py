@@ -1,0 +1,226 @@
+"""Hazards (the scenario's `processes`): stochastic occurrences at a rate that depends on the state.
+
+Each occurrence happens after a unit-rate exponential amount of integrated rate, drawn
+from the process's own stream. When the state changes the rate, the hazard accumulated so
+far is kept and the firing is rescheduled, so a decision that slows escalation delays the
+same random draw rather than re-rolling it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .effects import Effect, apply
+from .expr import Expr, constant
+from .text import Text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import simpy
+
+    from .loading import Builder
+    from .model import Simulation
+    from .scenario import Scenario
+    from .state import Watcher
+
+
+@dataclass(frozen=True)
+class Process:
+    """A hazard: rate (events per hour, an expression), optional condition, limit and effects."""
+
+    id: str
+    label: Text
+    rate: Expr  # events per hour
+    when: Expr | None
+    limit: int | None
+    effects: tuple[Effect, ...]
+
+
+def parse_processes(b: Builder) -> dict[str, Process]:
+    """The scenario's `processes` section, checked."""
+    out = {}
+    for k, pr in (b.d.get("processes") or {}).items():
+        p = ("processes", k)
+        if "source" in pr:
+            b.source_ref(p + ("source",), pr["source"])
+        rate = b.expr(p + ("rate",), pr["rate"])
+        out[k] = Process(k, pr.get("label") or {"es": k, "en": k}, rate or constant(0.0),
+                         b.opt_expr(p, pr, "when"), pr.get("limit"),
+                         b.effects(p + ("effects",), pr["effects"], f"process.{k}"))
+    return out
+
+
+# Rates in events per hour are clamped to this (a warning says so): beyond it a scenario
+# is asking for more events than a run can hold.
+MAX_RATE = 1e6
+
+# 5-point Gauss-Legendre nodes and weights on [-1, 1]: exact for polynomials of degree <= 9.
+_GL = ((0.0, 0.5688888888888889), (-0.5384693101056831, 0.4786286704993665),
+       (0.5384693101056831, 0.4786286704993665), (-0.9061798459386640, 0.2369268850561891),
+       (0.9061798459386640, 0.2369268850561891))
+
+
+class Hazard:
+    """The run-time state of one process: its target, accumulated hazard and current rate.
+
+    A rate that reads the clock `t` changes between events: its integral is computed by
+    Gauss-Legendre quadrature over each minute (exact for polynomials in `t` up to degree 9)
+    and the firing time found by bisection, so `rate: 6*t` fires when it should.
+    """
+
+    __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on")
+
+    def __init__(self, sim: Simulation, p: Process, rng: np.random.Generator) -> None:
+        self.sim = sim
+        self.p = p
+        self.rng = rng
+        self.target = self.acc = self.since = self.rate = 0.0
+        self.token = 0
+        self.count = 0
+        self.alive = True
+        self.timed = "t" in p.rate.names
+        self._env: dict[str, float] = {}  # timed rates: the state since `since` (all but `t`)
+        self._on = False  # timed rates: whether the condition held since `since`
+
+    def _snap(self) -> None:
+        self._env = dict(self.sim.v)
+        self._on = self.p.when is None or bool(self.p.when(self.sim.v))
+
+    def _rate_at(self, s: float) -> float:
+        """The rate per minute at time `s`, the rest of the state as it is now."""
+        self._env["t"] = s
+        r = float(self.p.rate(self._env))
+        r = r if r > 0 else 0.0
+        return (r if r < MAX_RATE else MAX_RATE) / 60.0
+
+    def _integral(self, a: float, b: float) -> float:
+        if b <= a:
+            return 0.0
+        m, h = (a + b) / 2, (b - a) / 2
+        return h * sum(w * self._rate_at(m + h * x) for x, w in _GL)
+
+
+    def current_rate(self) -> float:
+        """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
+        p = self.p
+        v = self.sim.v
+        if p.when is not None and not p.when.fn(v):
+            return 0.0
+        raw = float(p.rate.fn(v))
+        if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
+            used = 0.0 if raw != raw else MAX_RATE
+            self.sim.warn(f"processes.{p.id}.rate", "rate", {
+                "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
+                "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {used:g} was used",
+            })
+            raw = used
+        r = raw / 60.0
+        return r if r > 0 else 0.0  # negative or NaN rates mean "not now"
+
+    def cycle(self) -> None:
+        """Draw the next target and schedule the firing."""
+        self.target = float(self.rng.standard_exponential())
+        self.acc = 0.0
+        self.since = self.sim.env.now
+        self.rate = self.current_rate()
+        if self.timed:
+            self._snap()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self.token += 1
+        if self.timed:
+            self._schedule_timed()
+            return
+        if self.rate <= 0:
+            return
+        delay = 0.0 if math.isinf(self.rate) else max((self.target - self.acc) / self.rate, 0.0)
+        ev = self.sim.env.timeout(delay, self.token)
+        ev.callbacks.append(self._fire)
+
+    def _schedule_timed(self) -> None:
+        # Look as far as the next whole minute: the clock's tick re-examines the rate there.
+        if not self._on:
+            return
+        now = self.sim.env.now
+        end = math.floor(now) + 1.0
+        need = self.target - self.acc
+        if self._integral(now, end) < need:
+            return
+        lo, hi = now, end
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if self._integral(now, mid) < need:
+                lo = mid
+            else:
+                hi = mid
+        ev = self.sim.env.timeout(hi - now, self.token)
+        ev.callbacks.append(self._fire)
+
+    def recheck(self, w: Watcher | None = None) -> None:
+        """The state changed: keep the hazard accumulated so far and reschedule at the new rate."""
+        if not self.alive:
+            return
+        now = self.sim.env.now
+        if self.timed:
+            if self._on:
+                self.acc += self._integral(self.since, now)
+            self.since = now
+            self.rate = self.current_rate()
+            self._snap()
+            self._schedule()
+            return
+        new = self.current_rate()
+        if new == self.rate:
+            return
+        if not math.isinf(self.rate):
+            self.acc += self.rate * (now - self.since)
+        self.since = now
+        self.rate = new
+        self._schedule()
+
+    def _fire(self, ev: simpy.Event) -> None:
+        sim = self.sim
+        if ev.value != self.token or not self.alive or sim.ended:
+            return  # superseded by a reschedule
+        self.count += 1
+        p = self.p
+        sim.state.set(f"{p.id}.count", float(self.count))
+        sim.emit("process", p.id, ("instructor",), {"n": self.count})
+        if p.limit is not None and self.count >= p.limit:
+            self.alive = False
+        else:
+            self.cycle()
+        # If the effects change what the rate reads, the watchers reschedule it after this step.
+        apply(sim, p.effects, f"process.{p.id}")
+
+
+class Hazards:
+    """Every hazard of one run."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.by_id: dict[str, Hazard] = {}
+
+    @staticmethod
+    def init_names(scn: Scenario, v: dict[str, float]) -> None:
+        """The names processes derive, at T0."""
+        for p in scn.processes:
+            v[f"{p}.count"] = 0.0
+
+    def watch(self) -> None:
+        """Register each rate (and its condition) as a watcher."""
+        st = self.sim.state
+        for p in self.sim.scn.processes.values():
+            h = Hazard(self.sim, p, self.sim.streams.get("process", p.id))
+            self.by_id[p.id] = h
+            st.add_watcher(p.rate, h.recheck, p.when.names if p.when is not None else ())
+
+    def start(self) -> None:
+        """Draw every hazard's first target."""
+        for h in self.by_id.values():
+            h.cycle()
+
+

@@ -1,0 +1,351 @@
+"""Metrics and objectives: what a run measures, and the HSEEP rating of each measure.
+
+"Add a metric kind" is one class here: a subclass of `MetricKind` that says how it reads
+its YAML (`parse`), which conditions it follows during the run (`watch`), and its value
+(`value`); then list it in `KINDS`. `MetricBook.values` applies what every kind shares
+(rounding, no value for NaN). A measure whose event never happened has no value (None),
+never a placeholder; the objective says how that is rated (`if_missing`), and an objective
+with `applies_when` is rated only if its condition held at some time (else N/A).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .distributions import RUN_MAX
+from .expr import Expr
+from .text import Text
+
+if TYPE_CHECKING:
+    from .loading import Builder
+    from .model import Simulation
+    from .safeyaml import PathKey
+    from .state import Watcher
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A measure over the run: its kind (a key of KINDS), expressions, and which way is better."""
+
+    id: str
+    label: Text
+    unit: Text | None
+    kind: str  # value | first | max | min | mean | latency | between
+    expr: Expr | None
+    decision: str | None
+    better: str
+    until: Expr | None = None  # `between`: the second condition
+
+    @property
+    def can_miss(self) -> bool:
+        """Whether the measure may never happen (its kind waits for an event): then it has no value."""
+        return KINDS[self.kind].can_miss
+
+
+@dataclass(frozen=True)
+class Objective:
+    """An exercise objective: an HSEEP capability rated by a metric against P/S/M thresholds."""
+
+    id: str
+    label: Text
+    capability: str
+    metric: str
+    thresholds: dict[str, float]
+    if_missing: str = "U"  # rating when the measure's event never happened
+    applies_when: Expr | None = None  # rated only if this held at some time; else N/A
+
+
+# How an objective's rating was reached: its value against the thresholds; the objective's
+# `if_missing` rule because the measured event never happened; or not applicable because its
+# `applies_when` condition never held.
+RATING_RULES = ("thresholds", "if_missing", "not_applicable")
+NOT_APPLICABLE = "N/A"
+
+
+@dataclass(frozen=True)
+class ObjectiveRating:
+    """An objective's HSEEP rating and what it rests on."""
+
+    id: str
+    metric: str
+    value: float | None  # None: the measure was not reached (or the objective does not apply)
+    rating: str  # P S M U, or N/A when the objective does not apply
+    rule: str = "thresholds"  # one of RATING_RULES
+    applicable: bool = True
+    reached: bool = True  # False: the measured event never happened
+
+
+def rate(value: float | None, thresholds: dict[str, float], better: str) -> str:
+    """HSEEP rating of a measured value against P/S/M thresholds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "U"
+    for r in ("P", "S", "M"):
+        th = thresholds[r]
+        if (value <= th) if better == "lower" else (value >= th):
+            return r
+    return "U"
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+class MetricKind:
+    """One kind of metric: its YAML form and its run-time follower (one instance per metric)."""
+
+    key: ClassVar[str]
+    can_miss: ClassVar[bool] = False  # True for kinds that wait for an event that may never come
+
+    def __init__(self, sim: Simulation, m: Metric) -> None:
+        self.sim = sim
+        self.m = m
+
+    @classmethod
+    def parse(cls, b: Builder, p: PathKey, spec: dict[str, Any]) -> tuple[Expr | None, Expr | None, str | None]:
+        """(expression, second condition, decision point) from the metric's YAML."""
+        return b.expr(p + (cls.key,), spec[cls.key]), None, None
+
+    def watch(self) -> None:
+        """Register the watchers this metric needs (none by default)."""
+
+    def finish(self, now: float) -> None:
+        """The run ended at `now` (close any time integral)."""
+
+    def value(self, now: float) -> float | None:
+        """The metric's value now (None when it has none)."""
+        raise NotImplementedError
+
+
+class ValueMetric(MetricKind):
+    """`value: expr`: the expression's value (at the end, once the run has ended)."""
+
+    key = "value"
+
+    def value(self, now: float) -> float | None:
+        """The expression now."""
+        assert self.m.expr is not None
+        return float(self.m.expr(self.sim.v))
+
+
+class FirstMetric(MetricKind):
+    """`first: cond`: the minute the condition first held."""
+
+    key = "first"
+    can_miss = True
+
+    def watch(self) -> None:
+        """Follow the condition until it holds."""
+        assert self.m.expr is not None
+        self.at: float | None = 0.0 if self.m.expr(self.sim.v) else None
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
+
+    def _check(self, w: Watcher) -> None:
+        if w.expr.fn(self.sim.v) and self.at is None:
+            self.at = self.sim.env.now
+            w.active = False
+
+    def value(self, now: float) -> float | None:
+        """The minute, or None if it never held."""
+        return self.at
+
+
+class ExtremeMetric(MetricKind):
+    """`max: expr` / `min: expr`: the largest (smallest) value the expression took."""
+
+    key = "max"
+    pick = staticmethod(max)
+
+    def watch(self) -> None:
+        """Follow every change of the expression."""
+        assert self.m.expr is not None
+        self.best = float(self.m.expr(self.sim.v))
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
+
+    def _check(self, w: Watcher) -> None:
+        self.best = self.pick(self.best, float(w.expr.fn(self.sim.v)))
+
+    def value(self, now: float) -> float | None:
+        """The extreme so far."""
+        return self.best
+
+
+class MinMetric(ExtremeMetric):
+    """`min: expr`: the smallest value the expression took."""
+
+    key = "min"
+    pick = staticmethod(min)
+
+
+class MeanMetric(MetricKind):
+    """`mean: expr`: the time average of the expression over the run."""
+
+    key = "mean"
+
+    def watch(self) -> None:
+        """Integrate the expression over time."""
+        assert self.m.expr is not None
+        self.integral, self.last, self.last_t = 0.0, float(self.m.expr(self.sim.v)), 0.0
+        self.sim.state.add_watcher(self.m.expr, self._check, final=True)
+
+    def _check(self, w: Watcher) -> None:
+        now = self.sim.env.now
+        self.integral += self.last * (now - self.last_t)
+        self.last, self.last_t = float(w.expr.fn(self.sim.v)), now
+
+    def finish(self, now: float) -> None:
+        """Close the integral at the end."""
+        self.integral += self.last * (now - self.last_t)
+        self.last_t = now
+
+    def value(self, now: float) -> float | None:
+        """The average up to `now`."""
+        integral = self.integral + self.last * (now - self.last_t)
+        return integral / now if now > 0 else self.last
+
+
+class LatencyMetric(MetricKind):
+    """`latency: DP`: minutes from a decision point opening to the team's answer."""
+
+    key = "latency"
+    can_miss = True
+
+    @classmethod
+    def parse(cls, b: Builder, p: PathKey, spec: dict[str, Any]) -> tuple[Expr | None, Expr | None, str | None]:
+        """The decision point it names."""
+        b.ref(p + ("latency",), "decisions", spec["latency"])
+        return None, None, spec["latency"]
+
+    def value(self, now: float) -> float | None:
+        """`DecisionState.latency` (None when the team did not answer)."""
+        st = self.sim.decisions.get(self.m.decision or "")
+        return None if st is None else st.latency
+
+
+class BetweenMetric(MetricKind):
+    """`between: [A, B]`: minutes from A first holding to B first holding after it."""
+
+    key = "between"
+    can_miss = True
+
+    @classmethod
+    def parse(cls, b: Builder, p: PathKey, spec: dict[str, Any]) -> tuple[Expr | None, Expr | None, str | None]:
+        """The two conditions."""
+        return b.expr(p + ("between", 0), spec["between"][0]), b.expr(p + ("between", 1), spec["between"][1]), None
+
+    def watch(self) -> None:
+        """Follow A until it holds, then B."""
+        assert self.m.expr is not None and self.m.until is not None
+        self.start: float | None = None
+        self.span: float | None = None
+        st = self.sim.state
+        st.add_watcher(self.m.expr, self._from, final=True)
+        st.add_watcher(self.m.until, self._to, final=True)
+
+    def _from(self, w: Watcher) -> None:
+        if self.start is None and w.expr.fn(self.sim.v):
+            self.start = self.sim.env.now
+            w.active = False
+        self._to(w)
+
+    def _to(self, w: Watcher) -> None:
+        assert self.m.until is not None
+        if self.start is not None and self.span is None and self.m.until(self.sim.v):
+            self.span = self.sim.env.now - self.start
+
+    def value(self, now: float) -> float | None:
+        """The span, or None if B never followed A."""
+        return self.span
+
+
+KINDS: dict[str, type[MetricKind]] = {k.key: k for k in (ValueMetric, FirstMetric, ExtremeMetric, MinMetric,
+                                                          MeanMetric, LatencyMetric, BetweenMetric)}
+
+
+def parse_metrics(b: Builder) -> dict[str, Metric]:
+    """The scenario's `metrics` section, checked."""
+    out = {}
+    for k, m in (b.d.get("metrics") or {}).items():
+        p = ("metrics", k)
+        kinds = [x for x in KINDS if x in m]
+        if len(kinds) != 1:
+            b.err(p, f"a metric needs exactly one of {', '.join(KINDS)}")
+            continue
+        ex, until, dec = KINDS[kinds[0]].parse(b, p, m)
+        out[k] = Metric(k, m["label"], m.get("unit"), kinds[0], ex, dec, m.get("better", "lower"), until)
+    return out
+
+
+def parse_objectives(b: Builder) -> dict[str, Objective]:
+    """The scenario's `objectives` section, checked."""
+    d = b.d
+    out = {}
+    for k, o in (d.get("objectives") or {}).items():
+        p = ("objectives", k)
+        b.ref(p + ("metric",), "metrics", o["metric"])
+        th = o["thresholds"]
+        better = (d.get("metrics") or {}).get(o["metric"], {}).get("better", "lower")
+        ordered = th["P"] <= th["S"] <= th["M"] if better == "lower" else th["P"] >= th["S"] >= th["M"]
+        if not ordered:
+            rel = "<=" if better == "lower" else ">="
+            b.err(p + ("thresholds",), f"thresholds must run P {rel} S {rel} M for a metric where {better} is better")
+        applies = b.expr(p + ("applies_when",), o["applies_when"]) if "applies_when" in o else None
+        out[k] = Objective(k, o["label"], o["capability"], o["metric"], {x: float(th[x]) for x in "PSM"},
+                           o.get("if_missing", "U"), applies)
+    return out
+
+
+class MetricBook:
+    """The metric followers of one run."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.trackers = {m.id: KINDS[m.kind](sim, m) for m in sim.scn.metrics.values()}
+        self.applied_at: dict[str, float] = {}  # objective id -> first time its applies_when held
+
+    def watch(self) -> None:
+        """Register every metric's watchers (in the scenario's order), then objectives' conditions."""
+        for t in self.trackers.values():
+            t.watch()
+        for o in self.sim.scn.objectives.values():
+            if o.applies_when is not None:
+                if o.applies_when(self.sim.v):
+                    self.applied_at[o.id] = 0.0
+                else:
+                    self.sim.state.add_watcher(o.applies_when, lambda w, o=o: self._applies(w, o), final=True)
+
+    def _applies(self, w: Watcher, o: Objective) -> None:
+        if o.id not in self.applied_at and w.expr.fn(self.sim.v):
+            self.applied_at[o.id] = self.sim.env.now
+            w.active = False
+
+    def finish(self, now: float) -> None:
+        """The run ended."""
+        for t in self.trackers.values():
+            t.finish(now)
+
+    def values(self, now: float) -> dict[str, float | None]:
+        """Every metric's value at `now` (None: its event never happened)."""
+        out: dict[str, float | None] = {}
+        for mid, t in self.trackers.items():
+            val = t.value(now)
+            if val is not None and val != val:  # NaN: no value
+                val = None
+            out[mid] = None if val is None else round(min(max(float(val), -RUN_MAX), RUN_MAX), 6)
+        return out
+
+    def ratings(self, metrics: dict[str, float | None]) -> list[ObjectiveRating]:
+        """Each objective's rating from metric values, with the rule it rests on."""
+        scn = self.sim.scn
+        out = []
+        for o in scn.objectives.values():
+            value = metrics.get(o.metric)
+            reached = value is not None
+            if o.applies_when is not None and o.id not in self.applied_at:
+                out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "not_applicable", False, reached))
+            elif not reached:
+                out.append(ObjectiveRating(o.id, o.metric, None, o.if_missing, "if_missing", True, False))
+            else:
+                out.append(ObjectiveRating(o.id, o.metric, value, rate(value, o.thresholds,
+                                                                       scn.metrics[o.metric].better)))
+        return out

@@ -1,0 +1,212 @@
+"""The quantity table: state quantities, the names derived from every other concept, and
+the watchers that re-evaluate conditions when a name they read changes.
+
+Every name an expression may read lives in one flat table `State.v` (name -> float):
+the scenario's `state` quantities, `t`, and derived names such as `cert.ready` or
+`DP1.decided`. Each concept module says which names it derives (`*_NAMES` there);
+`derived_names` collects them, for the loader and for the run alike.
+
+Integer quantities carry their fractional part: a quantity marked `integer` shows the
+nearest whole number (round half to even) of its exact sum, so ten `add -0.5` from 5 reach
+0 just as ten `add +0.5` reach 10.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .distributions import RUN_MAX
+from .expr import Expr
+from .text import Text
+
+if TYPE_CHECKING:
+    from .loading import Builder
+
+RESOURCE_NAMES = ("ready", "standby", "mobilising", "en_route", "on_scene", "returning", "busy", "total")
+TASK_NAMES = ("active", "on_scene", "done", "queued")
+DECISION_NAMES = ("open", "decided", "defaulted", "at", "opened_at")
+
+
+def derived_names(d: dict[str, Any]) -> set[str]:
+    """Every name an expression may read in the scenario data `d` (besides nothing else)."""
+    names = {"t"}
+    names.update(d.get("state") or {})
+    for r in d.get("resources") or {}:
+        names.update(f"{r}.{s}" for s in RESOURCE_NAMES)
+    for t in d.get("tasks") or {}:
+        names.update(f"{t}.{s}" for s in TASK_NAMES)
+    for dp, spec in (d.get("decisions") or {}).items():
+        names.update(f"{dp}.{s}" for s in DECISION_NAMES)
+        names.update(f"{dp}.{o}" for o in ((spec or {}).get("options") or {}))
+    for o in d.get("orders") or {}:
+        names.add(f"{o}.count")
+    for i in d.get("injects") or {}:
+        names.add(f"{i}.fired")
+    for p in d.get("processes") or {}:
+        names.add(f"{p}.count")
+    return names
+
+
+def name_audience(d: dict[str, Any], name: str) -> tuple[str, ...]:
+    """Who may see the value of `name` in the scenario data `d` (its concept's audience)."""
+    def aud(spec: Any) -> tuple[str, ...]:
+        a = (spec or {}).get("audience") if isinstance(spec, dict) else None
+        return ("all",) if a is None else (a,) if isinstance(a, str) else tuple(a)
+
+    if name == "t":
+        return ("all",)
+    if name in (d.get("state") or {}):
+        return aud(d["state"][name])
+    head = name.split(".", 1)[0]
+    if head in (d.get("resources") or {}):
+        return aud(d["resources"][head])
+    if head in (d.get("tasks") or {}):
+        res = (d["tasks"][head] or {}).get("resource")
+        return aud((d.get("resources") or {}).get(res))
+    for section in ("decisions", "orders", "injects"):
+        if head in (d.get(section) or {}):
+            return aud(d[section][head])
+    return ("instructor",)  # process counts and anything else: the instructor's
+
+
+def sees_all_of(d: dict[str, Any], reader: tuple[str, ...], quoted: tuple[str, ...]) -> bool:
+    """Can everyone who sees `reader` also see `quoted`? (The instructor sees everything.)"""
+    roles = set(d.get("roles") or {}) | {"*"}  # "*": a team when the scenario names no roles
+
+    def viewers(a: tuple[str, ...]) -> set[str]:
+        if "instructor" in a:
+            return set()
+        return set(roles) if "all" in a else set(a)
+
+    return viewers(reader) <= viewers(quoted)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A named state quantity: bounds, whether whole, who sees it, and its report delay."""
+
+    id: str
+    label: Text
+    initial: float
+    lo: float | None
+    hi: float | None
+    integer: bool
+    audience: tuple[str, ...]
+    report_delay: float
+    chart: bool
+
+
+def parse_state(b: Builder) -> dict[str, Quantity]:
+    """The scenario's `state` section, checked."""
+    out = {}
+    for k, s in (b.d.get("state") or {}).items():
+        p = ("state", k)
+        lo, hi, init = s.get("min"), s.get("max"), s["initial"]
+        if lo is not None and hi is not None and lo > hi:
+            b.err(p, f"min {lo} is above max {hi}")
+        if (lo is not None and init < lo) or (hi is not None and init > hi):
+            b.err(p + ("initial",), f"initial {init} is outside [{lo}, {hi}]")
+        if "source" in s:
+            b.source_ref(p + ("source",), s["source"])
+        out[k] = Quantity(k, s["label"], float(init), lo, hi, bool(s.get("integer", False)),
+                          b.audience(p + ("audience",), s.get("audience")), float(s.get("report_delay", 0)),
+                          bool(s.get("chart", True)))
+    return out
+
+
+class Watcher:
+    """A condition or rate that must be looked at again when a name it reads changes."""
+
+    __slots__ = ("index", "expr", "check", "active", "final")
+
+    def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None], final: bool = False) -> None:
+        self.index = index
+        self.expr = expr
+        self.check = check
+        self.active = True
+        self.final = final  # still looked at in the step that ends the run (metrics)
+
+
+class LoopError(Exception):
+    """Conditions keep re-triggering each other (a loop in the scenario's effects)."""
+
+
+class State:
+    """The name -> value table of one run, with the history of each quantity and its watchers."""
+
+    __slots__ = ("v", "history", "exact", "quantities", "watch", "watchers", "dirty")
+
+    def __init__(self, quantities: dict[str, Quantity], v: dict[str, float] | None = None) -> None:
+        self.v: dict[str, float] = {"t": 0.0} if v is None else v
+        self.history: dict[str, list[tuple[float, float]]] = {}
+        self.exact: dict[str, float] = {}  # integer quantities: the unrounded sum
+        self.quantities = quantities
+        self.watch: dict[str, list[Watcher]] = {}
+        self.watchers: list[Watcher] = []
+        self.dirty: dict[int, Watcher] = {}
+        for q in quantities.values():
+            self.v.setdefault(q.id, q.initial)
+            self.history[q.id] = [(0.0, q.initial)]
+
+    def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = (), *,
+                    final: bool = False) -> Watcher:
+        """Register `check` to run when any name `expr` (or `extra`) reads changes."""
+        w = Watcher(len(self.watchers), expr, check, final)
+        self.watchers.append(w)
+        for n in expr.names + extra:
+            self.watch.setdefault(n, []).append(w)
+        return w
+
+    def reads_t(self) -> bool:
+        """Does any watcher read the clock `t`?"""
+        return bool(self.watch.get("t"))
+
+    def set(self, name: str, value: float) -> None:
+        """Set a name; the watchers that read it become due."""
+        if value == self.v[name]:
+            return
+        self.v[name] = value
+        for w in self.watch.get(name, ()):
+            if w.active:
+                self.dirty[w.index] = w
+
+    def touch(self, name: str) -> None:
+        """Mark the watchers of `name` due without changing it (the clock `t`)."""
+        for w in self.watch.get(name, ()):
+            if w.active:
+                self.dirty[w.index] = w
+
+    def clamp(self, qid: str, value: float) -> tuple[float, bool]:
+        """`value` within the quantity's bounds (NaN keeps the old value); whether it was non-finite."""
+        q = self.quantities[qid]
+        bad = not math.isfinite(value)
+        if value != value:
+            value = self.v[qid]
+        if q.lo is not None and value < q.lo:
+            value = q.lo
+        if q.hi is not None and value > q.hi:
+            value = q.hi
+        value = min(max(value, -RUN_MAX), RUN_MAX)
+        return value, bad
+
+    def check_all(self) -> None:
+        """Mark every watcher due (at the start of a run)."""
+        for w in self.watchers:
+            self.dirty[w.index] = w
+
+    def propagate(self, stopped: Callable[[], bool]) -> None:
+        """Run due watchers, in registration order, until none is due (or `stopped()`)."""
+        rounds = 0
+        dirty = self.dirty
+        while dirty:
+            rounds += 1
+            if rounds > 1000:
+                raise LoopError("conditions keep re-triggering each other (a loop in the scenario's effects)")
+            batch = [dirty[k] for k in sorted(dirty)]
+            dirty.clear()
+            for w in batch:
+                if w.active and (w.final or not stopped()):
+                    w.check(w)

@@ -1,0 +1,63 @@
+"""Snapshot types: what one viewer (a role, or the instructor) sees of a run at one moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityView:
+    """A state quantity as a viewer sees it (with its report delay applied)."""
+
+    id: str
+    value: float
+    previous: float | None  # value before the last change the viewer saw
+    changed_at: float | None
+    as_of: float  # the time this picture is of (now - report delay)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    """One unit: its status, task, expected arrival and where it is."""
+
+    id: str
+    resource: str
+    status: str
+    task: str | None
+    eta: float | None
+    since: float
+    location: dict[str, str] | None  # es/en: the task's site when sent, else the resource's base
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDecision:
+    """A decision point waiting for an answer."""
+
+    id: str
+    opened_at: float
+    deadline_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order and whether it can be given now (with the reason when not)."""
+
+    id: str
+    available: bool
+    reason: str  # why not, when unavailable
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one viewer (a role, or the instructor when role is None) can see now."""
+
+    t: float
+    role: str | None
+    quantities: tuple[QuantityView, ...]
+    units: tuple[UnitView, ...]
+    open_decisions: tuple[OpenDecision, ...]
+    decided: tuple[tuple[str, str, float, str], ...]  # (point, option, time, cause)
+    orders: tuple[OrderView, ...]
+    halted_for: str | None
+    ended: bool
+    end_reason: str | None

@@ -1,0 +1,174 @@
+"""The author's tools: `sitroom new` skeletons and docs/authoring.md, whose examples must validate."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from engine_fixtures import P0, REPO
+
+import simulator.expr
+from simulator import ScenarioError, Simulation, load_scenario, load_scenario_text, run_headless
+from simulator.skeleton import KINDS, skeleton
+from sitroom.cli import main
+
+DOC = REPO / "docs" / "authoring.md"
+DOC_ES = REPO / "docs" / "authoring.es.md"
+
+
+def _yaml_blocks(doc=DOC) -> list[tuple[int, str]]:
+    """Every ```yaml block of a reference page, with the line it starts on."""
+    text = doc.read_text(encoding="utf-8")
+    out = []
+    for m in re.finditer(r"^```yaml\n(.*?)^```", text, re.S | re.M):
+        out.append((text[: m.start()].count("\n") + 1, m.group(1)))
+    return out
+
+
+def _with_fragment(fragment: str) -> str:
+    """The prison skeleton with a fragment's entries added to its sections (the page's rule)."""
+    base = yaml.safe_load(skeleton("example", "prison"))
+    for key, value in yaml.safe_load(fragment).items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key].update(value)
+        else:
+            base[key] = value
+    return yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
+
+
+# ----------------------------------------------------------------------------- skeletons
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_skeleton_validates_and_has_both_languages(kind):
+    text = skeleton("mi-ejercicio", kind)
+    scn = load_scenario_text(text, "mi-ejercicio.yaml")
+    assert scn.id == "mi-ejercicio" and scn.kind == kind
+    for part in (scn.state, scn.resources, scn.tasks, scn.processes, scn.injects, scn.decisions, scn.orders,
+                 scn.metrics, scn.objectives):
+        assert part  # every section is there to copy from
+    assert scn.endings
+    comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    assert any("minutos" in c for c in comments) and any("minutes" in c for c in comments)
+    assert any("por hora" in c for c in comments) and any("per hour" in c for c in comments)
+    assert any(inj.expect and inj.expect.contingency for inj in scn.injects.values())
+
+
+def test_the_prison_skeleton_can_be_played_to_its_resolution():
+    scn = load_scenario_text(skeleton("x", "prison"))
+    sim = Simulation(scn, seed=1)
+    sim.advance(2)
+    sim.decide("DP1", "seal_and_call")
+    while sim.snapshot().orders and not next(o for o in sim.snapshot().orders if o.id == "retake").available:
+        sim.advance(sim.now + 1)
+        assert sim.now < 120
+    sim.order("retake")
+    sim.advance(scn.limit)
+    assert sim.end_reason == "resolved"
+    assert sim.metric_values()["time_to_seal"] < 10
+
+
+def test_the_cartel_skeleton_runs_and_its_decision_clears_roadblocks():
+    scn = load_scenario_text(skeleton("x", "cartel"))
+    idle = run_headless(scn, 5, None)
+    sim = Simulation(scn, seed=5)
+    sim.advance(3)
+    sim.decide("DP1", "clear_and_support")
+    sim.advance(scn.limit)
+    assert idle.v["clear_blockade.done"] == 0 and sim.v["clear_blockade.done"] >= 1
+    assert sim.v["blockades"] < idle.v["blockades"]
+
+
+def test_a_bad_scenario_id_is_named_not_a_traceback():
+    with pytest.raises(ScenarioError) as exc:
+        skeleton("no spaces")
+    assert str(exc.value.problems[0]).startswith("SCENARIO_ID: 'no spaces' cannot be a scenario id")
+
+
+def test_cli_new_writes_a_file_that_validates_and_never_overwrites(tmp_path, capsys):
+    out = tmp_path / "nuevo.yaml"
+    assert main(["new", "nuevo", "--kind", "cartel", "--out", str(out)]) == 0
+    assert "sitroom validate" in capsys.readouterr().out
+    assert load_scenario(out).kind == "cartel"
+    before = out.read_bytes()
+    assert main(["new", "nuevo", "--out", str(out)]) == 1
+    assert "already there" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert main(["validate", str(out)]) == 0
+    assert main(["new", "bad id", "--out", str(tmp_path / "b.yaml")]) == 1
+    assert not (tmp_path / "b.yaml").exists()
+    capsys.readouterr()
+    assert main(["new", "to-stdout", "--out", "-"]) == 0
+    assert load_scenario_text(capsys.readouterr().out).id == "to-stdout"
+
+
+# ----------------------------------------------------------------------------- the reference page
+
+
+def test_the_reference_page_has_its_examples_and_the_spanish_page_the_same_ones():
+    assert len(_yaml_blocks()) >= 15
+    assert [b for _, b in _yaml_blocks(DOC_ES)] == [b for _, b in _yaml_blocks()]
+
+
+@pytest.mark.parametrize("line,block", _yaml_blocks(), ids=lambda v: f"line{v}" if isinstance(v, int) else "")
+def test_every_yaml_example_on_the_reference_page_validates(line, block):
+    text = block if block.lstrip().startswith("sitroom:") else _with_fragment(block)
+    try:
+        load_scenario_text(text, f"docs/authoring.md:{line}")
+    except ScenarioError as exc:  # pragma: no cover - the message is the point
+        pytest.fail("\n".join(str(p) for p in exc.problems))
+
+
+def _documented_suffixes(doc=DOC) -> dict[str, list[str]]:
+    """The dotted-name table of a page: prefix letter -> suffixes (R.ready -> R: [ready, ...])."""
+    text = doc.read_text(encoding="utf-8")
+    out: dict[str, list[str]] = {}
+    for prefix, suffix in re.findall(r"^\| `(R|T|DP|O|I|P)\.([a-z_]+)` \|", text, re.M):
+        out.setdefault(prefix, []).append(suffix)
+    return out
+
+
+def test_every_documented_dotted_name_loads_and_an_undocumented_one_does_not():
+    docs = _documented_suffixes()
+    assert _documented_suffixes(DOC_ES) == docs
+    assert docs == {
+        "R": ["ready", "standby", "mobilising", "en_route", "on_scene", "returning", "busy", "total"],
+        "T": ["active", "queued", "on_scene", "done"],
+        "DP": ["open", "decided", "defaulted", "opened_at", "at"],
+        "O": ["count"], "I": ["fired"], "P": ["count"],
+    }
+    example = {"R": "cert", "T": "retake", "DP": "DP1", "O": "seal", "I": "first_report", "P": "escalation"}
+    names = [f"{example[p]}.{s}" for p, sufs in docs.items() for s in sufs] + ["DP1.wait", "t", "agitation"]
+    metric = "metrics:\n  probe:\n    label: {es: x, en: x}\n    value: \"" + " + ".join(names) + "\"\n"
+    load_scenario_text(_with_fragment(metric))
+    for wrong in ("cert.free", "retake.running", "DP1.option", "seal.fired"):
+        bad = "metrics:\n  probe:\n    label: {es: x, en: x}\n    value: \"" + wrong + "\"\n"
+        with pytest.raises(ScenarioError) as exc:
+            load_scenario_text(_with_fragment(bad))
+        assert f"unknown name {wrong!r}" in str(exc.value)
+
+
+def test_the_expression_docstring_cites_only_names_that_exist():
+    cited = re.findall(r"``([A-Za-z_]\w*\.\w+)``", simulator.expr.__doc__ or "")
+    assert cited
+    for name in cited:
+        data = yaml.safe_load(P0.read_text(encoding="utf-8"))
+        data["metrics"]["cited"] = {"label": {"es": "x", "en": "x"}, "value": name}
+        load_scenario_text(yaml.safe_dump(data, allow_unicode=True))  # raises if P0 has no such name
+
+
+@pytest.mark.parametrize("doc", [DOC, DOC_ES], ids=["en", "es"])
+def test_the_reference_page_names_every_field_of_the_schema(doc):
+    from simulator.schema import SCHEMA
+
+    text = doc.read_text(encoding="utf-8")
+    defs = SCHEMA["$defs"]
+    fields = set(SCHEMA["properties"])
+    for name in ("quantity", "resource", "task", "process", "inject", "decision", "order", "metric", "objective",
+                 "ending"):
+        fields |= set(defs[name]["properties"])
+    fields |= set(SCHEMA["properties"]["clock"]["properties"]) | set(defs["effect"]["properties"])
+    fields |= set(defs["inject"]["properties"]["expect"]["properties"])
+    missing = sorted(f for f in fields if f"`{f}`" not in text and f"{{{f}:" not in text and f"`{{{f}:" not in text)
+    assert missing == []

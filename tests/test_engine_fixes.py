@@ -1,0 +1,265 @@
+"""The engine bugs of issue 11, each as a minimal scenario that once went wrong."""
+
+import pytest
+from engine_fixtures import tiny
+
+from simulator import Simulation
+
+SQUAD = """\
+state:
+  arrived: {label: {es: Llegadas, en: Arrivals}, initial: 0}
+resources:
+  squad: {label: {es: Escuadra, en: Squad}, count: 2, travel: 10}
+"""
+
+
+def kinds(sim, kind, ref=None):
+    return [e for e in sim.events if e.kind == kind and (ref is None or e.ref == ref)]
+
+
+def test_two_tasks_needing_all_units_do_not_deadlock():
+    scn = tiny(SQUAD + """\
+tasks:
+  a: {label: {es: A, en: A}, resource: squad, units: 2, work: 5, on_complete: [{add: arrived, by: 1}]}
+  b: {label: {es: B, en: B}, resource: squad, units: 2, work: 5, on_complete: [{add: arrived, by: 1}]}
+injects:
+  go:
+    at: 1
+    channel: radio
+    text: {es: Vayan, en: Go}
+    effects: [{task: a}, {task: b}]
+""")
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    phases = [(e.ref, e.data["phase"]) for e in kinds(sim, "task")]
+    # a takes both units at once; b waits for both, then runs: both complete.
+    assert phases[:2] == [("a", "dispatched"), ("b", "queued")]
+    assert ("a", "complete") in phases and ("b", "complete") in phases
+    assert sim.v["arrived"] == 2
+    assert phases.index(("b", "dispatched")) > phases.index(("a", "complete"))
+
+
+def test_release_en_route_turns_units_back_without_arriving():
+    scn = tiny(SQUAD + """\
+tasks:
+  go: {label: {es: Ir, en: Go}, resource: squad, units: 1, work: 30, on_arrival: [{add: arrived, by: 1}]}
+injects:
+  send: {at: 0, channel: radio, text: {es: Ve, en: Go}, effects: [{task: go}]}
+  recall: {at: 4, channel: radio, text: {es: Vuelve, en: Back}, effects: [{release: go}]}
+""")
+    sim = Simulation(scn, 1)
+    sim.advance(4.5)
+    u = sim.units["squad_1"]
+    assert u.status == "returning" and u.eta == 8.0  # four minutes out, four minutes back
+    sim.run_to_end()
+    assert sim.v["arrived"] == 0
+    assert [e.data["phase"] for e in kinds(sim, "task", "go")] == ["dispatched", "released"]
+    assert sim.units["squad_1"].status == "ready"
+
+
+def test_release_on_scene_ends_the_work_now():
+    scn = tiny(SQUAD + """\
+tasks:
+  go: {label: {es: Ir, en: Go}, resource: squad, units: 1, work: 30, on_complete: [{add: arrived, by: 1}]}
+injects:
+  send: {at: 0, channel: radio, text: {es: Ve, en: Go}, effects: [{task: go}]}
+  recall: {at: 15, channel: radio, text: {es: Vuelve, en: Back}, effects: [{release: go}]}
+""")
+    sim = Simulation(scn, 1)
+    sim.advance(15)
+    released = kinds(sim, "task", "go")[-1]
+    assert released.data["phase"] == "released" and released.t == 15
+    assert sim.units["squad_1"].status == "returning"
+    sim.run_to_end()
+    assert sim.v["arrived"] == 0
+
+
+def test_release_while_queued_withdraws_the_request():
+    scn = tiny(SQUAD + """\
+tasks:
+  long: {label: {es: L, en: L}, resource: squad, units: 2, work: 50}
+  wait: {label: {es: W, en: W}, resource: squad, units: 1, work: 5, on_arrival: [{add: arrived, by: 1}]}
+injects:
+  send: {at: 0, channel: radio, text: {es: Ve, en: Go}, effects: [{task: long}, {task: wait}]}
+  recall: {at: 5, channel: radio, text: {es: Alto, en: Stop}, effects: [{release: wait}]}
+""")
+    sim = Simulation(scn, 1)
+    sim.advance(5)
+    assert sim.v["wait.queued"] == 0 and sim.v["wait.active"] == 0
+    sim.run_to_end()
+    assert sim.v["arrived"] == 0
+
+
+def test_state_dependent_distribution_parameters_are_clamped_with_a_warning():
+    scn = tiny("""\
+state:
+  crowd: {label: {es: Multitud, en: Crowd}, initial: 40}
+  x: {label: {es: X, en: X}, initial: 0}
+  huge: {label: {es: H, en: H}, initial: 0}
+injects:
+  a:
+    at: 1
+    channel: radio
+    text: {es: A, en: A}
+    effects:
+      - {set: x, to: {dist: triangular, low: 0, mode: "crowd/2", high: 10}}
+      - {set: huge, to: {dist: poisson, mean: "exp(crowd * 25)"}}
+      - {add: x, by: {dist: binomial, n: 3, p: "log(crowd - 40) - log(crowd - 40)"}}
+""")
+    sim = Simulation(scn, 3)
+    sim.run_to_end()
+    assert 0 <= sim.v["x"] <= 13
+    warnings = kinds(sim, "warning")
+    keys = sorted(e.data["key"] for e in warnings)
+    assert keys == ["param:mean", "param:mode", "param:p"]
+    assert all(e.audience == ("instructor",) and e.data["text"]["es"] and e.data["text"]["en"] for e in warnings)
+    mode = next(e for e in warnings if e.data["key"] == "param:mode")
+    assert "mode was 20; 10 was used" in mode.data["text"]["en"]
+
+
+def test_integer_quantities_carry_their_fraction_both_ways():
+    body = """\
+state:
+  up: {label: {es: U, en: U}, initial: 5, integer: true}
+  down: {label: {es: D, en: D}, initial: 5, integer: true}
+injects:
+  tick:
+    at: 1
+    channel: radio
+    text: {es: T, en: T}
+    effects: [EFFECTS]
+"""
+    effects = ", ".join(["{add: up, by: 0.5}", "{add: down, by: -0.5}"] * 10)
+    sim = Simulation(tiny(body.replace("EFFECTS", effects)), 1)
+    sim.run_to_end()
+    assert sim.v["up"] == 10 and sim.v["down"] == 0
+
+
+def test_an_end_effect_keeps_the_metrics_of_its_own_step():
+    scn = tiny("""\
+state:
+  escaped: {label: {es: Fugas, en: Escapes}, initial: 0}
+injects:
+  run:
+    at: 7
+    channel: radio
+    text: {es: Fuga, en: Escape}
+    effects: [{set: escaped, to: 1}, {end: escape}]
+metrics:
+  time_to_escape: {label: {es: T, en: T}, first: "escaped > 0"}
+  max_escaped: {label: {es: M, en: M}, max: escaped}
+  mean_escaped: {label: {es: P, en: P}, mean: escaped}
+""")
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    assert sim.end_reason == "escape"
+    assert sim.metric_values() == {"time_to_escape": 7.0, "max_escaped": 1.0, "mean_escaped": 0.0}
+
+
+def test_a_policy_answer_at_the_deadline_is_taken_and_a_late_one_warned():
+    from simulator import Policy, PolicyDecision, load_policy_text
+
+    scn = tiny("""\
+decisions:
+  D:
+    title: {es: D, en: D}
+    prompt: {es: "¿?", en: "?"}
+    at: 5
+    deadline: 10
+    default: wait
+    options:
+      act: {label: {es: Actuar, en: Act}}
+      wait: {label: {es: Esperar, en: Wait}}
+""")
+    sim = Simulation(scn, 1, policy=Policy("p", {"D": PolicyDecision("act", 10.0)}))
+    sim.run_to_end()
+    st = sim.decisions["D"]
+    assert (st.option, st.cause, st.decided_at) == ("act", "policy", 15.0)
+    late = load_policy_text("policy: late\ndecisions: {D: {option: act, after: 11}}\n", scn)
+    assert late.warnings and "past the point's deadline" in late.warnings[0]
+    sim = Simulation(scn, 1, policy=late)
+    sim.run_to_end()
+    assert sim.decisions["D"].cause == "default"
+    assert [e.ref for e in kinds(sim, "warning")] == ["policy.D"]
+
+
+def test_a_rate_that_reads_t_fires_at_the_exact_time():
+    from simulator.streams import Streams
+
+    scn = tiny("""\
+state:
+  n: {label: {es: N, en: N}, initial: 0}
+processes:
+  grow: {rate: "6*t", limit: 1, effects: [{add: n, by: 1}]}
+""")
+    for seed in range(5):
+        sim = Simulation(scn, seed)
+        sim.run_to_end()
+        fired = kinds(sim, "process", "grow")[0].t
+        # integrated rate: t^2/20 per minute, so the first event comes at sqrt(20 E).
+        target = Streams(seed).get("process", "grow").standard_exponential()
+        assert abs(fired - (20 * target) ** 0.5) < 1e-6
+
+
+VISIBILITY = """\
+roles:
+  team: {name: {es: Equipo, en: Team}}
+  press: {name: {es: Prensa, en: Press}}
+state:
+  secret: {label: {es: S, en: S}, initial: 5, audience: instructor}
+  press_only: {label: {es: P, en: P}, initial: 1, audience: [press]}
+  crowd: {label: {es: M, en: C}, initial: 10, report_delay: 5}
+processes:
+  grow: {rate: 60, limit: 1, effects: [{add: crowd, by: 20}]}
+injects:
+  a: {at: 3, channel: radio, audience: AUD, text: {es: "Hay {NAME}", en: "There are {NAME}"}}
+"""
+
+
+def test_validate_refuses_a_text_quoting_what_its_audience_may_not_see():
+    from simulator import ScenarioError
+
+    for aud, name in (("all", "secret"), ("all", "press_only"), ("[team]", "press_only")):
+        with pytest.raises(ScenarioError) as exc:
+            tiny(VISIBILITY.replace("AUD", aud).replace("NAME", name))
+        probs = exc.value.problems
+        assert {p.message.split(":")[0] for p in probs} == {"injects.a.text.es", "injects.a.text.en"}
+        assert all(f"may not see {name}" in p.message and p.line == 18 for p in probs)
+    for aud, name in (("instructor", "secret"), ("[press]", "press_only"), ("all", "crowd")):
+        tiny(VISIBILITY.replace("AUD", aud).replace("NAME", name))
+
+
+def test_a_quoted_value_is_the_value_its_audience_sees():
+    from simulator import inject_text
+
+    def delivered(aud):
+        sim = Simulation(tiny(VISIBILITY.replace("AUD", aud).replace("NAME", "crowd")), 4)
+        sim.advance(3)
+        grew = [e.t for e in sim.events if e.kind == "state"]
+        assert grew and grew[0] < 3 - 0 and grew[0] > 3 - 5  # it grew within the report delay
+        ev = kinds(sim, "inject", "a")[0]
+        return inject_text(sim.scn.injects["a"], "en", ev.data["values"])
+
+    assert delivered("all") == "There are 10"  # the team's picture lags five minutes
+    assert delivered("instructor") == "There are 30"
+
+
+def test_orders_may_be_irreversible_and_the_clock_has_an_alert_speed():
+    body = """\
+orders:
+  seal: {label: {es: Sellar, en: Seal}, irreversible: true}
+  ask: {label: {es: Pedir, en: Ask}}
+"""
+    scn = tiny(body)
+    assert scn.orders["seal"].irreversible and not scn.orders["ask"].irreversible
+    assert scn.alert_speed == 60
+    from engine_fixtures import TINY_HEAD, tiny_text
+
+    from simulator import ScenarioError, load_scenario_text
+    fast = tiny_text(body).replace("limit: 120}", "limit: 120, alert_speed: 30}")
+    assert TINY_HEAD.split("clock:")[0] in fast
+    assert load_scenario_text(fast, "t.yaml").alert_speed == 30
+    with pytest.raises(ScenarioError, match="alert_speed"):
+        load_scenario_text(fast.replace("alert_speed: 30", "alert_speed: 0"), "t.yaml")
+    with pytest.raises(ScenarioError, match="irreversible"):
+        tiny(body.replace("irreversible: true", "irreversible: sure"))
