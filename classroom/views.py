@@ -44,7 +44,7 @@ def catalog(scenario: Scenario, role: str | None) -> dict[str, Any]:
                              "options": {o.id: {"label": o.label, "detail": o.detail} for o in d.options.values()}}
                       for d in scenario.decisions.values() if vis(d.audience, role)},
         "orders": {o.id: {"label": o.label, "detail": o.detail, "audience": list(o.audience), "task": o.task,
-                          "limit": o.limit}
+                          "limit": o.limit, "irreversible": bool(getattr(o, "irreversible", False))}
                    for o in scenario.orders.values() if vis(o.audience, role)},
         "injects": {i.id: inject_entry(i) for i in scenario.injects.values()} if role is None else {},
     }
@@ -65,8 +65,9 @@ def event_json(scenario: Scenario, ev: Event) -> dict[str, Any]:
 
 
 def _inject(iid: str, d: dict[str, Any]) -> Inject:
-    return Inject(iid, None, None, None, bool(d.get("manual", False)), str(d["channel"]), d.get("sender"),
-                  tuple(d["audience"]), d["text"], (), None, False, tuple(d.get("fields", ())))
+    return Inject(id=iid, at=None, when=None, delay=None, manual=bool(d.get("manual", False)),
+                  channel=str(d["channel"]), sender=d.get("sender"), audience=tuple(d["audience"]), text=d["text"],
+                  effects=(), expect=None, fields=tuple(d.get("fields", ())))
 
 
 def learn_inject(scenario: Scenario, rec: dict[str, Any]) -> None:
@@ -78,23 +79,31 @@ def learn_inject(scenario: Scenario, rec: dict[str, Any]) -> None:
 
 def scenario_from_catalog(c: dict[str, Any]) -> Scenario:
     """A `Scenario` holding only a catalog's labels (for rendering; it cannot be simulated)."""
-    state = {k: Quantity(k, v["label"], float(v["initial"]), v["lo"], v["hi"], bool(v["integer"]),
-                         tuple(v["audience"]), float(v["report_delay"]), False) for k, v in c["state"].items()}
-    resources = {k: Resource(k, v["label"], int(v["count"]), int(v["standby"]), None, None,  # type: ignore[arg-type]
-                             tuple(v["audience"]), v.get("base")) for k, v in c["resources"].items()}
-    tasks = {k: Task(k, v["label"], v["resource"], int(v["units"]), None, None, None, (), (), v.get("site"))
-             for k, v in c["tasks"].items()}
-    decisions = {k: DecisionPoint(k, v["title"], v["prompt"], tuple(v["audience"]), None, None, v["deadline"],
-                                  v["default"], bool(v["pause"]), (), tuple(v["required"]), bool(v["force"]),
-                                  v["max_force"],
-                                  {o: Option(o, ov["label"], ov.get("detail"), ()) for o, ov in v["options"].items()})
+    state = {k: Quantity(id=k, label=v["label"], initial=float(v["initial"]), lo=v["lo"], hi=v["hi"],
+                         integer=bool(v["integer"]), audience=tuple(v["audience"]),
+                         report_delay=float(v["report_delay"]), chart=False) for k, v in c["state"].items()}
+    resources = {k: Resource(id=k, label=v["label"], count=int(v["count"]), standby=int(v["standby"]), mobilise=None,
+                             travel=None, audience=tuple(v["audience"]), base=v.get("base"))  # type: ignore[arg-type]
+                 for k, v in c["resources"].items()}
+    tasks = {k: Task(id=k, label=v["label"], resource=v["resource"], units=int(v["units"]), travel=None, work=None,
+                     until=None, on_arrival=(), on_complete=(), site=v.get("site")) for k, v in c["tasks"].items()}
+    decisions = {k: DecisionPoint(id=k, title=v["title"], prompt=v["prompt"], audience=tuple(v["audience"]), at=None,
+                                  when=None, deadline=v["deadline"], default=v["default"], pause=bool(v["pause"]),
+                                  expected=(), required=tuple(v["required"]), force=bool(v["force"]),
+                                  max_force=v["max_force"],
+                                  options={o: Option(id=o, label=ov["label"], detail=ov.get("detail"), effects=())
+                                           for o, ov in v["options"].items()})
                  for k, v in c["decisions"].items()}
-    orders = {k: Order(k, v["label"], v.get("detail"), tuple(v["audience"]), v.get("task"), None, v.get("limit"), ())
+    orders = {k: Order(id=k, label=v["label"], detail=v.get("detail"), audience=tuple(v["audience"]),
+                       task=v.get("task"), available=None, limit=v.get("limit"), effects=(),
+                       **({"irreversible": bool(v["irreversible"])} if "irreversible" in v else {}))
               for k, v in c["orders"].items()}
     injects = {k: _inject(k, v) for k, v in c.get("injects", {}).items()}
-    return Scenario(c["id"], c["version"], c["title"], c["summary"], c.get("briefing"), c["kind"], (), {},
-                    c["roles"], c["start"], float(c["limit"]), float(c["speed"]), state, resources, tasks, {},
-                    injects, decisions, orders, {}, {}, (), "", c["sha256"], "")
+    return Scenario(id=c["id"], version=c["version"], title=c["title"], summary=c["summary"],
+                    briefing=c.get("briefing"), kind=c["kind"], incident_types=(), sources={}, roles=c["roles"],
+                    start=c["start"], limit=float(c["limit"]), speed=float(c["speed"]), state=state,
+                    resources=resources, tasks=tasks, processes={}, injects=injects, decisions=decisions,
+                    orders=orders, metrics={}, objectives={}, endings=(), text="", sha256=c["sha256"], path="")
 
 
 def team_summary(name: str, sim: Simulation, status: str, speed: float, running: bool,
