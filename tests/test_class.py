@@ -397,3 +397,21 @@ def test_the_host_answers_a_repeated_request_id_from_its_record(tmp_path):
             assert answers[0] == answers[1] and answers[0]["type"] == "ack"
             assert len(host.teams["Bravo"].sim.order_times["send_fire_team"]) == 1
     run(body)
+
+
+def test_the_class_host_imports_neither_the_ui_nor_the_debrief_and_the_engine_not_the_class():
+    import subprocess
+    import sys
+
+    from engine_fixtures import REPO
+
+    code = ("import sys, pkgutil, importlib, classroom\n"
+            "[importlib.import_module('classroom.' + m.name) for m in pkgutil.iter_modules(classroom.__path__)]\n"
+            "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & {'tui', 'analysis', 'textual'})))\n"
+            "import simulator\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ""
+    r = subprocess.run([sys.executable, "-c", "import sys, simulator; print('classroom' in sys.modules)"],
+                       capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert r.stdout.strip() == "False"
