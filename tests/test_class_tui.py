@@ -169,3 +169,27 @@ async def test_orders_from_the_remote_room_reach_the_host_and_their_limits_are_w
     orders = [(i.actor, i.payload["order"]) for i in journal.inputs() if i.kind == "order"]
     journal.close()
     assert orders == [("Alfa", "report_director")]
+
+
+@bounded
+async def test_the_evaluator_view_is_read_only_and_its_notes_are_journaled_to_the_selected_team(tmp_path):
+    from tui.console import NoteDialog
+
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        app = ConsoleApp(link(tokens.evaluator), "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.query_one("#teams", DataTable)
+            await until(pilot, lambda: table.row_count == 2)
+            await pilot.press("s", "space", "e")  # the instructor's keys do nothing here
+            await pilot.pause(0.3)
+            assert all(r.status() == "waiting" for r in host.teams.values())
+            await pilot.press("down", "n")
+            await until(pilot, lambda: isinstance(app.screen, NoteDialog))
+            app.screen.query_one("#note-text", Input).value = "Bravo read the briefing aloud"
+            await pilot.press("enter")
+            await until(pilot, lambda: not isinstance(app.screen, NoteDialog))
+            await pilot.pause(0.3)
+    journal = Journal.open(tmp_path / "c" / "Bravo.sitroom")
+    notes = [(i.actor, i.payload["text"]) for i in journal.inputs() if i.kind == "note"]
+    journal.close()
+    assert notes == [("evaluator", "Bravo read the briefing aloud")]
