@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ["bench.engine", "bench.journal", "bench.tui", "bench.debrief", "bench.whatif"]
+MODULES = ["bench.engine", "bench.journal", "bench.tui", "bench.debrief", "bench.whatif", "bench.classload"]
 
 
 def main(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator import (
     CommandRejected,
@@ -30,6 +31,10 @@ from simulator import (
     validate_paths,
 )
 from simulator.journal import SIGN_KEY_ENV, Journal
+
+if TYPE_CHECKING:
+    from classroom.config import Tokens
+    from classroom.host import ClassHost
 
 
 def _err(msg: str) -> None:
@@ -453,7 +458,151 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     s.add_argument("--policy", action="store_true", help="the policy format instead")
     s.set_defaults(func=cmd_schema)
+    add_class_commands(sub)
     return p
+
+
+# ---------------------------------------------------------------------------- the class (issue 12)
+
+
+def add_class_commands(sub: argparse._SubParsersAction) -> None:
+    """`sitroom class start|resume|status|end` and `sitroom join`."""
+    lang_default = os.environ.get("SITROOM_LANG", "es")
+    c = sub.add_parser("class", help="run a class: one host, every team's exercise, the instructor's console",
+                       description="One host process owns every team's exercise (one journal each, on the "
+                       "class seed), the clock and every command; teams join with `sitroom join URL`.")
+    csub = c.add_subparsers(dest="class_command", metavar="ACTION", required=True)
+    s = csub.add_parser("start", help="start a class and its host",
+                        description="Create DIR (one journal per team, class.json, join.txt), start the host "
+                        "and the instructor console; --headless prints one JSON line of links instead.")
+    s.add_argument("scenario", help="scenario path or bundled id")
+    s.add_argument("--teams", required=True, help="team names, comma-separated (e.g. Alfa,Bravo,Charlie)")
+    s.add_argument("--seed", type=_seed, default=None, help="the class seed (default: chosen and shown)")
+    s.add_argument("--seeds", choices=["common", "distinct"], default="common",
+                   help="common: every team on the class seed (default); distinct: one seed each")
+    s.add_argument("--speed", type=_positive_float, default=None, help="sim seconds per wall second")
+    s.add_argument("--dir", default=None, help="class directory (default: class-<scenario>-<UTC time>)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=_port, default=0, help="port for the protocol (default: a free one)")
+    s.add_argument("--web", type=_port, default=None, metavar="PORT", help="also serve the team client to "
+                   "browsers on this port (textual-serve)")
+    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    s.add_argument("--headless", action="store_true", help="no console: print the links as one JSON line")
+    s.add_argument("--hold-on-disconnect", action="store_true",
+                   help="pause a team's clock while none of its clients is connected")
+    s.set_defaults(func=cmd_class_start)
+    s = csub.add_parser("resume", help="bring a class back from its directory (after a crash or a stop)")
+    s.add_argument("dir")
+    s.add_argument("--web", type=_port, default=None, metavar="PORT")
+    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    s.add_argument("--headless", action="store_true")
+    s.set_defaults(func=cmd_class_resume)
+    s = csub.add_parser("status", help="every team's clock, status, connection and decisions")
+    s.add_argument("url", metavar="INSTRUCTOR_URL")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    s.set_defaults(func=cmd_class_status)
+    s = csub.add_parser("end", help="end every team's exercise (a headless host then stops)")
+    s.add_argument("url", metavar="INSTRUCTOR_URL")
+    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    s.set_defaults(func=cmd_class_end)
+    s = sub.add_parser("join", help="join a class: a team's room, the instructor console or the evaluator view",
+                       description="Open the link the instructor gave you (http://HOST:PORT/join/TOKEN).")
+    s.add_argument("url", metavar="URL")
+    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    s.set_defaults(func=cmd_join)
+
+
+def _port(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a whole number, not {text!r}") from None
+    if not 0 <= v <= 65535:
+        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
+    return v
+
+
+def cmd_class_start(a: argparse.Namespace) -> int:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from classroom.host import ClassHost
+    from classroom.run import serve_headless, setup_logging, warn_if_exposed
+
+    scenario_id = Path(a.scenario).stem
+    directory = Path(a.dir) if a.dir else Path(f"class-{scenario_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}")
+    host, tokens = ClassHost.create(a.scenario, a.teams, directory, seed=a.seed, seeds=a.seeds, speed=a.speed,
+                                    lang=a.lang, host=a.host, port=a.port, web_port=a.web,
+                                    hold_on_disconnect=a.hold_on_disconnect)
+    setup_logging(host.config.directory, to_stderr=a.headless)
+    warn_if_exposed(host, a.lang)
+    if a.headless:
+        return asyncio.run(serve_headless(host, tokens, a.lang, a.web))
+    return _class_console(host, tokens, a.web, a.lang)
+
+
+def cmd_class_resume(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from classroom.host import ClassHost
+    from classroom.run import serve_headless, setup_logging, warn_if_exposed
+
+    host = ClassHost.resume(a.dir)
+    setup_logging(host.config.directory, to_stderr=a.headless)
+    warn_if_exposed(host, a.lang)
+    web = a.web if a.web is not None else host.config.web_port
+    if a.headless:
+        return asyncio.run(serve_headless(host, None, a.lang, web))
+    return _class_console(host, None, web, a.lang)
+
+
+def _class_console(host: ClassHost, tokens: Tokens | None, web: int | None, lang: str) -> int:
+    """The host in a thread, the instructor's console in this terminal; the host stops with the console."""
+    from classroom.run import HostThread, links, write_links
+    from classroom.words import w
+
+    thread = HostThread(host, tokens, web)
+    thread.start()
+    try:
+        if tokens is not None:
+            info = links(host, tokens, thread.web)
+            path = write_links(host, info, lang)
+            print(path.read_text(encoding="utf-8"))
+            print(w("started_at", lang, path=path))
+        else:
+            path = host.config.directory / "join.json"
+            try:
+                info = json.loads(path.read_text(encoding="utf-8"))
+                info["instructor"]
+            except (OSError, json.JSONDecodeError, KeyError, TypeError):
+                _err(f"{path}: the class's links are missing, so the console cannot open; "
+                     "run `sitroom class resume DIR --headless` and use the links given when it started")
+                return 1
+            print(w("resumed_at", lang, dir=host.config.directory, path=path))
+        from tui.console import run_console
+
+        return run_console(info["instructor"], lang)
+    finally:
+        thread.stop()
+
+
+def cmd_class_status(a: argparse.Namespace) -> int:
+    from classroom.run import class_status
+
+    return class_status(a.url, a.json, a.lang)
+
+
+def cmd_class_end(a: argparse.Namespace) -> int:
+    from classroom.run import class_end
+
+    return class_end(a.url, a.lang)
+
+
+def cmd_join(a: argparse.Namespace) -> int:
+    from tui.remote import run_join
+
+    return run_join(a.url, a.lang)
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:

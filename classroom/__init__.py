@@ -1,0 +1,1 @@
+"""The class: one host running every team's exercise, its wire protocol and its client."""

@@ -1,0 +1,195 @@
+"""The class in the terminal (Pilot): a team's remote room and the instructor's console, on a real host."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from class_fixtures import bounded
+from textual.widgets import DataTable, Input, Static
+
+from classroom.host import ClassHost
+from classroom.run import HostThread
+from simulator import Journal
+from tui.console import ConsoleApp, TeamDetail
+from tui.decision import DecisionScreen
+from tui.i18n import t
+from tui.remote import BriefingScreen, ClientThread, RemoteApp, RemoteSession, connect
+from tui.room import RoomScreen
+
+
+@contextlib.contextmanager
+def host_thread(directory: Path, teams: str = "Alfa,Bravo", speed: float = 120.0) -> Iterator[tuple]:
+    host, tokens = ClassHost.create("tutorial", teams, directory, seed=3, speed=speed, port=0)
+    thread = HostThread(host, tokens, None)
+    thread.start()
+    links: list[ClientThread] = []
+
+    def link(token: str, lang: str = "en") -> ClientThread:
+        made, why = connect(host.join_url(token), lang)
+        assert made is not None, why
+        links.append(made)
+        return made
+
+    try:
+        yield host, tokens, link
+    finally:
+        for made in links:
+            made.stop()
+        thread.stop()
+
+
+async def until(pilot, predicate, seconds: float = 15.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if predicate():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("the screen did not get there in time")
+
+
+def team_session(link: ClientThread) -> RemoteSession:
+    link.call(link.client.wait_for(lambda: link.client.view is not None and link.client.view.snapshot is not None))
+    return RemoteSession(link, "en")
+
+
+@bounded
+async def test_the_remote_room_shows_the_briefing_until_the_class_starts(tmp_path):
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        team = link(tokens.teams["Alfa"])
+        instructor = link(tokens.instructor)
+        app = RemoteApp(team_session(team), "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, BriefingScreen))
+            instructor.call(instructor.client.start_class())
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+            bar = str(app.screen.query_one("#clockbar", Static).render())
+            assert "Alfa" in bar and "RUNNING" in bar
+
+
+@bounded
+async def test_a_decision_taken_in_the_remote_room_is_journaled_on_the_host(tmp_path):
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        team = link(tokens.teams["Bravo"])
+        instructor = link(tokens.instructor)
+        session = team_session(team)
+        app = RemoteApp(session, "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            instructor.call(instructor.client.start_class())
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen)
+                        and any(d.id == "DP1" for d in session.sim.snapshot().open_decisions))
+            instructor.call(instructor.client.pause("Bravo"))
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DecisionScreen))
+            await pilot.press("1")
+            for field, text in (("information", "smoke and 12 inmates"), ("why", "move people first")):
+                app.screen.query_one(f"#f-{field}", Input).value = text
+            await pilot.pause(0.2)  # the form takes the typed text from the inputs' change messages
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+            assert ("DP1", "evacuate") in [(d[0], d[1]) for d in session.sim.snapshot().decided]
+    journal = Journal.open(tmp_path / "c" / "Bravo.sitroom")
+    decided = [i.payload for i in journal.inputs() if i.kind == "decision"]
+    journal.close()
+    assert [(p["point"], p["option"], p["rationale"]["why"]) for p in decided] == [("DP1", "evacuate",
+                                                                                   "move people first")]
+
+
+@bounded
+async def test_the_console_starts_and_pauses_the_class_and_drills_into_a_team(tmp_path):
+    with host_thread(tmp_path / "c", teams="Alfa,Bravo,Charlie") as (host, tokens, link):
+        app = ConsoleApp(link(tokens.instructor), "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.query_one("#teams", DataTable)
+            await until(pilot, lambda: table.row_count == 3)
+            await pilot.press("s")
+            await until(pilot, lambda: all(r.status() == "running" for r in host.teams.values()))
+            await pilot.press("space")
+            await until(pilot, lambda: all(r.status() == "paused" for r in host.teams.values()))
+            await until(pilot, lambda: "paused" in str(table.get_cell("Charlie", "col_status")))
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TeamDetail))
+            await until(pilot, lambda: "Alfa" in app.link.client.views)
+            assert app.link.client.views["Alfa"].truth  # the instructor's drill-in includes the ground truth
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, TeamDetail))
+
+
+@bounded
+async def test_the_console_shows_twelve_teams_on_one_screen_at_120x36(tmp_path):
+    names = ",".join(f"T{n:02d}" for n in range(1, 13))
+    with host_thread(tmp_path / "c", teams=names) as (host, tokens, link):
+        app = ConsoleApp(link(tokens.instructor), "es")
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.query_one("#teams", DataTable)
+            await until(pilot, lambda: table.row_count == 12)
+            await pilot.pause(0.3)
+            assert table.virtual_size.width <= table.size.width  # no sideways scrolling
+            assert table.virtual_size.height <= table.size.height  # every team visible at once
+
+
+@bounded
+async def test_quitting_the_console_that_owns_the_host_asks_first(tmp_path):
+    from tui.dialogs import ConfirmScreen
+
+    with host_thread(tmp_path / "c", teams="Alfa") as (host, tokens, link):
+        app = ConsoleApp(link(tokens.instructor), "en", owns_host=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+            assert app.is_running
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await until(pilot, lambda: not app.is_running)
+
+
+@bounded
+async def test_orders_from_the_remote_room_reach_the_host_and_their_limits_are_worded_in_spanish(tmp_path):
+    from tui.dialogs import ListDialog
+
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        team = link(tokens.teams["Alfa"], "es")
+        instructor = link(tokens.instructor)
+        session = team_session(team)
+        session.lang = "es"
+        app = RemoteApp(session, "es")
+        async with app.run_test(size=(120, 36)) as pilot:
+            instructor.call(instructor.client.start_class())
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+            await pilot.press("o")
+            await until(pilot, lambda: isinstance(app.screen, ListDialog))
+            assert app.give_order("report_director") is None
+            await until(pilot, lambda: session.order_why("report_director", "es") != "")
+            assert session.order_why("report_director", "es") == t("why_limit", "es", n=1)
+            assert app.give_order("report_director") is not None  # refused by the host, and said so
+    journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
+    orders = [(i.actor, i.payload["order"]) for i in journal.inputs() if i.kind == "order"]
+    journal.close()
+    assert orders == [("Alfa", "report_director")]
+
+
+@bounded
+async def test_the_evaluator_view_is_read_only_and_its_notes_are_journaled_to_the_selected_team(tmp_path):
+    from tui.console import NoteDialog
+
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        app = ConsoleApp(link(tokens.evaluator), "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            table = app.query_one("#teams", DataTable)
+            await until(pilot, lambda: table.row_count == 2)
+            await pilot.press("s", "space", "e")  # the instructor's keys do nothing here
+            await pilot.pause(0.3)
+            assert all(r.status() == "waiting" for r in host.teams.values())
+            await pilot.press("down", "n")
+            await until(pilot, lambda: isinstance(app.screen, NoteDialog))
+            app.screen.query_one("#note-text", Input).value = "Bravo read the briefing aloud"
+            await pilot.press("enter")
+            await until(pilot, lambda: not isinstance(app.screen, NoteDialog))
+            await pilot.pause(0.3)
+    journal = Journal.open(tmp_path / "c" / "Bravo.sitroom")
+    notes = [(i.actor, i.payload["text"]) for i in journal.inputs() if i.kind == "note"]
+    journal.close()
+    assert notes == [("evaluator", "Bravo read the briefing aloud")]

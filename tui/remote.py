@@ -1,0 +1,403 @@
+"""A remote session: a team's exercise running on the class host, rendered by the same room screens.
+
+`RemoteSession` offers what the room reads from `tui.session.Session` (the scenario, a
+`sim` with `snapshot`, `events`, `now`, `decisions`...; `decide`, `order`), but holds only
+what the host sent for the team's role: its scenario catalog, its latest snapshot and its
+events. The engine runs on the host; the client (`classroom.client.ClassClient`) runs on
+its own event loop in a thread, and a command here waits for the host's acknowledgement,
+so a decision the room says is recorded is in the team's journal on the host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from classroom.client import ClassClient, HostRefused, TeamView
+from simulator import CommandRejected, Event, Scenario, Snapshot, tr
+from simulator.model import DecisionState
+
+from .app import SitroomApp
+from .session import Draft, Session
+
+COMMAND_TIMEOUT_S = 10.0
+RECONNECT_FOR_S = 900.0  # long enough for the instructor to notice a dead host and `sitroom class resume` it
+
+WORDS: dict[str, dict[str, str]] = {
+    "connecting": {"es": "Conectando con el anfitrión de la clase…", "en": "Connecting to the class host…"},
+    "reconnecting": {"es": "Se perdió la conexión con el anfitrión; reconectando…",
+                     "en": "Lost the connection to the host; reconnecting…"},
+    "reconnected": {"es": "Conexión restablecida.", "en": "Connection restored."},
+    "host_gone": {"es": "El anfitrión ya no responde. El ejercicio sigue guardado en el anfitrión.",
+                  "en": "The host no longer answers. The exercise is still saved on the host."},
+    "briefing_title": {"es": "Briefing — {title}", "en": "Briefing — {title}"},
+    "briefing_wait": {"es": "Lea el briefing. El reloj empieza cuando el instructor inicie la clase.",
+                      "en": "Read the briefing. The clock starts when the instructor starts the class."},
+    "journal_remote": {"es": "{team}.sitroom, en el anfitrión de la clase",
+                       "en": "{team}.sitroom, on the class host"},
+    "debrief_remote": {"es": "El instructor genera el informe de toda la clase: sitroom debrief DIRECTORIO_DE_CLASE",
+                       "en": "The instructor debriefs the whole class: sitroom debrief CLASS_DIRECTORY"},
+    "not_a_team": {"es": "Este enlace es del personal (instructor o evaluador).",
+                   "en": "This link is for staff (instructor or evaluator)."},
+    "refused": {"es": "El anfitrión rechazó el enlace: {why}", "en": "The host refused the link: {why}"},
+    "unreachable": {"es": "No se pudo contactar al anfitrión: {why}", "en": "Cannot reach the host: {why}"},
+    "host_timeout": {"es": "el anfitrión no respondió a tiempo", "en": "the host did not answer in time"},
+}
+
+
+def rw(key: str, lang: str, **fields: object) -> str:
+    """A remote-session text in `lang`."""
+    return WORDS[key][lang].format(**fields)
+
+
+class ClientThread:
+    """A `ClassClient` on its own event loop in a daemon thread; the UI thread calls it synchronously."""
+
+    def __init__(self, client: ClassClient) -> None:
+        self.client = client
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="sitroom-class-client", daemon=True)
+        self._thread.start()
+
+    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = COMMAND_TIMEOUT_S) -> Any:
+        """Run a coroutine on the client's loop and wait for its result (raises what it raised)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        """Close the connection and the loop."""
+        if self.loop.is_running():
+            with contextlib.suppress(Exception):  # best effort: the host keeps the exercise either way
+                self.call(self.client.close(), 5.0)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5.0)
+
+
+class RemoteClock:
+    """The team's clock as the host last described it (read-only: only the instructor moves it)."""
+
+    def __init__(self, session: RemoteSession) -> None:
+        self._session = session
+
+    @property
+    def running(self) -> bool:
+        view = self._session.view
+        return bool(view and view.running and view.status == "running")
+
+    @property
+    def speed(self) -> float:
+        view = self._session.view
+        return view.speed if view else 1.0
+
+
+class RemoteSim:
+    """The reading side of a `Simulation`, answered from the host's latest view of one team."""
+
+    def __init__(self, session: RemoteSession) -> None:
+        self._session = session
+
+    @property
+    def _view(self) -> TeamView:
+        view = self._session.view
+        assert view is not None and view.snapshot is not None, "no view from the host yet"
+        return view
+
+    @property
+    def now(self) -> float:
+        return self._view.clock_now()
+
+    @property
+    def events(self) -> list[Event]:
+        return self._view.events
+
+    @property
+    def halted_for(self) -> str | None:
+        snap = self._view.snapshot
+        return snap.halted_for if snap else None
+
+    @property
+    def ended(self) -> bool:
+        view = self._view
+        return view.status == "ended" or bool(view.snapshot and view.snapshot.ended)
+
+    @property
+    def end_reason(self) -> str | None:
+        snap = self._view.snapshot
+        return snap.end_reason if snap else None
+
+    @property
+    def end_time(self) -> float | None:
+        return next((e.t for e in reversed(self.events) if e.kind == "end"), None)
+
+    @property
+    def fired(self) -> dict[str, float]:
+        return {e.ref: e.t for e in self.events if e.kind == "inject"}
+
+    @property
+    def decisions(self) -> dict[str, DecisionState]:
+        """Decision states rebuilt from the snapshot (open and decided points the role sees)."""
+        snap = self._view.snapshot
+        assert snap is not None
+        opened = {e.ref: e.t for e in self.events if e.kind == "decision_open"}
+        out = {d.id: DecisionState(d.opened_at, d.deadline_at) for d in snap.open_decisions}
+        for point, option, at, cause in snap.decided:
+            out[point] = DecisionState(opened.get(point, at), None, at, option, None, None, cause)
+        return out
+
+    def snapshot(self, role: str | None = None) -> Snapshot:
+        """The host's snapshot for this team's role (the host decides what the role sees)."""
+        snap = self._view.snapshot
+        assert snap is not None
+        return snap
+
+    def order_status(self, order_id: str) -> tuple[bool, str]:
+        code = self._view.order_codes.get(order_id, "unavailable")
+        return code == "", code
+
+    def objective_ratings(self) -> list[Any]:
+        return []  # ratings are for the debrief; a team's client has none
+
+
+class RemoteTeam:
+    """What the room reads of `session.exercise`: the team's name and seed."""
+
+    def __init__(self, team: str, seed: int) -> None:
+        self.team = team
+        self.seed = seed
+
+
+class RemoteSession:
+    """A team's exercise on the class host, with the reading and command interface of `Session`."""
+
+    instructor = False
+    resumed = False
+
+    def __init__(self, link: ClientThread, lang: str) -> None:
+        client = link.client
+        assert client.scenario is not None and client.team is not None
+        self.link = link
+        self.client = client
+        self.lang = lang
+        self.scenario: Scenario = client.scenario
+        self.role = str(client.welcome.get("role") or "team")
+        self.exercise = RemoteTeam(client.team, int(client.welcome.get("seed", 0)))
+        self.sim = RemoteSim(self)
+        self.clock = RemoteClock(self)
+        self.drafts: dict[str, Draft] = {}
+        self.closed = False
+        self._drained = 0
+
+    # Pure readings shared with the local session: one definition each.
+    local_time = Session.local_time
+    status_key = Session.status_key
+    visible = Session.visible
+    order_why = Session.order_why
+    speed_text = Session.speed_text
+    elapsed_text = Session.elapsed_text
+
+    @property
+    def view(self) -> TeamView | None:
+        return self.client.view
+
+    @property
+    def seed(self) -> int:
+        return self.exercise.seed
+
+    @property
+    def actor(self) -> str:
+        return self.exercise.team
+
+    @property
+    def ended(self) -> bool:
+        return self.sim.ended
+
+    @property
+    def journal_path(self) -> str:
+        return rw("journal_remote", self.lang, team=self.exercise.team)
+
+    @property
+    def status(self) -> str:
+        """The host's word for the team: waiting, briefing, running, paused, halted or ended."""
+        view = self.view
+        return view.status if view else "waiting"
+
+    def drain(self) -> list[Event]:
+        """Events not yet handed to the screen."""
+        events = self.sim.events
+        new = events[self._drained:]
+        self._drained = len(events)
+        return new
+
+    def tick(self, budget_s: float = 0.0) -> None:
+        """Nothing to advance here: the host runs the engine."""
+
+    def now(self) -> float:
+        return self.sim.now
+
+    # ---------------------------------------------------------------- commands
+    def _command(self, coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return self.link.call(coro)
+        except HostRefused as exc:
+            raise CommandRejected(exc.message, field=exc.field) from None
+        except TimeoutError:
+            raise CommandRejected(rw("host_timeout", self.lang)) from None
+
+    def _wait_view(self, done: Any) -> None:
+        """Wait (briefly) for the view that shows a command's effect; the host sends it right after the ack."""
+        with contextlib.suppress(TimeoutError):
+            self.link.call(self.client.wait_for(done, 2.0), 3.0)
+
+    def decide(self, point: str, option: str, rationale: dict[str, Any], force: int | None) -> Event:
+        ack = self._command(self.client.decide(point, option, rationale, force))
+        self._wait_view(lambda: any(d[0] == point for d in (self.view.snapshot.decided if self.view and
+                                                             self.view.snapshot else ())))
+        self.drafts.pop(point, None)
+        return self._event(ack)
+
+    def order(self, order_id: str) -> Event:
+        ack = self._command(self.client.order(order_id))
+        self._wait_view(lambda: bool(self.view and self.view.events and self.view.events[-1].seq >= ack["event"]))
+        return self._event(ack)
+
+    def _event(self, ack: dict[str, Any]) -> Event:
+        seq = int(ack.get("event", -1))
+        found = next((e for e in reversed(self.sim.events) if e.seq == seq), None)
+        return found or Event(seq, float(ack.get("t", 0.0)), str(ack.get("kind", "")), "", (), {})
+
+    def debrief_command(self, lang: str) -> str:
+        return rw("debrief_remote", lang)
+
+    def resume_command(self) -> str:
+        return "sitroom join URL"
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.link.stop()
+
+
+class BriefingScreen(ModalScreen[None]):
+    """The scenario's briefing, shown until the instructor starts the class (the team may close it)."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Esc")]
+    DEFAULT_CSS = """
+    BriefingScreen { align: center middle; }
+    #briefing { width: 90%; max-width: 100; height: auto; max-height: 90%; border: thick $accent;
+                background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, session: RemoteSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        lang = s.lang
+        with VerticalScroll(id="briefing"):
+            yield Static(Text(rw("briefing_title", lang, title=tr(s.scenario.title, lang)), style="bold"))
+            yield Static(tr(s.scenario.briefing or s.scenario.summary, lang))
+            yield Static(Text(rw("briefing_wait", lang), style="italic"), id="briefing-wait")
+
+
+class RemoteApp(SitroomApp):
+    """The exercise room on a remote session: the briefing until the class starts, and the connection's state."""
+
+    TITLE = "sitroom"
+
+    def __init__(self, session: RemoteSession, lang: str, *, theme: str | None = None,
+                 tick_interval: float | None = None) -> None:
+        args = argparse.Namespace(lang=lang, role="trainee", scenario=None, resume=None)
+        if tick_interval is None:
+            super().__init__(args, session=session, theme=theme)
+        else:
+            super().__init__(args, session=session, theme=theme, tick_interval=tick_interval)
+        self.remote = session
+        self._briefing: BriefingScreen | None = None
+        self._was_connected = True
+        self._started = False
+        self._gave_up = False
+
+    def _tick(self) -> None:
+        # Textual runs SitroomApp.on_mount (which opens the room) by itself; the briefing goes on top
+        # at the first frame.
+        s = self.remote
+        if not self._started:
+            self._started = True
+            self.title = f"sitroom · {tr(s.scenario.title, self.lang)}"
+            if s.status in ("waiting", "briefing"):
+                self._briefing = BriefingScreen(s)
+                self.push_screen(self._briefing)
+        connected = s.client.connected
+        if s.client.gave_up and not self._gave_up:
+            self._gave_up = True
+            self.notify(rw("host_gone", self.lang), severity="error", timeout=30)
+        elif connected != self._was_connected:
+            self._was_connected = connected
+            self.notify(rw("reconnected" if connected else "reconnecting", self.lang),
+                        severity="information" if connected else "warning")
+        if self._briefing is not None and s.status not in ("waiting", "briefing"):
+            if self.screen is self._briefing:
+                self._briefing.dismiss(None)
+            self._briefing = None
+        try:
+            super()._tick()
+        except NoMatches:
+            return  # a screen is being torn down (quit); the host holds the exercise
+
+
+def connect(url: str, lang: str) -> tuple[ClientThread | None, str]:
+    """Open a join link on a client thread: (link, "") or (None, why not) in `lang`."""
+    try:
+        client = ClassClient(url, lang=lang, reconnect_for=RECONNECT_FOR_S)
+    except ValueError as exc:
+        return None, str(exc)
+    link = ClientThread(client)
+    try:
+        link.call(client.connect(10.0), 12.0)
+    except HostRefused as exc:
+        link.stop()
+        from classroom.words import refusal
+        return None, rw("refused", lang, why=refusal(exc.code, exc.message, lang))
+    except (OSError, TimeoutError) as exc:
+        link.stop()
+        return None, rw("unreachable", lang, why=str(exc) or type(exc).__name__)
+    return link, ""
+
+
+def run_join(url: str, lang: str) -> int:
+    """`sitroom join URL`: a team's room, or (staff links) the instructor console / evaluator view."""
+    link, why = connect(url, lang)
+    if link is None:
+        print(why, file=sys.stderr)
+        return 1
+    if link.client.kind != "team":
+        from .console import ConsoleApp
+
+        app = ConsoleApp(link, lang)
+        try:
+            app.run()
+        finally:
+            link.stop()
+        return int(app.return_code or 0)
+    link.call(link.client.wait_for(lambda: link.client.view is not None and link.client.view.snapshot is not None))
+    session = RemoteSession(link, lang)
+    app = RemoteApp(session, lang)
+    try:
+        app.run()
+    finally:
+        session.close()
+    return int(app.return_code or 0)
+
