@@ -246,6 +246,8 @@ class Simulation:
 
     def draw(self, dist: Dist, kind: str, key: str) -> float:
         """One draw of `dist` from the stream (kind, key), with parameter repairs journaled."""
+        if dist.kind == "fixed":  # nothing random: its stream would never be read
+            return draw(dist, None, self.v, self.warn)
         return draw(dist, self.streams.get(kind, key), self.v, self.warn)
 
     def set_quantity(self, qid: str, value: float, cause: str) -> None:
