@@ -147,6 +147,7 @@ class Fleet:
         self.waiting: dict[str, list[TaskRun]] = {}
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
+        self._names: dict[str, dict[str, str]] = {}  # resource -> status -> its name in the table
         for r in scn.resources.values():
             self.ready[r.id] = []
             self.waiting[r.id] = []
@@ -192,10 +193,14 @@ class Fleet:
         r = u.resource
         v = sim.v
         if status != u.status:
-            sim.state.set(f"{r}.{u.status}", v[f"{r}.{u.status}"] - 1)
-            sim.state.set(f"{r}.{status}", v[f"{r}.{status}"] + 1)
-            busy = v[f"{r}.en_route"] + v[f"{r}.on_scene"] + v[f"{r}.returning"]
-            sim.state.set(f"{r}.busy", busy)
+            names = self._names.get(r)
+            if names is None:
+                names = self._names[r] = {s: f"{r}.{s}" for s in (*UNIT_STATUSES, "busy")}
+            st = sim.state
+            was, now = names[u.status], names[status]
+            st.set(was, v[was] - 1)
+            st.set(now, v[now] + 1)
+            st.set(names["busy"], v[names["en_route"]] + v[names["on_scene"]] + v[names["returning"]])
         u.status, u.task, u.since, u.eta = status, task, sim.env.now, eta
         if not sim.record:
             sim.n_events += 1  # counted as if recorded, so budgets and sequence numbers agree
