@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import Any
 
 import simpy
@@ -84,6 +84,8 @@ class Simulation:
         self.halted_for: str | None = None
         self.steps = 0  # SimPy steps taken so far: where in the event sequence a command lands
         self._warned: set[tuple[str, str]] = set()
+        # Timed calls asked for during set-up, armed in order once set-up is done (see `later`).
+        self._pending: list[tuple[float | Callable[[], float], Callable[[], None]]] | None = []
         # The concepts, each setting up its derived names in the table.
         self.fleet = Fleet(self)
         self.points = DecisionDesk(self)
@@ -134,11 +136,26 @@ class Simulation:
         self.points.start()
         self.hazards.start()
         self.orders.start()
-        self.env.process(self._time_limit())
+        self.later(self.scn.limit, lambda: self.finish("time_limit", {}))
         if self.state.reads_t():
-            self.env.process(self._ticker())
+            self.later(1.0, self._tick)
         self.state.check_all()
         self._propagate()
+        pending, self._pending = self._pending or [], None
+        for delay, fn in pending:
+            self.later(delay, fn)
+
+    def later(self, delay: float | Callable[[], float], fn: Callable[[], None]) -> None:
+        """Call `fn` after `delay` minutes (a number, or a function giving it when armed).
+
+        One SimPy event, where a process would take three. Calls asked for during set-up are
+        armed when set-up ends, in the order asked, as the processes they replace once were.
+        """
+        if self._pending is not None:
+            self._pending.append((delay, fn))
+            return
+        ev = self.env.timeout(delay() if callable(delay) else delay)
+        ev.callbacks.append(lambda _ev: fn())
 
     # ------------------------------------------------------------------ clock
     @property
@@ -217,16 +234,11 @@ class Simulation:
         """Advance to the time limit (or the end)."""
         return self.advance(self.scn.limit)
 
-    def _ticker(self) -> Generator[Any, Any, None]:
+    def _tick(self) -> None:
         # Conditions that read `t` are re-checked every simulated minute.
-        while True:
-            yield self.env.timeout(1.0)
-            self.v["t"] = self.env.now
-            self.state.touch("t")
-
-    def _time_limit(self) -> Generator[Any, Any, None]:
-        yield self.env.timeout(self.scn.limit)
-        self.finish("time_limit", {})
+        self.later(1.0, self._tick)
+        self.v["t"] = self.env.now
+        self.state.touch("t")
 
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:

@@ -7,9 +7,8 @@ availability, by a count and by free units.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .effects import Effect, apply
 from .errors import CommandRejected
@@ -110,7 +109,7 @@ class OrderDesk:
         sim = self.sim
         if sim.policy is not None:
             for po in sim.policy.orders:
-                sim.env.process(self._policy(po.order, po.at))
+                sim.later(po.at, lambda po=po: self._policy(po.order))
 
     def status(self, order_id: str) -> OrderStatus:
         """Whether the order can be given now, and why not."""
@@ -153,9 +152,8 @@ class OrderDesk:
         apply(sim, o.effects, f"order.{order_id}")
         return ev
 
-    def _policy(self, order_id: str, at: float) -> Generator[Any, Any, None]:
+    def _policy(self, order_id: str) -> None:
         sim = self.sim
-        yield sim.env.timeout(at)
         st = self.status(order_id)
         if st.ok:
             self.give(order_id, "policy", "policy")

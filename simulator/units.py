@@ -236,11 +236,7 @@ class Fleet:
             assert res.mobilise is not None
             dt = max(sim.draw(res.mobilise, "mobilise", u.id), 0.0)
             self._unit(u, "mobilising", None, sim.env.now + dt)
-            sim.env.process(self._mobilising(u, dt))
-
-    def _mobilising(self, u: Unit, dt: float) -> Generator[Any, Any, None]:
-        yield self.sim.env.timeout(dt)
-        self._back_at_base(u)
+            sim.later(dt, lambda u=u: self._back_at_base(u))
 
     def dispatch(self, task: Task, cause: str) -> None:
         """Start a new run of `task`."""
