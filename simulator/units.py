@@ -269,7 +269,7 @@ class Fleet:
         env = sim.env
         aud = sim.scn.resources[task.resource].audience
         if run.release:  # recalled before it started
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         queue = self.waiting[task.resource]
         queued = bool(queue) or len(self.ready[task.resource]) < task.units
@@ -293,7 +293,7 @@ class Fleet:
                 self._serve(task.resource)
             if queued:
                 st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
@@ -317,7 +317,7 @@ class Fleet:
                     yield env.timeout(wait)
                 self._unit(u, "on_scene", task.id)
         except simpy.Interrupt:
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         run.on_scene = True
         run.phase = "scene"
@@ -337,9 +337,9 @@ class Fleet:
                 completed = not run.release
             except simpy.Interrupt:
                 completed = False
-        yield from self._finish(run, completed)
+        self._finish(run, completed)
 
-    def _finish(self, run: TaskRun, completed: bool) -> Generator[Any, Any, None]:
+    def _finish(self, run: TaskRun, completed: bool) -> None:
         """The run ends (done or recalled): counts, its event, effects, and the units go home."""
         sim = self.sim
         st = sim.state
@@ -363,8 +363,6 @@ class Fleet:
             # A unit still on its way turns back: it needs as long as it has travelled so far.
             back = now - left if u.status == "en_route" and now < left + dt else None
             sim.env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}", back))
-        return
-        yield  # a generator, so that callers can `yield from` it
 
     def _return(self, u: Unit, travel: Dist, key: str, back: float | None = None) -> Generator[Any, Any, None]:
         sim = self.sim
