@@ -412,7 +412,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             out.evidence.append(int(e["seq"]))
             task = scn.tasks.get(order.task or "")
             res = scn.resources.get(task.resource) if task is not None else None
-            short = str(e["data"].get("reason", "")).startswith("units:") and res is not None
+            short = e["data"].get("reason") == "units" and res is not None
             out.lines.append(lambda L, o=o, e=e, res=res, short=short: t(
                 "c_order_short" if short else "c_order_refused", L, order=ref_label(rec, o, L), t=fmt_num(e["t"]),
                 resource=tr(res.label, L) if res is not None else ""))

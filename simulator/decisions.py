@@ -6,7 +6,6 @@ and "how long it took" that the model, the debrief and the what-if all use.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -142,17 +141,12 @@ class DecisionDesk:
         """Schedule the timed decision points."""
         for dp in self.sim.scn.decisions.values():
             if dp.at is not None:
-                self.sim.env.process(self._timed(dp))
+                self.sim.later(dp.at, lambda dp=dp: self.open(dp))
 
     def _condition(self, w: Watcher, dp: DecisionPoint) -> None:
         if w.expr.fn(self.sim.v):
             w.active = False
             self.open(dp)
-
-    def _timed(self, dp: DecisionPoint) -> Generator[Any, Any, None]:
-        assert dp.at is not None
-        yield self.sim.env.timeout(dp.at)
-        self.open(dp)
 
     def open(self, dp: DecisionPoint) -> None:
         """Open a decision point now (once), with its deadline and any policy answer."""
@@ -170,23 +164,19 @@ class DecisionDesk:
         if sim.policy is not None:
             pd = sim.policy.decisions.get(dp.id)
             if pd is not None:
-                sim.env.process(self._policy(dp, pd.option, pd.after, pd.force))
+                sim.later(max(pd.after, 0.0), lambda: self._policy(dp, pd.option, pd.force))
             elif dp.deadline is None:
-                sim.env.process(self._policy(dp, dp.default, 0.0, None, cause="default"))
+                sim.later(0.0, lambda: self._policy(dp, dp.default, None, cause="default"))
         if dp.deadline is not None:
-            sim.env.process(self._deadline(dp))
+            sim.later(dp.deadline, lambda: self._deadline(dp))
         if dp.pause and sim.honour_pauses:
             sim.halted_for = dp.id
 
-    def _deadline(self, dp: DecisionPoint) -> Generator[Any, Any, None]:
-        assert dp.deadline is not None
-        yield self.sim.env.timeout(dp.deadline)
+    def _deadline(self, dp: DecisionPoint) -> None:
         if self.states[dp.id].decided_at is None:
             self.apply(dp, dp.default, None, None, cause="default")
 
-    def _policy(self, dp: DecisionPoint, option: str, after: float, force: int | None,
-                cause: str = "policy") -> Generator[Any, Any, None]:
-        yield self.sim.env.timeout(max(after, 0.0))
+    def _policy(self, dp: DecisionPoint, option: str, force: int | None, cause: str = "policy") -> None:
         if self.states[dp.id].decided_at is None:
             self.apply(dp, option, "policy" if cause == "policy" else None, force, cause=cause)
 

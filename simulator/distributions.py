@@ -62,7 +62,7 @@ class DistKind:
     params: tuple[str, ...]
     check: Callable[[Const], list[tuple[str | None, str]]]  # -> (parameter or None, message)
     repair: Callable[[dict[str, float], Fix], None]  # bring run-time values into range in place
-    sample: Callable[[np.random.Generator, dict[str, float], Dist], float]
+    sample: Callable[[Any, dict[str, float], Dist], float]  # (generator, parameters, dist)
 
 
 def _no_check(c: Const) -> list[tuple[str | None, str]]:
@@ -212,7 +212,7 @@ def finite(x: float) -> tuple[float, bool]:
     return x, False
 
 
-def draw(dist: Dist, rng: np.random.Generator, env: Mapping[str, float], warn: Warn | None = None) -> float:
+def draw(dist: Dist, rng: np.random.Generator | None, env: Mapping[str, float], warn: Warn | None = None) -> float:
     """One draw of `dist` with its parameters evaluated against `env`; never raises.
 
     A parameter outside its valid range is brought to the nearest valid value, and `warn`

@@ -216,7 +216,8 @@ class Hazards:
         for p in self.sim.scn.processes.values():
             h = Hazard(self.sim, p, self.sim.streams.get("process", p.id))
             self.by_id[p.id] = h
-            st.add_watcher(p.rate, h.recheck, p.when.names if p.when is not None else ())
+            # Each rate is computed when its hazard starts, just before the run's first look.
+            st.add_watcher(p.rate, h.recheck, p.when.names if p.when is not None else (), settled=True)
 
     def start(self) -> None:
         """Draw every hazard's first target."""

@@ -200,7 +200,7 @@ class InjectDesk:
         """Schedule the timed injects (in order of their time)."""
         for inj in sorted(self.sim.scn.injects.values(), key=lambda i: (i.at if i.at is not None else math.inf)):
             if inj.at is not None and not inj.manual:
-                self.sim.env.process(self._timed(inj))
+                self.sim.later(lambda inj=inj: self._timed_delay(inj), lambda inj=inj: self.deliver(inj, "schedule"))
 
     def _condition(self, w: Watcher, inj: Inject) -> None:
         if not w.expr.fn(self.sim.v):
@@ -211,13 +211,12 @@ class InjectDesk:
         else:
             self.deliver(inj, "condition")
 
-    def _timed(self, inj: Inject) -> Generator[Any, Any, None]:
+    def _timed_delay(self, inj: Inject) -> float:
         assert inj.at is not None
         delay = inj.at
         if inj.delay is not None:
             delay += max(self.sim.draw(inj.delay, "inject", inj.id), 0.0)
-        yield self.sim.env.timeout(delay)
-        self.deliver(inj, "schedule")
+        return delay
 
     def _delayed(self, inj: Inject) -> Generator[Any, Any, None]:
         assert inj.delay is not None
@@ -236,7 +235,7 @@ class InjectDesk:
         ev = sim.emit("inject", inj.id, inj.audience, data)
         sim.state.set(f"{inj.id}.fired", sim.v[f"{inj.id}.fired"] + 1)
         if inj.expect is not None and first:
-            sim.env.process(self._expectation(inj))
+            sim.later(inj.expect.within, lambda: self._expectation(inj))
         apply(sim, inj.effects, f"inject.{inj.id}")
         return ev
 
@@ -248,11 +247,10 @@ class InjectDesk:
             return sim.v[name]
         return sim.value_at(name, sim.env.now - q.report_delay)[0]
 
-    def _expectation(self, inj: Inject) -> Generator[Any, Any, None]:
+    def _expectation(self, inj: Inject) -> None:
         sim = self.sim
         ex = inj.expect
         assert ex is not None
-        yield sim.env.timeout(ex.within)
         # A point left to its default was not acted on: the expectation is not met. Only what
         # the team did (or the policy standing for it), with an option that counts, meets it.
         met_by = ex.met_by(sim)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Generator
+from collections.abc import Callable
 from typing import Any
 
 import simpy
@@ -84,6 +84,8 @@ class Simulation:
         self.halted_for: str | None = None
         self.steps = 0  # SimPy steps taken so far: where in the event sequence a command lands
         self._warned: set[tuple[str, str]] = set()
+        # Timed calls asked for during set-up, armed in order once set-up is done (see `later`).
+        self._pending: list[tuple[float | Callable[[], float], Callable[[], None]]] | None = []
         # The concepts, each setting up its derived names in the table.
         self.fleet = Fleet(self)
         self.points = DecisionDesk(self)
@@ -135,11 +137,26 @@ class Simulation:
         self.points.start()
         self.hazards.start()
         self.orders.start()
-        self.env.process(self._time_limit())
+        self.later(self.scn.limit, lambda: self.finish("time_limit", {}))
         if self.state.reads_t():
-            self.env.process(self._ticker())
+            self.later(1.0, self._tick)
         self.state.check_all()
         self._propagate()
+        pending, self._pending = self._pending or [], None
+        for delay, fn in pending:
+            self.later(delay, fn)
+
+    def later(self, delay: float | Callable[[], float], fn: Callable[[], None]) -> None:
+        """Call `fn` after `delay` minutes (a number, or a function giving it when armed).
+
+        One SimPy event, where a process would take three. Calls asked for during set-up are
+        armed when set-up ends, in the order asked, as the processes they replace once were.
+        """
+        if self._pending is not None:
+            self._pending.append((delay, fn))
+            return
+        ev = self.env.timeout(delay() if callable(delay) else delay)
+        ev.callbacks.append(lambda _ev: fn())
 
     # ------------------------------------------------------------------ clock
     @property
@@ -224,16 +241,11 @@ class Simulation:
         """Advance to the time limit (or the end)."""
         return self.advance(self.scn.limit)
 
-    def _ticker(self) -> Generator[Any, Any, None]:
+    def _tick(self) -> None:
         # Conditions that read `t` are re-checked every simulated minute.
-        while True:
-            yield self.env.timeout(1.0)
-            self.v["t"] = self.env.now
-            self.state.touch("t")
-
-    def _time_limit(self) -> Generator[Any, Any, None]:
-        yield self.env.timeout(self.scn.limit)
-        self.finish("time_limit", {})
+        self.later(1.0, self._tick)
+        self.v["t"] = self.env.now
+        self.state.touch("t")
 
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:
@@ -253,6 +265,8 @@ class Simulation:
 
     def draw(self, dist: Dist, kind: str, key: str) -> float:
         """One draw of `dist` from the stream (kind, key), with parameter repairs journaled."""
+        if dist.kind == "fixed":  # nothing random: its stream would never be read
+            return draw(dist, None, self.v, self.warn)
         return draw(dist, self.streams.get(kind, key), self.v, self.warn)
 
     def set_quantity(self, qid: str, value: float, cause: str) -> None:
@@ -370,24 +384,9 @@ class Simulation:
         """Points opened and not yet decided."""
         return [k for k, st in self.decisions.items() if st.decided_at is None]
 
-    def order_check(self, order_id: str) -> OrderStatus:
-        """Whether an order can be given now, and why not (`OrderStatus`)."""
-        return self.orders.status(order_id)
-
-    def order_status(self, order_id: str) -> tuple[bool, str]:
-        """(True, "") or (False, code): the older form of `order_check` ("units:res:free:need")."""
-        st = self.orders.status(order_id)
-        return st.ok, st.legacy()
-
-    def order_reason(self, order_id: str, why: OrderStatus | str) -> str:
-        """Words for why an order cannot be given (from `order_check`, or the older code string)."""
-        if isinstance(why, str):
-            if why.startswith("units:"):
-                _, res, free, need = why.split(":")
-                why = OrderStatus("units", res, int(free), int(need))
-            else:
-                why = OrderStatus(why or "ok")
-        return why.reason(self.scn.orders[order_id])
+    def order_check(self, order_id: str, role: str | None = None) -> OrderStatus:
+        """Whether an order can be given now, and why not, as `role` may know it (None: all)."""
+        return self.orders.status(order_id).seen_by(self, role)
 
     def order(self, order_id: str, *, by: str = "team", cause: str = "team") -> Event:
         """Give an order now (`by` is the actor, `cause` one of CAUSES).
@@ -445,8 +444,8 @@ class Simulation:
         orders = []
         for o in s.orders.values():
             if s.visible(o.audience, role):
-                st = self.orders.status(o.id)
-                orders.append(OrderView(o.id, st.ok, "" if st.ok else st.reason(o)))
+                st = self.order_check(o.id, role)
+                orders.append(OrderView(o.id, st.ok, "" if st.ok else st.reason(o), st))
         return Snapshot(now, role, tuple(qs), units, open_, decided, tuple(orders), self.halted_for,
                         self.ended, self.end_reason)
 

@@ -7,7 +7,6 @@ availability, by a count and by free units.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,13 +53,19 @@ class OrderStatus:
         """True when the order can be given now."""
         return self.code == "ok"
 
-    def legacy(self) -> str:
-        """The old encoded reason string ("" when ok; "units:res:free:need" for units)."""
-        if self.code == "ok":
-            return ""
+    def as_data(self) -> dict[str, Any]:
+        """The status as event data: `reason` (the code) and, for units, which and how many."""
         if self.code == "units":
-            return f"units:{self.resource}:{self.free}:{self.need}"
-        return self.code
+            return {"reason": "units", "resource": self.resource, "free": self.free, "need": self.need}
+        return {"reason": self.code}
+
+    def seen_by(self, sim: Simulation, role: str | None) -> OrderStatus:
+        """The status as `role` may know it: a shortage of units it cannot see is only 'unavailable'."""
+        if self.code != "units" or role is None or self.resource is None:
+            return self
+        if sim.scn.visible(sim.scn.resources[self.resource].audience, role):
+            return self
+        return OrderStatus("unavailable")
 
     def reason(self, order: Order) -> str:
         """Words (English) for why the order cannot be given."""
@@ -110,7 +115,7 @@ class OrderDesk:
         sim = self.sim
         if sim.policy is not None:
             for po in sim.policy.orders:
-                sim.env.process(self._policy(po.order, po.at))
+                sim.later(po.at, lambda po=po: self._policy(po.order))
 
     def status(self, order_id: str) -> OrderStatus:
         """Whether the order can be given now, and why not."""
@@ -153,12 +158,11 @@ class OrderDesk:
         apply(sim, o.effects, f"order.{order_id}")
         return ev
 
-    def _policy(self, order_id: str, at: float) -> Generator[Any, Any, None]:
+    def _policy(self, order_id: str) -> None:
         sim = self.sim
-        yield sim.env.timeout(at)
         st = self.status(order_id)
         if st.ok:
             self.give(order_id, "policy", "policy")
         else:
             sim.emit("order_rejected", order_id, ("instructor",), {"by": "policy", "cause": "policy",
-                                                                   "reason": st.legacy()})
+                                                                   **st.as_data()})

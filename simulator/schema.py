@@ -91,8 +91,9 @@ _EFFECT_VERBS = {
     "task": {"$ref": "#/$defs/id", "description": "dispatch units on this task"},
     "mobilise": {"$ref": "#/$defs/id", "description": "call out standby units of this resource"},
     "count": {"type": "integer", "minimum": 1},
-    "release": {"$ref": "#/$defs/id", "description": "recall every run of this task now (waiting, en route "
-                                                         "or on scene)"},
+    "release": {"$ref": "#/$defs/id", "description":
+                "recall every run of this task now: a waiting run is withdrawn, units en route turn "
+                "back (as long back as they had travelled), work on scene stops"},
     "inject": {"$ref": "#/$defs/id", "description": "deliver this inject now"},
     "after": {"$ref": "#/$defs/dist", "description": "minutes to wait before `do`"},
     "do": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
@@ -196,7 +197,8 @@ SCHEMA: dict[str, Any] = {
                 "initial": {"type": "number"},
                 "min": {"type": "number"},
                 "max": {"type": "number"},
-                "integer": {"type": "boolean"},
+                "integer": {"type": "boolean", "description": "shown as a whole number: the exact sum is kept "
+                            "and rounded half to even, so fractions carry over"},
                 "audience": {"$ref": "#/$defs/audience"},
                 "report_delay": {"type": "number", "minimum": 0, "description": "minutes the team's picture lags the truth"},
                 "chart": {"type": "boolean", "description": "a key quantity for the debrief"},
@@ -240,7 +242,9 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "label": {"$ref": "#/$defs/text"},
-                "rate": {"type": ["number", "string"], "description": "events per hour (expression)"},
+                "rate": {"type": ["number", "string"], "description":
+                         "events per hour (expression; re-evaluated whenever a name it reads changes, exactly "
+                         "in time when it reads t; capped at 1e6 per hour)"},
                 "when": {"$ref": "#/$defs/expr"},
                 "limit": {"type": "integer", "minimum": 1},
                 "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},

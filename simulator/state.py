@@ -120,14 +120,16 @@ def parse_state(b: Builder) -> dict[str, Quantity]:
 class Watcher:
     """A condition or rate that must be looked at again when a name it reads changes."""
 
-    __slots__ = ("index", "expr", "check", "active", "final")
+    __slots__ = ("index", "expr", "check", "active", "final", "settled")
 
-    def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None], final: bool = False) -> None:
+    def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None], final: bool = False,
+                 settled: bool = False) -> None:
         self.index = index
         self.expr = expr
         self.check = check
         self.active = True
         self.final = final  # still looked at in the step that ends the run (metrics)
+        self.settled = settled  # up to date when the run starts: not looked at then (hazard rates)
 
 
 class LoopError(Exception):
@@ -152,12 +154,17 @@ class State:
             self.history[q.id] = [(0.0, q.initial)]
 
     def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = (), *,
-                    final: bool = False) -> Watcher:
+                    final: bool = False, settled: bool = False) -> Watcher:
         """Register `check` to run when any name `expr` (or `extra`) reads changes."""
-        w = Watcher(len(self.watchers), expr, check, final)
+        w = Watcher(len(self.watchers), expr, check, final, settled)
         self.watchers.append(w)
-        for n in expr.names + extra:
-            self.watch.setdefault(n, []).append(w)
+        watch = self.watch
+        for n in expr.names + extra if extra else expr.names:
+            ws = watch.get(n)
+            if ws is None:
+                watch[n] = [w]
+            else:
+                ws.append(w)
         return w
 
     def reads_t(self) -> bool:
@@ -193,9 +200,10 @@ class State:
         return value, bad
 
     def check_all(self) -> None:
-        """Mark every watcher due (at the start of a run)."""
+        """Mark every watcher due (at the start of a run), but those already up to date."""
         for w in self.watchers:
-            self.dirty[w.index] = w
+            if not w.settled:
+                self.dirty[w.index] = w
 
     def propagate(self, stopped: Callable[[], bool]) -> None:
         """Run due watchers, in registration order, until none is due (or `stopped()`)."""

@@ -21,6 +21,9 @@ from .distributions import draw
 __all__ = ["Streams", "draw"]
 
 
+_SALT0 = (0).to_bytes(16, "little")
+
+
 class _NamedKey(ISeedSequence):
     """Seeds a bit generator from a hash of the stream's name (numpy's seeding interface)."""
 
@@ -32,6 +35,9 @@ class _NamedKey(ISeedSequence):
     def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
         """`n_words` words of state derived from the stream's name."""
         size = np.dtype(dtype).itemsize * n_words
+        if size <= 64:  # one block (PCG64 asks for 32 bytes)
+            return np.frombuffer(hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest()[:size],
+                                 dtype=dtype).copy()
         out = b""
         block = 0
         while len(out) < size:

@@ -147,6 +147,7 @@ class Fleet:
         self.waiting: dict[str, list[TaskRun]] = {}
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
+        self._names: dict[str, dict[str, str]] = {}  # resource -> status -> its name in the table
         for r in scn.resources.values():
             self.ready[r.id] = []
             self.waiting[r.id] = []
@@ -192,10 +193,14 @@ class Fleet:
         r = u.resource
         v = sim.v
         if status != u.status:
-            sim.state.set(f"{r}.{u.status}", v[f"{r}.{u.status}"] - 1)
-            sim.state.set(f"{r}.{status}", v[f"{r}.{status}"] + 1)
-            busy = v[f"{r}.en_route"] + v[f"{r}.on_scene"] + v[f"{r}.returning"]
-            sim.state.set(f"{r}.busy", busy)
+            names = self._names.get(r)
+            if names is None:
+                names = self._names[r] = {s: f"{r}.{s}" for s in (*UNIT_STATUSES, "busy")}
+            st = sim.state
+            was, now = names[u.status], names[status]
+            st.set(was, v[was] - 1)
+            st.set(now, v[now] + 1)
+            st.set(names["busy"], v[names["en_route"]] + v[names["on_scene"]] + v[names["returning"]])
         u.status, u.task, u.since, u.eta = status, task, sim.env.now, eta
         if not sim.record:
             sim.n_events += 1  # counted as if recorded, so budgets and sequence numbers agree
@@ -231,11 +236,7 @@ class Fleet:
             assert res.mobilise is not None
             dt = max(sim.draw(res.mobilise, "mobilise", u.id), 0.0)
             self._unit(u, "mobilising", None, sim.env.now + dt)
-            sim.env.process(self._mobilising(u, dt))
-
-    def _mobilising(self, u: Unit, dt: float) -> Generator[Any, Any, None]:
-        yield self.sim.env.timeout(dt)
-        self._back_at_base(u)
+            sim.later(dt, lambda u=u: self._back_at_base(u))
 
     def dispatch(self, task: Task, cause: str) -> None:
         """Start a new run of `task`."""
@@ -268,7 +269,7 @@ class Fleet:
         env = sim.env
         aud = sim.scn.resources[task.resource].audience
         if run.release:  # recalled before it started
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         queue = self.waiting[task.resource]
         queued = bool(queue) or len(self.ready[task.resource]) < task.units
@@ -292,7 +293,7 @@ class Fleet:
                 self._serve(task.resource)
             if queued:
                 st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
@@ -316,7 +317,7 @@ class Fleet:
                     yield env.timeout(wait)
                 self._unit(u, "on_scene", task.id)
         except simpy.Interrupt:
-            yield from self._finish(run, False)
+            self._finish(run, False)
             return
         run.on_scene = True
         run.phase = "scene"
@@ -336,9 +337,9 @@ class Fleet:
                 completed = not run.release
             except simpy.Interrupt:
                 completed = False
-        yield from self._finish(run, completed)
+        self._finish(run, completed)
 
-    def _finish(self, run: TaskRun, completed: bool) -> Generator[Any, Any, None]:
+    def _finish(self, run: TaskRun, completed: bool) -> None:
         """The run ends (done or recalled): counts, its event, effects, and the units go home."""
         sim = self.sim
         st = sim.state
@@ -362,8 +363,6 @@ class Fleet:
             # A unit still on its way turns back: it needs as long as it has travelled so far.
             back = now - left if u.status == "en_route" and now < left + dt else None
             sim.env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}", back))
-        return
-        yield  # a generator, so that callers can `yield from` it
 
     def _return(self, u: Unit, travel: Dist, key: str, back: float | None = None) -> Generator[Any, Any, None]:
         sim = self.sim

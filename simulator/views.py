@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .orders import OrderStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ class OrderView:
 
     id: str
     available: bool
-    reason: str  # why not, when unavailable
+    reason: str  # why not, when unavailable (English; readers word `status` themselves)
+    status: OrderStatus | None = None  # the status as this viewer may know it
 
 
 @dataclass(frozen=True)

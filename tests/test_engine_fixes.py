@@ -263,3 +263,33 @@ orders:
         load_scenario_text(fast.replace("alert_speed: 30", "alert_speed: 0"), "t.yaml")
     with pytest.raises(ScenarioError, match="irreversible"):
         tiny(body.replace("irreversible: true", "irreversible: sure"))
+
+
+@pytest.mark.parametrize("sid", ["P0-modulo-b", "C1-jueves-negro", "P2-noche-penal"])
+def test_live_sessions_with_orders_and_pauses_replay_exactly(sid, tmp_path):
+    """The one-shot waits are timed callbacks now: a session's commands still land at their step."""
+    import random
+
+    from simulator import Exercise, load_scenario, replay
+    from simulator.catalog import scenarios_dir
+
+    scn = load_scenario(scenarios_dir() / f"{sid}.yaml")
+    rng = random.Random(sid)
+    path = tmp_path / "s.sitroom"
+    ex = Exercise.start(scn, 5, path, honour_pauses=True)
+    t = 0.0
+    while not ex.sim.ended and t < scn.limit:
+        t += rng.choice([0.5, 1.5, 4.0])
+        ex.advance(t, max_steps=rng.choice([1, 3, 50]))
+        for point in ex.sim.open_decisions():
+            if rng.random() < 0.5:
+                option = rng.choice(list(scn.decisions[point].options))
+                force = 2 if scn.decisions[point].force else None
+                ex.decide(point, option, check=False, force=force, rationale={"why": "prueba"})
+        if rng.random() < 0.3:
+            oid = rng.choice(list(scn.orders))
+            if ex.sim.order_check(oid).ok:
+                ex.order(oid)
+    ex.close()
+    report = replay(path)
+    assert report.events == len(ex.sim.events) and report.inputs >= 3

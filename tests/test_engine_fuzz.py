@@ -172,3 +172,32 @@ processes:
     assert sim.end_reason == "budget" and len(sim.events) <= 2_010
     last = sim.events[-1]
     assert last.kind == "end" and "budget" in last.data["message"]["en"] and last.data["message"]["es"]
+
+
+def test_bundled_scenarios_with_extreme_numbers_load_or_run_without_a_crash():
+    import re
+
+    from simulator import load_scenario_text
+    from simulator.catalog import scenarios_dir
+
+    number = re.compile(r"(?<=[:\[, ])(-?\d+(?:\.\d+)?)(?=[,\]} \n])")
+    extremes = ["0", "-1", "1000000000", "0.5", "1.0e-9", "-1000000000", "999999999"]
+    ran = 0
+    for sid in ("P0-modulo-b", "C1-jueves-negro", "tutorial"):
+        text = (scenarios_dir() / f"{sid}.yaml").read_text(encoding="utf-8")
+        spans = [m.span() for m in number.finditer(text)]
+        rng = random.Random(sid)
+        for trial in range(12):
+            t = text
+            for a, b in sorted(rng.sample(spans, 3), reverse=True):
+                t = t[:a] + rng.choice(extremes) + t[b:]
+            try:
+                scn = load_scenario_text(t, f"{sid}-{trial}.yaml")
+            except ScenarioError as exc:
+                assert all(p.line > 0 for p in exc.problems)
+                continue
+            sim = Simulation(scn, trial, budget=(50_000, 20_000))
+            sim.run_to_end()
+            assert sim.ended
+            ran += 1
+    assert ran >= 6  # enough files survive validation for the run to be exercised

@@ -22,6 +22,7 @@ from simulator import (
     Event,
     Exercise,
     JournalError,
+    OrderStatus,
     Problem,
     Scenario,
     load_scenario,
@@ -303,18 +304,11 @@ class Session:
     # ---------------------------------------------------------------- words
     def order_why(self, order_id: str, lang: str) -> str:
         """Why an order cannot be given now, in the UI language ('' when it can)."""
-        ok, code = self.sim.order_status(order_id)
-        if ok:
-            return ""
-        if code == "ended":
-            return t("why_ended", lang)
-        if code == "limit":
-            return tn("why_limit", self.scenario.orders[order_id].limit or 1, lang)
-        if code.startswith("units:"):
-            _, res, free, need = code.split(":")
-            label = tr(self.scenario.resources[res].label, lang) if res in self.scenario.resources else res
-            return tn("why_units", int(need), lang, res=label, free=free)
-        return t("why_unavailable", lang)
+        return order_why_text(self.scenario, order_id, self.order_check(order_id), lang)
+
+    def order_check(self, order_id: str) -> OrderStatus:
+        """Whether an order can be given now, as this session's role may know it."""
+        return self.sim.order_check(order_id, None if self.instructor else self.role)
 
     def debrief_command(self, lang: str) -> str:
         return f"sitroom debrief {self.journal_path} --out debrief-{self.scenario.id} --lang {lang}"
@@ -356,3 +350,19 @@ def _last_clock(ex: Exercise) -> tuple[float | None, bool]:
         elif inp.kind in ("resume", "session"):
             paused = False
     return speed, paused
+
+
+def order_why_text(scenario: Scenario, order_id: str, status: OrderStatus, lang: str) -> str:
+    """Why an order cannot be given, in the UI language ('' when it can): one wording for the
+    room's own session and for a remote one."""
+    if status.ok:
+        return ""
+    if status.code == "ended":
+        return t("why_ended", lang)
+    if status.code == "limit":
+        return tn("why_limit", scenario.orders[order_id].limit or 1, lang)
+    if status.code == "units" and status.resource is not None:
+        res = scenario.resources.get(status.resource)
+        label = tr(res.label, lang) if res is not None else status.resource
+        return tn("why_units", status.need, lang, res=label, free=status.free)
+    return t("why_unavailable", lang)
