@@ -183,7 +183,7 @@ def doctrine_for(scenario: Scenario) -> Policy:
 
 def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]) -> list[float]:
     """One run of `plan` on `seed`; metric values in `measures` order (NaN when undefined)."""
-    sim = Simulation(scenario, seed, policy=plan.policy)
+    sim = Simulation(scenario, seed, policy=plan.policy, record=False)  # only metrics are read
     for t, inject in plan.injects:
         sim.advance(t)
         if sim.ended:

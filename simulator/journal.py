@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JournalError, Problem
-from .model import Event
+from .events import Event
 
 FORMAT = "sitroom-journal"
 FORMAT_VERSION = 2
@@ -452,8 +452,7 @@ class Journal:
 
     def read_events(self) -> list[Event]:
         """Every stored event as the engine's `Event` (the type the live room reads)."""
-        return [Event(e["seq"], float(e["t"]), e["kind"], e["ref"], tuple(e["audience"]), e["data"])
-                for e in self.events()]
+        return [Event.from_record(e) for e in self.events()]
 
     def progress(self) -> float:
         """How far the clock got (minutes)."""

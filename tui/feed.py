@@ -31,7 +31,7 @@ CHANNEL_STYLE = {
 }
 
 # Event kinds that become feed lines; state and unit changes have their own boards.
-FEED_KINDS = ("start", "inject", "decision_open", "decision", "order", "order_rejected", "task", "end")
+FEED_KINDS = ("start", "inject", "decision_open", "decision", "order", "order_rejected", "task", "warning", "end")
 
 
 def channel_label(channel: str, lang: str) -> str:
@@ -121,6 +121,9 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
             return None
         channel = "report"
         body = t(f"ev_task_{phase}", lang, task=tr(task.label, lang))
+    elif ev.kind == "warning":  # the engine repaired something in the scenario (instructor only)
+        text = d.get("text")
+        body = t("ev_warning", lang, text=tr(text, lang) if isinstance(text, dict) else str(text or ev.ref))
     elif ev.kind == "end":
         reason = ev.ref
         msg = d.get("message")

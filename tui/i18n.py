@@ -131,6 +131,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "reason_time_limit": {"es": "tiempo límite", "en": "time limit"},
     "reason_limit": {"es": "tiempo límite", "en": "time limit"},
     "reason_resolved": {"es": "incidente resuelto", "en": "incident resolved"},
+    "reason_budget": {"es": "el ejercicio superó su presupuesto de eventos", "en": "the run passed its event budget"},
+    "ev_warning": {"es": "Aviso del motor: {text}", "en": "Engine warning: {text}"},
     "toast_decision_open": {"es": "Nueva decisión: {title}", "en": "New decision: {title}"},
     # ---------------------------------------------------------------- decision modal
     "decision_prompt": {"es": "Decisión {id}: {title}", "en": "Decision {id}: {title}"},
