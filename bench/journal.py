@@ -24,9 +24,9 @@ DECISIONS = 200
 def _decide_times(tmp: Path, checkpoint: bool) -> list[float]:
     scn = load_scenario(resolve_scenario("P0-modulo-b"))
     times: list[float] = []
-    original = Journal._checkpoint
+    original = Journal.checkpoint
     if not checkpoint:
-        Journal._checkpoint = lambda self: None  # type: ignore[method-assign]
+        Journal.checkpoint = lambda self: None  # type: ignore[method-assign]
     try:
         for k in range(DECISIONS):
             ex = Exercise.start(scn, k, tmp / f"j{checkpoint}{k}.sitroom")
@@ -36,7 +36,7 @@ def _decide_times(tmp: Path, checkpoint: bool) -> list[float]:
             times.append((time.perf_counter() - t0) * 1000)
             ex.close()
     finally:
-        Journal._checkpoint = original  # type: ignore[method-assign]
+        Journal.checkpoint = original  # type: ignore[method-assign]
     return times
 
 

@@ -9,6 +9,7 @@ stream is identical; `Exercise.resume` rebuilds a session after a crash.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from .journal import MODEL_INPUTS, ChainReport, Input, Journal, event_key
 from .model import MODEL_VERSION, Event, Simulation
 from .policy import Policy, policy_from_dict
 from .scenario import Scenario, load_scenario_text
+
+# A running exercise also checkpoints this often (wall seconds), so that a copy of the main file
+# taken mid-exercise lacks at most this much of the clock (events are re-derivable anyway).
+CHECKPOINT_EVERY_S = 5.0
 
 
 class Exercise:
@@ -38,6 +43,7 @@ class Exercise:
         # Why the newest events are not yet in the journal (the disk failed); they are
         # re-derivable from the inputs, so the exercise goes on and the next flush retries.
         self.journal_warning: str | None = None
+        self._checkpointed = time.monotonic()
 
     # ---------------------------------------------------------------- creation
     @classmethod
@@ -112,6 +118,19 @@ class Exercise:
         self.journal_warning = None
         self._written = len(self.sim.events)
         self._progress = self.sim.now
+        if time.monotonic() - self._checkpointed > CHECKPOINT_EVERY_S:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        assert self.journal is not None
+        self.journal.checkpoint()
+        self._checkpointed = time.monotonic()
+
+    def _acknowledge(self) -> None:
+        """Journal what the input caused, then make the main file hold it all: only then return."""
+        if self.journal is not None:
+            self.flush()
+            self._checkpoint()
 
 
     # ---------------------------------------------------------------- inputs
@@ -120,7 +139,8 @@ class Exercise:
             return None
         # Events first, so the input's place in the chain follows what the team had seen.
         self.flush()
-        return self.journal.append_input(self.sim.now, kind, actor, payload, step=self.sim.steps)
+        return self.journal.append_input(self.sim.now, kind, actor, payload, step=self.sim.steps,
+                                         checkpoint=kind not in MODEL_INPUTS)
 
     def decide(self, point: str, option: str, *, rationale: dict[str, Any] | None = None,
                force: int | None = None, actor: str | None = None, role: str | None = None,
@@ -138,14 +158,14 @@ class Exercise:
                      {"point": point, "option": option, "force": force, "role": role, "cause": "team",
                       "rationale": rationale or {}, "opened_at": st.opened_at})
         ev = sim.decide(point, option, by=actor or self.team, force=force, cause="team")
-        self.flush()
+        self._acknowledge()
         return ev
 
     def order(self, order_id: str, *, actor: str | None = None) -> Event:
         self.sim.check_order(order_id)
         self._record("order", actor or self.team, {"order": order_id, "cause": "team"})
         ev = self.sim.order(order_id, by=actor or self.team, cause="team")
-        self.flush()
+        self._acknowledge()
         return ev
 
     def inject(self, inject_id: str, *, actor: str = "instructor") -> Event:
@@ -155,7 +175,7 @@ class Exercise:
             raise CommandRejected("the exercise has ended")
         self._record("inject", actor, {"inject": inject_id})
         ev = self.sim.fire_inject(inject_id, by=actor)
-        self.flush()
+        self._acknowledge()
         return ev
 
     def end(self, *, actor: str = "instructor") -> Event:
@@ -163,7 +183,7 @@ class Exercise:
             raise CommandRejected("the exercise has already ended")
         self._record("end", actor, {})
         ev = self.sim.end("instructor")
-        self.flush()
+        self._acknowledge()
         return ev
 
     def note(self, text: str, *, actor: str = "instructor") -> Input | None:

@@ -358,8 +358,14 @@ class Journal:
         if kind == "seal":
             self._sealed = True
 
-    def append_input(self, t: float, kind: str, actor: str, payload: dict[str, Any], step: int = 0) -> Input:
-        """Commit one input durably into the main file; returns it once it is there."""
+    def append_input(self, t: float, kind: str, actor: str, payload: dict[str, Any], step: int = 0, *,
+                     checkpoint: bool = True) -> Input:
+        """Commit one input durably (and, unless told to wait, into the main file); returns it then.
+
+        A caller that applies the input and journals its events first (`Exercise`) passes
+        `checkpoint=False` and calls `checkpoint()` itself before acknowledging, so that the
+        main file holds the input together with what it caused.
+        """
         if self._lock_fd is None:
             raise JournalError([Problem(self.path, 0, 0, "the journal is open read-only")])
         seq = self._next_input
@@ -380,12 +386,15 @@ class Journal:
             raise _disk_problem(self.path, exc, f"the {kind}") from None
         self._next_input += 1
         self._sealed = False
-        self._checkpoint()
+        if checkpoint:
+            self.checkpoint()
         return Input(seq, t, wall, kind, actor, payload, step)
 
-    def _checkpoint(self) -> None:
-        # Into the main file now, so the .sitroom file alone holds what was acknowledged. A
-        # failed checkpoint leaves the input committed in the -wal file (still durable there).
+    def checkpoint(self) -> None:
+        """Move everything committed into the main file, so the .sitroom file alone holds it.
+
+        A failed checkpoint leaves the work committed in the -wal file (still durable there).
+        """
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
