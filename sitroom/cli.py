@@ -131,7 +131,12 @@ def cmd_run(a: argparse.Namespace) -> int:
         for o in r["objectives"]:
             print(f"  {o['id']:<8} {o['rating']}  ({o['metric']} = {o['value']})")
         if a.journal:
-            print(f"journal: {a.journal}")
+            j = Journal.open(a.journal)
+            try:
+                head = j.head[:16]
+            finally:
+                j.close()
+            print(f"journal: {a.journal} (record fingerprint {head}; `sitroom journal check` shows it)")
     return 0
 
 

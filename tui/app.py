@@ -501,6 +501,9 @@ def run_app(args: argparse.Namespace, *, wall: WallClock | None = None) -> int:
     if s is not None:
         lang = app.lang
         print(f"{t('journal_at' if s.ended else 'journal_saved', lang)} {s.journal_path}")
+        journal = s.exercise.journal
+        if journal is not None:  # the sealed chain's head: `sitroom journal check` shows it for this file
+            print(t("journal_head", lang, head=journal.head[:16]))
         if not s.ended:
             print(f"{t('resume_cmd', lang)} {s.resume_command()}")
         print(f"{t('debrief_cmd', lang)} {s.debrief_command(lang)}")

@@ -217,6 +217,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "end_title": {"es": "Fin del ejercicio", "en": "End of exercise"},
     "end_reason": {"es": "Motivo: {reason} en T+{t}.", "en": "Reason: {reason} at T+{t}."},
     "journal_at": {"es": "Diario completo en:", "en": "The journal is complete at:"},
+    "journal_head": {"es": "Huella del registro: {head} (`sitroom journal check` muestra la misma mientras el archivo "
+                             "esté intacto)", "en": "Record fingerprint: {head} (`sitroom journal check` shows the same "
+                                                   "while the file is intact)"},
     "journal_saved": {"es": "Diario guardado (todo lo registrado) en:", "en": "Journal saved (everything recorded) at:"},
     "debrief_cmd": {"es": "Informe posterior a la acción:", "en": "After-action report:"},
     "resume_cmd": {"es": "Para continuar la sesión:", "en": "To continue this session:"},
