@@ -132,6 +132,7 @@ class TeamRun:
         self._flushed_wall = time.monotonic()
         self.pushed_events = -1
         self.pushed_status = ""
+        self.pushed_speed = 0.0
         self.pushed_wall = 0.0
 
     def status(self) -> str:
@@ -452,9 +453,10 @@ class ClassHost:
         n = len(run.sim.events)
         status = run.status()
         clock_due = run.clock.running and run.started and wall - run.pushed_wall >= CLOCK_PUSH_S
-        if not (force or n != run.pushed_events or status != run.pushed_status or clock_due):
+        changed = n != run.pushed_events or status != run.pushed_status or run.clock.speed != run.pushed_speed
+        if not (force or changed or clock_due):
             return
-        run.pushed_events, run.pushed_status, run.pushed_wall = n, status, wall
+        run.pushed_events, run.pushed_status, run.pushed_wall, run.pushed_speed = n, status, wall, run.clock.speed
         snaps: dict[bool, dict[str, Any]] = {}
         for conn, truth in self._viewers(run):
             if truth not in snaps:
