@@ -13,7 +13,7 @@ from classroom.host import ClassHost
 from classroom.run import HostThread
 from simulator import Journal
 from simulator.clock import fmt_speed
-from tui.console import ConsoleApp, TeamDetail
+from tui.console import ConsoleApp, ConsoleHelp, TeamDetail, cw
 from tui.decision import DecisionScreen
 from tui.dialogs import HelpScreen
 from tui.i18n import t, tn
@@ -228,3 +228,19 @@ async def test_the_remote_room_says_when_the_host_slowed_the_clock_for_a_decisio
             await until(pilot, lambda: isinstance(app.screen, HelpScreen))
             text = " ".join(str(w.render()) for w in app.screen.query(Static))
             assert t("help_alert", "en", x=fmt_speed(60)) in text
+
+
+@bounded
+async def test_the_console_help_says_the_decision_alert_rule_in_both_languages(tmp_path):
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        console = ConsoleApp(link(tokens.instructor, "es"), "es")
+        async with console.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: console.link.client.overview is not None)
+            for lang in ("es", "en"):
+                await pilot.press("f1")
+                await until(pilot, lambda: isinstance(console.screen, ConsoleHelp))
+                alert = str(console.screen.query_one("#help-alert", Static).render())
+                assert alert == cw("help_alert", lang, x=fmt_speed(60))
+                await pilot.press("escape")
+                await until(pilot, lambda: not isinstance(console.screen, ConsoleHelp))
+                await pilot.press("f2")
