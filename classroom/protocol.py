@@ -21,7 +21,7 @@ from typing import Any
 from simulator import Event, OpenDecision, OrderStatus, OrderView, QuantityView, Snapshot, UnitView
 from simulator.orders import STATUS_CODES
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: order statuses as data inside the snapshot; the clock carries the alert speed
 MAX_MESSAGE_BYTES = 16 * 1024  # a decision with a full rationale is about 3 KiB
 RATE_PER_S = 20.0  # sustained messages per second per connection
 RATE_BURST = 40.0
