@@ -220,6 +220,10 @@ def test_a_team_view_holds_nothing_its_role_may_not_see(tmp_path):
             assert {q.id for q in alfa.view.snapshot.quantities} <= visible
             assert set(alfa.scenario.state) == visible
             assert alfa.scenario.processes == {} and alfa.scenario.text == ""
+            # the briefing's objectives: labels and capabilities, never how they are rated
+            assert [(o.id, o.label) for o in alfa.scenario.objectives.values()] == \
+                [(o.id, o.label) for o in scenario.objectives.values()]
+            assert all(o.metric == "" and o.thresholds == {} for o in alfa.scenario.objectives.values())
     run(body)
 
 
