@@ -90,11 +90,11 @@ WORDS: dict[str, dict[str, str]] = {
     "help_start": {"es": "Los equipos leen el briefing hasta que usted inicia la clase (S); el reloj de cada "
                          "equipo empieza entonces.",
                    "en": "Teams read the briefing until you start the class (S); each team's clock starts then."},
-    "help_alert": {"es": "Cuando se abre una decisión para un equipo cuyo reloj va a más de {x}, el anfitrión "
-                         "baja el reloj de ese equipo a {x} (queda en su bitácora); + lo vuelve a subir. "
+    "help_alert": {"es": "Cuando se abre una decisión para un equipo cuyo reloj va a más de {x}x, el anfitrión "
+                         "baja el reloj de ese equipo a {x}x (queda en su bitácora); + lo vuelve a subir. "
                          "Los demás equipos siguen a su velocidad.",
-                   "en": "When a decision opens for a team whose clock runs faster than {x}, the host drops "
-                         "that team's clock to {x} (recorded in its journal); + raises it again. Other teams "
+                   "en": "When a decision opens for a team whose clock runs faster than {x}x, the host drops "
+                         "that team's clock to {x}x (recorded in its journal); + raises it again. Other teams "
                          "keep their speed."},
     "help_scope": {"es": "Pausa, velocidad, inyección y terminar actúan sobre el alcance: todos los equipos o el "
                          "seleccionado (A cambia).",
