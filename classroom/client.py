@@ -59,7 +59,8 @@ class TeamView:
     received: float = 0.0  # monotonic time the view arrived (to run the clock on between views)
     sent: float | None = None  # the host's wall time (time.time()) when it sent the view
     snapshot: Snapshot | None = None
-    order_codes: dict[str, str] = field(default_factory=dict)  # why each order cannot be given ("" if it can)
+    alert_speed: float | None = None  # the host drops the team's clock to this when a decision opens
+    slowed_for: str | None = None  # the decision the host last slowed the clock for (None after any other change)
     events: list[Event] = field(default_factory=list)
 
     def clock_now(self, now: float | None = None) -> float:
@@ -266,13 +267,15 @@ class ClassClient:
                 view.events.append(ev)
                 last = ev.seq
         view.snapshot = snapshot_from_json(msg["snapshot"])
-        codes = msg["snapshot"].get("order_codes")
-        view.order_codes = {str(k): str(v) for k, v in codes.items()} if isinstance(codes, dict) else {}
         view.t = float(msg["t"])
         view.status = str(msg["status"])
         clock = msg.get("clock") or {}
         view.speed = float(clock.get("speed", view.speed))
         view.running = bool(clock.get("running", False))
+        alert = clock.get("alert_speed")
+        view.alert_speed = float(alert) if isinstance(alert, int | float) and alert > 0 else None
+        slowed = clock.get("slowed_for")
+        view.slowed_for = str(slowed) if isinstance(slowed, str) else None
         view.target = float(msg.get("target", view.t))
         view.received = time.monotonic()
         sent = msg.get("sent")

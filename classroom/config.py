@@ -92,6 +92,7 @@ class ClassConfig:
     instructor_sha256: str
     evaluator_sha256: str
     extra: dict[str, Any] = field(default_factory=dict)
+    alert_speed: float | None = None  # the instructor's --alert-speed (None: the scenario's clock.alert_speed)
 
     @property
     def path(self) -> Path:
@@ -107,7 +108,7 @@ class ClassConfig:
             "format": FORMAT, "format_version": FORMAT_VERSION, "scenario": self.scenario,
             "scenario_sha256": self.scenario_sha256, "seed": self.seed, "seeds": self.seeds,
             "speed": self.speed, "lang": self.lang, "host": self.host, "port": self.port, "web": self.web_port,
-            "hold_on_disconnect": self.hold_on_disconnect,
+            "hold_on_disconnect": self.hold_on_disconnect, "alert_speed": self.alert_speed,
             "teams": [{"name": t.name, "seed": t.seed, "journal": t.journal, "token_sha256": t.token_sha256}
                       for t in self.teams],
             "instructor_sha256": self.instructor_sha256, "evaluator_sha256": self.evaluator_sha256,
@@ -146,7 +147,8 @@ class ClassConfig:
             return cls(d, str(raw["scenario"]), str(raw["scenario_sha256"]), int(raw["seed"]), str(raw["seeds"]),
                        float(raw["speed"]), str(raw["lang"]), str(raw["host"]), int(raw["port"]),
                        None if raw.get("web") is None else int(raw["web"]), bool(raw["hold_on_disconnect"]),
-                       teams, str(raw["instructor_sha256"]), str(raw["evaluator_sha256"]))
+                       teams, str(raw["instructor_sha256"]), str(raw["evaluator_sha256"]),
+                       alert_speed=None if raw.get("alert_speed") is None else float(raw["alert_speed"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ClassError([Problem(str(p), 0, 0, f"the class file lacks or garbles {exc}")]) from None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import secrets
 import time
@@ -27,6 +28,7 @@ from aiohttp import WSMsgType, web
 
 from simulator import (
     CommandRejected,
+    Event,
     Exercise,
     InputError,
     JournalError,
@@ -112,13 +114,16 @@ class TeamRun:
     """One team's exercise on the host: the engine, its journal, its clock and its clients."""
 
     def __init__(self, name: str, exercise: Exercise, clock: ExerciseClock, *, started: bool,
-                 held: bool = False) -> None:
+                 held: bool = False, alert_speed: float | None = None) -> None:
         self.name = name
         self.exercise = exercise
         self.sim = exercise.sim
         self.scenario = exercise.scenario
         self.role = views.team_role(self.scenario)
         self.clock = clock
+        # When a decision the team can see opens above this speed, its clock drops to it (as in the room).
+        self.alert_speed = alert_speed or self.scenario.alert_speed
+        self.slowed_for: str | None = None  # the decision the clock last dropped for, until the speed changes again
         self.started = started
         self.held = held  # paused by the host because the team's last client left (--hold-on-disconnect)
         self.clients: set[Connection] = set()
@@ -127,6 +132,7 @@ class TeamRun:
         self._flushed_wall = time.monotonic()
         self.pushed_events = -1
         self.pushed_status = ""
+        self.pushed_speed = 0.0
         self.pushed_wall = 0.0
 
     def status(self) -> str:
@@ -151,12 +157,30 @@ class TeamRun:
         stop = time.perf_counter() + budget_s
         while sim.now < target and not sim.ended and sim.halted_for is None:
             before = sim.now
-            sim.advance(target, max_steps=STEPS_PER_SLICE)
+            # Above the alert speed, a minute of scenario time at a time, so that a decision that
+            # opens is caught within a minute rather than at the end of a long slice.
+            fast = self.clock.speed > self.alert_speed + 1e-9
+            until = min(target, math.floor(sim.now) + 1) if fast else target
+            new = sim.advance(until, max_steps=STEPS_PER_SLICE)
+            if fast and self._alert(new):
+                break  # the clock slowed for a decision: the rest goes at the new speed, next tick
             if time.perf_counter() >= stop or sim.now == before:
                 break
         if sim.halted_for is not None:
             self.clock.anchor(sim.now)
         self.flush()
+
+    def _alert(self, new_events: list[Event]) -> bool:
+        """A decision the team can see opened above the alert speed: drop to it, journaled as the room does."""
+        opened = [ev for ev in new_events if ev.kind == "decision_open" and self.scenario.visible(ev.audience,
+                                                                                                   self.role)]
+        if not opened or self.clock.speed <= self.alert_speed + 1e-9:
+            return False
+        self.clock.set_speed(self.alert_speed, self.sim.now)
+        self.slowed_for = opened[0].ref
+        self.record("speed", {"speed": self.alert_speed, "cause": "decision_open", "point": opened[0].ref},
+                    "sitroom")
+        return True
 
     def flush(self, force: bool = False) -> None:
         """Journal new events now; clock progress alone at most once a second."""
@@ -201,6 +225,7 @@ class TeamRun:
             return
         self.tick(0.05)
         self.clock.set_speed(speed, self.sim.now)
+        self.slowed_for = None
         self.record("speed", {"speed": speed}, actor)
 
     def begin(self) -> bool:
@@ -245,7 +270,7 @@ class ClassHost:
     def create(cls, scenario_ref: str, teams: str | list[str], directory: str | Path, *, seed: int | None = None,
                seeds: str = "common", speed: float | None = None, lang: str = "es", host: str = "127.0.0.1",
                port: int = 0, web_port: int | None = None, hold_on_disconnect: bool = False,
-               wall: WallClock | None = None) -> tuple[ClassHost, Tokens]:
+               alert_speed: float | None = None, wall: WallClock | None = None) -> tuple[ClassHost, Tokens]:
         """A new class in `directory`: one journal per team, class.json, fresh tokens. Raises InputError."""
         names = parse_teams(teams) if isinstance(teams, str) else parse_teams(",".join(teams))
         if seeds not in ("common", "distinct"):
@@ -272,7 +297,7 @@ class ClassHost:
         config = ClassConfig(d, scenario_ref, scenario.sha256, class_seed, seeds, speed, lang, host, port, web_port,
                              hold_on_disconnect,
                              [TeamEntry(n, team_seeds[n], f"{n}.sitroom", token_hash(tokens.teams[n])) for n in names],
-                             token_hash(tokens.instructor), token_hash(tokens.evaluator))
+                             token_hash(tokens.instructor), token_hash(tokens.evaluator), alert_speed=alert_speed)
         runs: dict[str, TeamRun] = {}
         meta = {"class_seeds": seeds, "class_seed": class_seed, "class_teams": names}
         for entry in config.teams:
@@ -280,7 +305,7 @@ class ClassHost:
                                 extra_meta=meta)
             ex.record("session", {"action": "class_open", "speed": speed, "role": "team"}, actor="host")
             runs[entry.name] = TeamRun(entry.name, ex, ExerciseClock(wall, speed, ex.sim.now, running=False),
-                                       started=False)
+                                       started=False, alert_speed=alert_speed)
         config.save()
         return cls(config, scenario, runs, wall=wall, class_started=False), tokens
 
@@ -307,7 +332,8 @@ class ClassHost:
                 started, paused, speed, held = _clock_state(ex, config.speed)
                 clock = ExerciseClock(wall, speed, ex.sim.now, running=started and not paused)
                 ex.record("session", {"action": "host_resume", "speed": speed}, actor="host")
-                runs[entry.name] = TeamRun(entry.name, ex, clock, started=started, held=held)
+                runs[entry.name] = TeamRun(entry.name, ex, clock, started=started, held=held,
+                                           alert_speed=config.alert_speed)
                 runs[entry.name].joined = started
         except InputError:
             for run in runs.values():
@@ -427,9 +453,10 @@ class ClassHost:
         n = len(run.sim.events)
         status = run.status()
         clock_due = run.clock.running and run.started and wall - run.pushed_wall >= CLOCK_PUSH_S
-        if not (force or n != run.pushed_events or status != run.pushed_status or clock_due):
+        changed = n != run.pushed_events or status != run.pushed_status or run.clock.speed != run.pushed_speed
+        if not (force or changed or clock_due):
             return
-        run.pushed_events, run.pushed_status, run.pushed_wall = n, status, wall
+        run.pushed_events, run.pushed_status, run.pushed_wall, run.pushed_speed = n, status, wall, run.clock.speed
         snaps: dict[bool, dict[str, Any]] = {}
         for conn, truth in self._viewers(run):
             if truth not in snaps:
@@ -443,7 +470,8 @@ class ClassHost:
         if snap is None:
             snap = _snapshot(run, truth)
         return {"type": "view", "team": run.name, "truth": truth, "t": round(run.sim.now, 6),
-                "status": run.status(), "clock": {"speed": run.clock.speed, "running": run.clock.running},
+                "status": run.status(), "clock": {"speed": run.clock.speed, "running": run.clock.running,
+                                                      "alert_speed": run.alert_speed, "slowed_for": run.slowed_for},
                 "target": round(min(run.clock.target(), run.scenario.limit), 6), "sent": time.time(),
                 "snapshot": snap, "events": [views.event_json(self.scenario, e) for e in events], "next": len(run.sim.events)}
 
@@ -466,6 +494,7 @@ class ClassHost:
             "protocol": PROTOCOL_VERSION, "scenario": self.scenario.id,
             "title": {"es": tr(self.scenario.title, "es"), "en": tr(self.scenario.title, "en")},
             "seed": self.config.seed, "seeds": self.config.seeds, "started": self.class_started,
+            "alert_speed": self.config.alert_speed or self.scenario.alert_speed,
             "teams": [views.team_summary(r.name, r.sim, r.status(), r.clock.speed, r.clock.running,
                                          len(r.clients)) for r in self.teams.values()],
         }
@@ -720,11 +749,11 @@ class ClassHost:
 
 
 def _snapshot(run: TeamRun, truth: bool) -> dict[str, Any]:
-    """A team's snapshot as its role (or, with the truth, the instructor) sees it, with each order's status code."""
-    snap = run.sim.snapshot(None if truth else run.role)
-    out = snapshot_to_json(snap)
-    out["order_codes"] = {o.id: run.sim.order_status(o.id)[1] for o in snap.orders}
-    return out
+    """A team's snapshot as its role (or, with the truth, the instructor) sees it.
+
+    Each order carries its status as the engine computed it for that role (`order_check(order,
+    role)`): a shortage of units of a resource the role may not see is only "unavailable"."""
+    return snapshot_to_json(run.sim.snapshot(None if truth else run.role))
 
 
 def _clock_state(ex: Exercise, default_speed: float) -> tuple[bool, bool, float, bool]:

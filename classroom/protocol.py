@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator import Event, OpenDecision, OrderView, QuantityView, Snapshot, UnitView
+from simulator import Event, OpenDecision, OrderStatus, OrderView, QuantityView, Snapshot, UnitView
+from simulator.orders import STATUS_CODES
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: order statuses as data inside the snapshot; the clock carries the alert speed
 MAX_MESSAGE_BYTES = 16 * 1024  # a decision with a full rationale is about 3 KiB
 RATE_PER_S = 20.0  # sustained messages per second per connection
 RATE_BURST = 40.0
@@ -235,7 +236,8 @@ def snapshot_to_json(snap: Snapshot) -> dict[str, Any]:
         "units": [[u.id, u.resource, u.status, u.task, _r(u.eta), _r(u.since), u.location] for u in snap.units],
         "open": [[d.id, _r(d.opened_at), _r(d.deadline_at)] for d in snap.open_decisions],
         "decided": [list(d) for d in snap.decided],
-        "orders": [[o.id, o.available, o.reason] for o in snap.orders],
+        # Each order's status as the snapshot's viewer may know it (`OrderStatus.as_data()`).
+        "orders": [[o.id, o.available, o.reason, o.status.as_data() if o.status else None] for o in snap.orders],
         "halted_for": snap.halted_for, "ended": snap.ended, "end_reason": snap.end_reason,
     }
 
@@ -249,7 +251,8 @@ def snapshot_from_json(d: dict[str, Any]) -> Snapshot:
             tuple(UnitView(u[0], u[1], u[2], u[3], u[4], float(u[5]), u[6]) for u in d["units"]),
             tuple(OpenDecision(o[0], float(o[1]), o[2]) for o in d["open"]),
             tuple((x[0], x[1], float(x[2]), x[3]) for x in d["decided"]),
-            tuple(OrderView(o[0], bool(o[1]), o[2]) for o in d["orders"]),
+            tuple(OrderView(o[0], bool(o[1]), o[2], None if o[3] is None else order_status_from_json(o[3]))
+                  for o in d["orders"]),
             d["halted_for"], bool(d["ended"]), d["end_reason"],
         )
     except (KeyError, IndexError, TypeError, ValueError) as exc:
@@ -268,3 +271,16 @@ def event_from_json(d: dict[str, Any]) -> Event:
                      dict(d["data"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError("bad_view", f"malformed event from the host ({exc})") from None
+
+
+def order_status_from_json(d: Any) -> OrderStatus:
+    """An order's status from its `OrderStatus.as_data()` form. Raises ProtocolError when malformed."""
+    try:
+        code = str(d["reason"])
+        if code not in STATUS_CODES:
+            raise ValueError(f"unknown order status {code!r}")
+        if code != "units":
+            return OrderStatus(code)
+        return OrderStatus(code, str(d["resource"]), int(d["free"]), int(d["need"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError("bad_view", f"malformed order status from the host ({exc})") from None

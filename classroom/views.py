@@ -4,7 +4,8 @@ A team's client never receives the scenario file: it receives a *catalog*, the l
 what its role may see (quantities, units, tasks, its decision points with their options,
 its orders, the briefing), and each inject's text only when that inject reaches the team.
 `scenario_from_catalog` rebuilds from it a `simulator.Scenario` with nothing else in it
-(no processes, no expressions, no MSEL, no objectives), so the same room screens render a
+(no processes, no expressions, no MSEL; of the objectives only their labels and capabilities,
+which the briefing shows, never their metrics or thresholds), so the same room screens render a
 remote session as they render a local one.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator import Event, Scenario, Simulation
+from simulator.metrics import Objective
 from simulator.scenario import DecisionPoint, Inject, Option, Order, Quantity, Resource, Task
 
 Text = dict[str, str]
@@ -47,6 +49,8 @@ def catalog(scenario: Scenario, role: str | None) -> dict[str, Any]:
                           "limit": o.limit, "irreversible": bool(getattr(o, "irreversible", False))}
                    for o in scenario.orders.values() if vis(o.audience, role)},
         "injects": {i.id: inject_entry(i) for i in scenario.injects.values()} if role is None else {},
+        # What the team will be rated on, as its briefing says: labels only (no metric, no thresholds).
+        "objectives": [[o.id, o.label, o.capability] for o in scenario.objectives.values()],
     }
 
 
@@ -99,11 +103,13 @@ def scenario_from_catalog(c: dict[str, Any]) -> Scenario:
                        **({"irreversible": bool(v["irreversible"])} if "irreversible" in v else {}))
               for k, v in c["orders"].items()}
     injects = {k: _inject(k, v) for k, v in c.get("injects", {}).items()}
+    objectives = {str(o[0]): Objective(str(o[0]), o[1], str(o[2]), metric="", thresholds={})
+                  for o in c.get("objectives", [])}
     return Scenario(id=c["id"], version=c["version"], title=c["title"], summary=c["summary"],
                     briefing=c.get("briefing"), kind=c["kind"], incident_types=(), sources={}, roles=c["roles"],
                     start=c["start"], limit=float(c["limit"]), speed=float(c["speed"]), state=state,
                     resources=resources, tasks=tasks, processes={}, injects=injects, decisions=decisions,
-                    orders=orders, metrics={}, objectives={}, endings=(), text="", sha256=c["sha256"], path="")
+                    orders=orders, metrics={}, objectives=objectives, endings=(), text="", sha256=c["sha256"], path="")
 
 
 def team_summary(name: str, sim: Simulation, status: str, speed: float, running: bool,

@@ -495,6 +495,9 @@ def add_class_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--headless", action="store_true", help="no console: print the links as one JSON line")
     s.add_argument("--hold-on-disconnect", action="store_true",
                    help="pause a team's clock while none of its clients is connected")
+    s.add_argument("--alert-speed", type=_positive_float, default=None, dest="alert_speed",
+                   help="when a decision opens for a team running faster, the host drops that team's clock to "
+                   "this speed (default: the scenario's clock.alert_speed, else 60)")
     s.set_defaults(func=cmd_class_start)
     s = csub.add_parser("resume", help="bring a class back from its directory (after a crash or a stop)")
     s.add_argument("dir")
@@ -539,7 +542,7 @@ def cmd_class_start(a: argparse.Namespace) -> int:
     directory = Path(a.dir) if a.dir else Path(f"class-{scenario_id}-{datetime.now(UTC):%Y%m%d-%H%M%S}")
     host, tokens = ClassHost.create(a.scenario, a.teams, directory, seed=a.seed, seeds=a.seeds, speed=a.speed,
                                     lang=a.lang, host=a.host, port=a.port, web_port=a.web,
-                                    hold_on_disconnect=a.hold_on_disconnect)
+                                    hold_on_disconnect=a.hold_on_disconnect, alert_speed=a.alert_speed)
     setup_logging(host.config.directory, to_stderr=a.headless)
     warn_if_exposed(host, a.lang)
     if a.headless:

@@ -59,3 +59,36 @@ async def until_open(client: ClassClient, point: str, timeout: float = 15.0) -> 
     """Wait until the client's own view shows `point` open."""
     await client.wait_for(lambda: client.view is not None and client.view.snapshot is not None and any(
         d.id == point for d in client.view.snapshot.open_decisions), timeout)
+
+
+def hidden_reserve_scenario(directory: Path) -> Path:
+    """The tutorial with a reserve only the instructor may see, and an order the team sees that needs
+    two of its units while one is free: a shortage of units the team's role cannot see."""
+    from simulator import resolve_scenario
+
+    text = Path(resolve_scenario("tutorial")).read_text(encoding="utf-8")
+    text = text.replace("\ntasks:\n", """
+  reserve:
+    label: {es: "Reserva regional", en: "Regional reserve"}
+    count: 3
+    standby: 2
+    mobilise: {dist: fixed, value: 30, source: assumption}
+    audience: instructor
+    travel: {dist: fixed, value: 5, source: assumption}
+
+tasks:
+  reinforce:
+    label: {es: "Reforzar", en: "Reinforce"}
+    resource: reserve
+    units: 2
+    work: {dist: fixed, value: 5, source: assumption}
+""", 1).replace("\norders:\n", """
+orders:
+  call_reserve:
+    label: {es: "Pedir la reserva", en: "Call the reserve"}
+    task: reinforce
+""", 1)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "hidden-reserve.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

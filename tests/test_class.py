@@ -6,11 +6,19 @@ import asyncio
 import logging
 
 import pytest
-from class_fixtures import RATIONALE, joined, run, running_class, until_open
+from class_fixtures import (
+    RATIONALE,
+    hidden_reserve_scenario,
+    joined,
+    run,
+    running_class,
+    until_open,
+)
 
 from classroom.client import ClassClient, HostRefused
-from classroom.protocol import snapshot_from_json, snapshot_to_json
-from simulator import Journal, Simulation, load_scenario, resolve_scenario
+from classroom.host import ClassHost
+from classroom.protocol import encode, snapshot_from_json, snapshot_to_json
+from simulator import Journal, OrderStatus, Simulation, load_scenario, resolve_scenario
 
 
 def test_team_joins_reads_the_briefing_then_decides_and_the_decision_is_journaled(tmp_path):
@@ -212,6 +220,10 @@ def test_a_team_view_holds_nothing_its_role_may_not_see(tmp_path):
             assert {q.id for q in alfa.view.snapshot.quantities} <= visible
             assert set(alfa.scenario.state) == visible
             assert alfa.scenario.processes == {} and alfa.scenario.text == ""
+            # the briefing's objectives: labels and capabilities, never how they are rated
+            assert [(o.id, o.label) for o in alfa.scenario.objectives.values()] == \
+                [(o.id, o.label) for o in scenario.objectives.values()]
+            assert all(o.metric == "" and o.thresholds == {} for o in alfa.scenario.objectives.values())
     run(body)
 
 
@@ -415,3 +427,65 @@ def test_the_class_host_imports_neither_the_ui_nor_the_debrief_and_the_engine_no
     r = subprocess.run([sys.executable, "-c", "import sys, simulator; print('classroom' in sys.modules)"],
                        capture_output=True, text=True, cwd=REPO, timeout=60)
     assert r.stdout.strip() == "False"
+
+
+def test_order_statuses_arrive_as_data_and_a_team_never_learns_the_numbers_of_a_resource_it_may_not_see(tmp_path):
+    scenario = hidden_reserve_scenario(tmp_path / "scn")
+    raw: list[str] = []
+
+    async def body():
+        async with running_class(tmp_path / "c", teams="Alfa", scenario=str(scenario)) as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor, \
+                joined(host.join_url(tokens.teams["Alfa"])) as alfa:
+            # Every message the team's client is sent, as text on the wire.
+            conn = next(c for c in host.connections if c.kind == "team")
+            send = conn.send
+            conn.send = lambda msg: (raw.append(encode(msg)), send(msg))[1]  # type: ignore[method-assign]
+            await instructor.start_class()
+            await alfa.wait_for(lambda: alfa.view.t >= 1 and len(raw) >= 2)
+            statuses = {o.id: o.status for o in alfa.view.snapshot.orders}
+            assert statuses["call_reserve"] == OrderStatus("unavailable")
+            assert statuses["report_director"] == OrderStatus("ok")
+            await instructor.watch("Alfa")
+            await instructor.wait_for(lambda: "Alfa" in instructor.views)
+            truth = {o.id: o.status for o in instructor.views["Alfa"].snapshot.orders}
+            assert truth["call_reserve"] == OrderStatus("units", "reserve", 1, 2)
+            await alfa.order("report_director")
+            await alfa.wait_for(lambda: any(o.id == "report_director" and o.status == OrderStatus("limit")
+                                            for o in alfa.view.snapshot.orders))
+    run(body)
+    views = [text for text in raw if text.startswith('{"type":"view"')]
+    assert views and '"call_reserve"' in views[0]  # the team sees the order ...
+    for leak in ('"resource":"reserve"', '"reason":"units"', "free reserve", '"reserve_'):
+        assert not any(leak in text for text in views), leak  # ... never the reserve's units or numbers
+
+
+def test_a_decision_opening_above_the_alert_speed_drops_that_teams_clock_on_the_host_and_is_journaled(tmp_path):
+    async def body():
+        async with running_class(tmp_path / "c", speed=600, alert_speed=30) as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor, \
+                joined(host.join_url(tokens.teams["Alfa"])) as alfa:
+            await instructor.set_speed(20, "Bravo")  # already below the alert speed: left alone
+            await instructor.start_class()
+            await until_open(alfa, "DP1")
+            await alfa.wait_for(lambda: alfa.view.speed == 30)
+            assert alfa.view.slowed_for == "DP1" and alfa.view.alert_speed == 30
+            assert host.teams["Alfa"].sim.now < 6  # caught within a minute of opening at T+5
+            await instructor.set_speed(90, "Alfa")
+            await alfa.wait_for(lambda: alfa.view.speed == 90)
+            assert alfa.view.slowed_for is None
+    run(body)
+    speeds = {}
+    for name in ("Alfa", "Bravo"):
+        journal = Journal.open(tmp_path / "c" / f"{name}.sitroom")
+        speeds[name] = [(i.actor, i.payload) for i in journal.inputs() if i.kind == "speed"]
+        journal.close()
+    assert speeds["Alfa"] == [("sitroom", {"speed": 30, "cause": "decision_open", "point": "DP1"}),
+                              ("instructor", {"speed": 90})]
+    assert speeds["Bravo"] == [("instructor", {"speed": 20})]
+    resumed = ClassHost.resume(tmp_path / "c")
+    try:
+        assert resumed.teams["Alfa"].alert_speed == 30 and resumed.teams["Alfa"].clock.speed == 90
+    finally:
+        for r in resumed.teams.values():
+            r.close()

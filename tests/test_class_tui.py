@@ -12,10 +12,12 @@ from textual.widgets import DataTable, Input, Static
 from classroom.host import ClassHost
 from classroom.run import HostThread
 from simulator import Journal
-from tui.console import ConsoleApp, TeamDetail
+from simulator.clock import fmt_speed
+from tui.console import ConsoleApp, ConsoleHelp, TeamDetail, cw
 from tui.decision import DecisionScreen
-from tui.i18n import t
-from tui.remote import BriefingScreen, ClientThread, RemoteApp, RemoteSession, connect
+from tui.dialogs import HelpScreen
+from tui.i18n import t, tn
+from tui.remote import ClassBriefingScreen, ClientThread, RemoteApp, RemoteSession, connect
 from tui.room import RoomScreen
 
 
@@ -58,9 +60,17 @@ async def test_the_remote_room_shows_the_briefing_until_the_class_starts(tmp_pat
     with host_thread(tmp_path / "c") as (host, tokens, link):
         team = link(tokens.teams["Alfa"])
         instructor = link(tokens.instructor)
-        app = RemoteApp(team_session(team), "en")
+        session = team_session(team)
+        app = RemoteApp(session, "en")
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, BriefingScreen))
+            await until(pilot, lambda: isinstance(app.screen, ClassBriefingScreen))
+            hint = str(app.screen.query_one("#brief-hint", Static).render())
+            assert "instructor starts the class" in hint
+            await pilot.press("enter", "escape")  # a team cannot start a class, nor leave its briefing
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, ClassBriefingScreen)
+            assert not session.begun and session.status_key() == "waiting"
+            assert host.teams["Alfa"].sim.now == 0 and not host.teams["Alfa"].clock.running
             instructor.call(instructor.client.start_class())
             await until(pilot, lambda: isinstance(app.screen, RoomScreen))
             bar = str(app.screen.query_one("#clockbar", Static).render())
@@ -163,7 +173,7 @@ async def test_orders_from_the_remote_room_reach_the_host_and_their_limits_are_w
             await until(pilot, lambda: isinstance(app.screen, ListDialog))
             assert app.give_order("report_director") is None
             await until(pilot, lambda: session.order_why("report_director", "es") != "")
-            assert session.order_why("report_director", "es") == t("why_limit", "es", n=1)
+            assert session.order_why("report_director", "es") == tn("why_limit", 1, "es")
             assert app.give_order("report_director") is not None  # refused by the host, and said so
     journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
     orders = [(i.actor, i.payload["order"]) for i in journal.inputs() if i.kind == "order"]
@@ -193,3 +203,44 @@ async def test_the_evaluator_view_is_read_only_and_its_notes_are_journaled_to_th
     notes = [(i.actor, i.payload["text"]) for i in journal.inputs() if i.kind == "note"]
     journal.close()
     assert notes == [("evaluator", "Bravo read the briefing aloud")]
+
+
+@bounded
+async def test_the_remote_room_says_when_the_host_slowed_the_clock_for_a_decision_and_only_then(tmp_path):
+    with host_thread(tmp_path / "c", speed=600) as (host, tokens, link):
+        team = link(tokens.teams["Alfa"])
+        instructor = link(tokens.instructor)
+        session = team_session(team)
+        app = RemoteApp(session, "en")
+        said: list[str] = []
+        app.notify = lambda message, *a, **k: said.append(str(message))  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 36)) as pilot:
+            instructor.call(instructor.client.set_speed(300, "Alfa"))  # a drop the instructor made: no alert
+            await until(pilot, lambda: session.clock.speed == 300)
+            await pilot.pause(0.3)
+            assert t("alert_slowed", "en", x=fmt_speed(300)) not in said
+            instructor.call(instructor.client.set_speed(600, "Alfa"))
+            instructor.call(instructor.client.start_class())
+            await until(pilot, lambda: session.clock.speed == 60)
+            assert session.alert_speed == 60 and session.view.slowed_for == "DP1"
+            await until(pilot, lambda: t("alert_slowed", "en", x=fmt_speed(60)) in said)
+            await pilot.press("f1")
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert t("help_alert", "en", x=fmt_speed(60)) in text
+
+
+@bounded
+async def test_the_console_help_says_the_decision_alert_rule_in_both_languages(tmp_path):
+    with host_thread(tmp_path / "c") as (host, tokens, link):
+        console = ConsoleApp(link(tokens.instructor, "es"), "es")
+        async with console.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: console.link.client.overview is not None)
+            for lang in ("es", "en"):
+                await pilot.press("f1")
+                await until(pilot, lambda: isinstance(console.screen, ConsoleHelp))
+                alert = str(console.screen.query_one("#help-alert", Static).render())
+                assert alert == cw("help_alert", lang, x=fmt_speed(60))
+                await pilot.press("escape")
+                await until(pilot, lambda: not isinstance(console.screen, ConsoleHelp))
+                await pilot.press("f2")

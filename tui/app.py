@@ -134,7 +134,7 @@ class SitroomApp(App[int]):
         if session.resumed:
             self.notify(t("ev_resumed_session", self.lang, t=session.elapsed_text()[2:]))
         if not session.begun:
-            self.push_screen(BriefingScreen(session, before_start=True))
+            self.push_screen(self.briefing_screen(session, before_start=True))
 
     def on_briefing_screen_begin(self, message: BriefingScreen.Begin) -> None:
         """The team has read the briefing: the clock starts."""
@@ -144,7 +144,11 @@ class SitroomApp(App[int]):
     def show_briefing(self) -> None:
         """The briefing again, during play (B); the clock keeps running."""
         if self.session is not None:
-            self.push_screen(BriefingScreen(self.session, before_start=not self.session.begun))
+            self.push_screen(self.briefing_screen(self.session, before_start=not self.session.begun))
+
+    def briefing_screen(self, session: Session, before_start: bool) -> BriefingScreen:
+        """The briefing screen to show (a class's remote room shows its own kind)."""
+        return BriefingScreen(session, before_start=before_start)
 
     def _journaled(self, command: Callable[[], object]) -> bool:
         """Run a command that writes the journal; if the disk refuses, say so plainly (False)."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
@@ -85,6 +85,22 @@ WORDS: dict[str, dict[str, str]] = {
                      "en": "Team {team} · full view (ground truth included)"},
     "detail_title_eval": {"es": "Equipo {team} · lo que ve el equipo", "en": "Team {team} · what the team sees"},
     "quantities": {"es": "Situación", "en": "Situation"},
+    "help": {"es": "Ayuda", "en": "Help"},
+    "help_title": {"es": "Consola de la clase: teclas y reloj", "en": "Class console: keys and clock"},
+    "help_start": {"es": "Los equipos leen el briefing hasta que usted inicia la clase (S); el reloj de cada "
+                         "equipo empieza entonces.",
+                   "en": "Teams read the briefing until you start the class (S); each team's clock starts then."},
+    "help_alert": {"es": "Cuando se abre una decisión para un equipo cuyo reloj va a más de {x}x, el anfitrión "
+                         "baja el reloj de ese equipo a {x}x (queda en su bitácora); + lo vuelve a subir. "
+                         "Los demás equipos siguen a su velocidad.",
+                   "en": "When a decision opens for a team whose clock runs faster than {x}x, the host drops "
+                         "that team's clock to {x}x (recorded in its journal); + raises it again. Other teams "
+                         "keep their speed."},
+    "help_scope": {"es": "Pausa, velocidad, inyección y terminar actúan sobre el alcance: todos los equipos o el "
+                         "seleccionado (A cambia).",
+                   "en": "Pause, speed, inject and end act on the scope: every team or the selected one "
+                         "(A switches)."},
+    "help_close": {"es": "Esc o F1 cierra", "en": "Esc or F1 closes"},
     "messages": {"es": "Mensajes", "en": "Messages"},
 }
 
@@ -114,6 +130,43 @@ class NoteDialog(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ConsoleHelp(ModalScreen[None]):
+    """The console's keys and how the class clock behaves (the decision alert, the start)."""
+
+    BINDINGS = [Binding("escape,f1", "close", "Esc")]
+    DEFAULT_CSS = """
+    ConsoleHelp { align: center middle; }
+    #console-help { width: 90%; max-width: 100; height: auto; max-height: 90%; border: thick $accent;
+                    background: $surface; padding: 1 2; }
+    """
+
+    def __init__(self, lang: str, keys: list[tuple[str, str]], alert_speed: float | None, instructor: bool) -> None:
+        super().__init__()
+        self.lang = lang
+        self.keys = keys
+        self.alert_speed = alert_speed
+        self.instructor = instructor
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with VerticalScroll(id="console-help"):
+            yield Static(Text(cw("help_title", lang), style="bold"))
+            keys = Text()
+            for key, what in self.keys:
+                keys.append(f"{key:>8}  ", style="bold")
+                keys.append(what + "\n")
+            yield Static(keys, id="help-keys")
+            if self.instructor:
+                yield Static(cw("help_start", lang))
+                yield Static(cw("help_scope", lang))
+            if self.alert_speed is not None:
+                yield Static(cw("help_alert", lang, x=fmt_speed(self.alert_speed)), id="help-alert")
+            yield Static(Text(cw("help_close", lang), style="italic"))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -217,6 +270,7 @@ class ConsoleApp(App[int]):
     def _console_bindings(self) -> list[Binding]:
         lang = self.lang
         common = [Binding("enter", "detail", cw("detail", lang)), Binding("n", "note", cw("note", lang)),
+                  Binding("f1", "help", cw("help", lang)),
                   Binding("f2", "switch_lang", "English" if lang == "es" else "Español"),
                   Binding("ctrl+q", "quit", cw("quit", lang))]  # shown; Textual's own ctrl+q calls action_quit
         if not self.instructor:
@@ -421,6 +475,18 @@ class ConsoleApp(App[int]):
         if isinstance(self.screen, TeamDetail):
             self.pop_screen()
         self._send(cw("back", self.lang), self.link.client.watch(None))
+
+    def action_help(self) -> None:
+        """F1: the console's keys and the class clock's rules, in the console's language."""
+        if isinstance(self.screen, ConsoleHelp):
+            self.screen.dismiss(None)
+            return
+        shown = {"plus": "+", "minus": "-", "space": "Space", "enter": "Enter", "ctrl+q": "Ctrl+Q"}
+        keys = [(shown.get(b.key, b.key.upper()), b.description) for b in self._console_bindings()]
+        ov = self.link.client.overview or {}
+        alert = ov.get("alert_speed")
+        self.push_screen(ConsoleHelp(self.lang, keys, float(alert) if isinstance(alert, int | float) else None,
+                                     self.instructor))
 
     def action_switch_lang(self) -> None:
         """Spanish / English: the column titles and every text of the console."""

@@ -6,6 +6,10 @@ what the host sent for the team's role: its scenario catalog, its latest snapsho
 events. The engine runs on the host; the client (`classroom.client.ClassClient`) runs on
 its own event loop in a thread, and a command here waits for the host's acknowledgement,
 so a decision the room says is recorded is in the team's journal on the host.
+
+In a class the host owns the clock: the briefing stays up until the instructor starts the
+class (a team's `begin()` starts nothing), and when a decision opens above the alert speed
+it is the host that drops the team's clock (the room only says so, as it does locally).
 """
 
 from __future__ import annotations
@@ -18,19 +22,15 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from classroom.client import ClassClient, HostRefused, TeamView
-from simulator import CommandRejected, Event, Scenario, Snapshot, tr
+from simulator import CommandRejected, Event, OrderStatus, Scenario, Snapshot, UnitView, tr
 from simulator.model import DecisionState
 
 from .app import SitroomApp
+from .briefing import BriefingScreen
 from .session import Draft, Session
 
 COMMAND_TIMEOUT_S = 10.0
@@ -43,7 +43,6 @@ WORDS: dict[str, dict[str, str]] = {
     "reconnected": {"es": "Conexión restablecida.", "en": "Connection restored."},
     "host_gone": {"es": "El anfitrión ya no responde. El ejercicio sigue guardado en el anfitrión.",
                   "en": "The host no longer answers. The exercise is still saved on the host."},
-    "briefing_title": {"es": "Briefing — {title}", "en": "Briefing — {title}"},
     "briefing_wait": {"es": "Lea el briefing. El reloj empieza cuando el instructor inicie la clase.",
                       "en": "Read the briefing. The clock starts when the instructor starts the class."},
     "journal_remote": {"es": "{team}.sitroom, en el anfitrión de la clase",
@@ -98,8 +97,8 @@ class RemoteClock:
 
     @property
     def speed(self) -> float:
-        view = self._session.view
-        return view.speed if view else 1.0
+        """The speed as the room last took it (see `RemoteSession.sync_speed`)."""
+        return self._session.shown_speed
 
 
 class RemoteSim:
@@ -162,9 +161,17 @@ class RemoteSim:
         assert snap is not None
         return snap
 
-    def order_status(self, order_id: str) -> tuple[bool, str]:
-        code = self._view.order_codes.get(order_id, "unavailable")
-        return code == "", code
+    @property
+    def units(self) -> dict[str, UnitView]:
+        """The units the role sees, by id (from the snapshot)."""
+        snap = self._view.snapshot
+        return {u.id: u for u in snap.units} if snap else {}
+
+    def order_check(self, order_id: str, role: str | None = None) -> OrderStatus:
+        """The order's status as the host computed it for this team's role (not in the view: unavailable)."""
+        snap = self._view.snapshot
+        found = next((o.status for o in snap.orders if o.id == order_id), None) if snap else None
+        return found or OrderStatus("unavailable")
 
     def objective_ratings(self) -> list[Any]:
         return []  # ratings are for the debrief; a team's client has none
@@ -198,12 +205,15 @@ class RemoteSession:
         self.drafts: dict[str, Draft] = {}
         self.closed = False
         self._drained = 0
+        view = client.view
+        self.shown_speed = view.speed if view else 1.0
 
     # Pure readings shared with the local session: one definition each.
     local_time = Session.local_time
     status_key = Session.status_key
     visible = Session.visible
     order_why = Session.order_why
+    order_check = Session.order_check
     speed_text = Session.speed_text
     elapsed_text = Session.elapsed_text
 
@@ -228,6 +238,31 @@ class RemoteSession:
         return rw("journal_remote", self.lang, team=self.exercise.team)
 
     @property
+    def begun(self) -> bool:
+        """Has the instructor started the class for this team (the host's start)?"""
+        return self.status not in ("waiting", "briefing")
+
+    def begin(self) -> None:
+        """Nothing: in a class the instructor starts the clock (`start_class` on the host), not the team."""
+
+    @property
+    def alert_speed(self) -> float:
+        """The speed the host drops this team's clock to when a decision opens."""
+        view = self.view
+        return view.alert_speed if view and view.alert_speed else self.scenario.alert_speed
+
+    def sync_speed(self) -> None:
+        """Before a frame: take a speed change the host made for any reason but a decision alert.
+
+        The room says "slowed for a decision" when the speed falls during `tick()`; only the
+        host's alert drop (the view names the decision) is left for `tick()` to take."""
+        view = self.view
+        if view is None or view.speed == self.shown_speed:
+            return
+        if not (view.speed < self.shown_speed and view.slowed_for):
+            self.shown_speed = view.speed
+
+    @property
     def status(self) -> str:
         """The host's word for the team: waiting, briefing, running, paused, halted or ended."""
         view = self.view
@@ -241,7 +276,10 @@ class RemoteSession:
         return new
 
     def tick(self, budget_s: float = 0.0) -> None:
-        """Nothing to advance here: the host runs the engine."""
+        """Nothing to advance here (the host runs the engine); take the host's latest speed."""
+        view = self.view
+        if view is not None:
+            self.shown_speed = view.speed
 
     def now(self) -> float:
         return self.sim.now
@@ -289,27 +327,19 @@ class RemoteSession:
             self.link.stop()
 
 
-class BriefingScreen(ModalScreen[None]):
-    """The scenario's briefing, shown until the instructor starts the class (the team may close it)."""
+class ClassBriefingScreen(BriefingScreen):
+    """The room's briefing; before the class starts it stays up and says the instructor starts the clock."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Esc")]
-    DEFAULT_CSS = """
-    BriefingScreen { align: center middle; }
-    #briefing { width: 90%; max-width: 100; height: auto; max-height: 90%; border: thick $accent;
-                background: $surface; padding: 1 2; }
-    """
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.before_start:
+            self.query_one("#brief-hint", Static).update(rw("briefing_wait", self.lang))
 
-    def __init__(self, session: RemoteSession) -> None:
-        super().__init__()
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        s = self.session
-        lang = s.lang
-        with VerticalScroll(id="briefing"):
-            yield Static(Text(rw("briefing_title", lang, title=tr(s.scenario.title, lang)), style="bold"))
-            yield Static(tr(s.scenario.briefing or s.scenario.summary, lang))
-            yield Static(Text(rw("briefing_wait", lang), style="italic"), id="briefing-wait")
+    def action_begin(self) -> None:
+        if self.before_start:
+            self.app.bell()  # the team cannot start a class: the hint on screen says who does
+            return
+        super().action_begin()
 
 
 class RemoteApp(SitroomApp):
@@ -325,21 +355,20 @@ class RemoteApp(SitroomApp):
         else:
             super().__init__(args, session=session, theme=theme, tick_interval=tick_interval)
         self.remote = session
-        self._briefing: BriefingScreen | None = None
+        self._briefing: ClassBriefingScreen | None = None
         self._was_connected = True
-        self._started = False
         self._gave_up = False
+        self.title = f"sitroom · {tr(session.scenario.title, lang)}"
+
+    def briefing_screen(self, session: Session, before_start: bool) -> BriefingScreen:
+        """The class's briefing: before the start it waits for the instructor, not for Enter."""
+        screen = ClassBriefingScreen(session, before_start=before_start)
+        if before_start:
+            self._briefing = screen
+        return screen
 
     def _tick(self) -> None:
-        # Textual runs SitroomApp.on_mount (which opens the room) by itself; the briefing goes on top
-        # at the first frame.
         s = self.remote
-        if not self._started:
-            self._started = True
-            self.title = f"sitroom · {tr(s.scenario.title, self.lang)}"
-            if s.status in ("waiting", "briefing"):
-                self._briefing = BriefingScreen(s)
-                self.push_screen(self._briefing)
         connected = s.client.connected
         if s.client.gave_up and not self._gave_up:
             self._gave_up = True
@@ -348,10 +377,13 @@ class RemoteApp(SitroomApp):
             self._was_connected = connected
             self.notify(rw("reconnected" if connected else "reconnecting", self.lang),
                         severity="information" if connected else "warning")
-        if self._briefing is not None and s.status not in ("waiting", "briefing"):
-            if self.screen is self._briefing:
+        if self._briefing is not None and s.begun:
+            if self._briefing not in self.screen_stack:
+                self._briefing = None
+            elif self.screen is self._briefing:  # under the help, say: dismissed once it is on top
                 self._briefing.dismiss(None)
-            self._briefing = None
+                self._briefing = None
+        s.sync_speed()
         try:
             super()._tick()
         except NoMatches:
