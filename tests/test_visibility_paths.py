@@ -48,3 +48,16 @@ def test_the_feed_after_a_resume_holds_only_what_the_team_saw(tmp_path):
     again.close()
     assert resumed == live
     assert not any(ref in ("hidden", "secret", "press_only") for _, _, ref in resumed)
+
+
+def test_the_order_window_never_counts_units_the_trainee_cannot_see(tmp_path):
+    from simulator.clock import FakeClock
+    from tui.dialogs import order_detail
+    from tui.session import Session
+
+    scn = _hidden_squad()
+    ex = Exercise.start(scn, 1, tmp_path / "o.sitroom")
+    session = Session(ex, tmp_path / "o.sitroom", wall=FakeClock(), speed=4, instructor=False, lang="en")
+    text = order_detail(session, "send", "en")
+    assert "sends 1 unit of" in text and "free now" not in text
+    ex.close()

@@ -199,8 +199,11 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
     """What an order commits: which units (and how many are free), travel and work time, limits."""
     scn = session.scenario
     o = scn.orders[order_id]
-    truth = session.sim.snapshot(None)
-    values = {q.id: q.value for q in truth.quantities}
+    # What this role may know, never the ground truth: a trainee's estimate of travel and work uses
+    # the quantities as reported to it, and units of a resource it cannot see are not counted.
+    role = None if session.instructor else session.role
+    view = session.sim.snapshot(role)
+    values = {q.id: q.value for q in view.quantities}
     parts: list[str] = []
     tasks = [o.task] if o.task else []
     tasks += [e.target for e in o.effects if e.verb == "task" and e.target not in tasks]
@@ -210,7 +213,7 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
             n = e.count or res.standby
             parts.append(tn("detail_mobilise", n, lang, res=tr(res.label, lang)))
     snap_free = {r: 0 for r in scn.resources}
-    for u in truth.units:
+    for u in view.units:
         if u.status == "ready":
             snap_free[u.resource] = snap_free.get(u.resource, 0) + 1
     for tid in tasks:
@@ -219,8 +222,11 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
             continue
         res = scn.resources.get(task.resource)
         label = tr(res.label, lang) if res else task.resource
-        text = tn("detail_sends", task.units, lang, res=label, task=tr(task.label, lang),
-                  free=snap_free.get(task.resource, 0))
+        if res is not None and not scn.visible(res.audience, role):
+            text = tn("detail_sends_unseen", task.units, lang, res=label, task=tr(task.label, lang))
+        else:
+            text = tn("detail_sends", task.units, lang, res=label, task=tr(task.label, lang),
+                      free=snap_free.get(task.resource, 0))
         travel = _minutes(task.travel or (res.travel if res else None), values, lang)
         work = _minutes(task.work, values, lang)
         if travel:

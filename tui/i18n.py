@@ -289,6 +289,8 @@ PLURALS: dict[str, dict[str, tuple[str, str]]] = {
                             "envía {n} unidades de «{res}» a «{task}» (libres ahora: {free})"),
                      "en": ("sends 1 unit of {res} to “{task}” ({free} free now)",
                             "sends {n} units of {res} to “{task}” ({free} free now)")},
+    "detail_sends_unseen": {"es": ("envía 1 unidad de «{res}» a «{task}»", "envía {n} unidades de «{res}» a «{task}»"),
+                            "en": ("sends 1 unit of {res} to “{task}”", "sends {n} units of {res} to “{task}”")},
     "detail_limit": {"es": ("una sola vez", "como máximo {n} veces"), "en": ("once only", "at most {n} times")},
     "why_units": {"es": ("requiere 1 unidad libre de «{res}»; hay {free}",
                          "requiere {n} unidades libres de «{res}»; hay {free}"),
