@@ -188,7 +188,10 @@ class Hazard:
         self.count += 1
         p = self.p
         sim.state.set(f"{p.id}.count", float(self.count))
-        sim.emit("process", p.id, ("instructor",), {"n": self.count})
+        if sim.record:
+            sim.emit("process", p.id, ("instructor",), {"n": self.count})
+        else:
+            sim.n_events += 1  # counted as if recorded (budgets, sequence numbers)
         if p.limit is not None and self.count >= p.limit:
             self.alive = False
         else:

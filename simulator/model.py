@@ -22,7 +22,7 @@ from typing import Any
 import simpy
 
 from .decisions import CAUSES, LNUF_LEVELS, DecisionDesk, DecisionPoint, DecisionState
-from .distributions import Dist, draw
+from .distributions import RUN_MAX, Dist, draw
 from .effects import Effect, apply
 from .errors import CommandRejected
 from .events import Event
@@ -276,21 +276,27 @@ class Simulation:
         half to even, so fractional amounts carry over instead of being lost or doubled.
         """
         q = self.scn.state[qid]
-        value, bad = self.state.clamp(qid, value)
-        if bad:
-            self.warn(cause, f"value:{qid}", {
-                "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
-                "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
-            })
+        state = self.state
+        if not (-RUN_MAX <= value <= RUN_MAX and (q.lo is None or value >= q.lo)
+                and (q.hi is None or value <= q.hi)):  # in range (and not NaN): clamp leaves it as it is
+            value, bad = state.clamp(qid, value)
+            if bad:
+                self.warn(cause, f"value:{qid}", {
+                    "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
+                    "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
+                })
         if q.integer:
-            self.state.exact[qid] = value
+            state.exact[qid] = value
             value = float(round(value))
         old = self.v[qid]
         if value == old:
             return
-        self.state.set(qid, value)
+        state.set(qid, value)
         self.history[qid].append((self.env.now, value))
-        self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
+        if self.record:
+            self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
+        else:
+            self.n_events += 1  # counted as if recorded (budgets, sequence numbers)
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
