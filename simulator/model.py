@@ -181,22 +181,26 @@ class Simulation:
         first = len(self.events)
         env = self.env
         v = self.v
+        queue = env._queue  # what env.peek() reads, without the call
+        step = env.step
+        dirty = self.state.dirty
+        max_steps_, max_events = self.budget
         steps = 0
         cut = False
         while not self.ended and self.halted_for is None:
-            t = env.peek()
+            t = queue[0][0] if queue else math.inf
             if t > until:
                 break
             if max_steps is not None and steps >= max_steps and t > env.now:
                 cut = True
                 break
             v["t"] = t  # effects applied during this step read the current time
-            env.step()
+            step()
             steps += 1
             self.steps += 1
-            if self.state.dirty:
+            if dirty:
                 self._propagate()
-            if self.steps >= self.budget[0] or self.n_events >= self.budget[1]:
+            if self.steps >= max_steps_ or self.n_events >= max_events:
                 self._over_budget()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env.run(until=until)  # nothing is due before `until`: move the clock there

@@ -213,7 +213,7 @@ class State:
             rounds += 1
             if rounds > 1000:
                 raise LoopError("conditions keep re-triggering each other (a loop in the scenario's effects)")
-            batch = [dirty[k] for k in sorted(dirty)]
+            batch = list(dirty.values()) if len(dirty) == 1 else [dirty[k] for k in sorted(dirty)]
             dirty.clear()
             for w in batch:
                 if w.active and (w.final or not stopped()):
