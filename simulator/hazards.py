@@ -128,7 +128,7 @@ class Hazard:
         """Draw the next target and schedule the firing."""
         self.target = float(self.rng.standard_exponential())
         self.acc = 0.0
-        self.since = self.sim.env.now
+        self.since = self._simenv._now
         self.rate = self.current_rate()
         if self.timed:
             self._snap()
@@ -142,7 +142,11 @@ class Hazard:
         rate = self.rate
         if rate <= 0:
             return
-        delay = 0.0 if rate == math.inf else max((self.target - self.acc) / rate, 0.0)
+        if rate == math.inf:
+            delay = 0.0
+        else:
+            delay = (self.target - self.acc) / rate
+            delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0), without the call
         Timeout(self._simenv, delay, self.token).callbacks.append(self._fire)
 
     def _schedule_timed(self) -> None:

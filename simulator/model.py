@@ -254,7 +254,7 @@ class Simulation:
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:
         """Append an event to the log, now."""
-        ev = Event(self.n_events, self.env.now, kind, ref, audience, data)
+        ev = Event(self.n_events, self.env._now, kind, ref, audience, data)
         self.n_events += 1
         if self.record:
             self.events.append(ev)
@@ -296,7 +296,7 @@ class Simulation:
         if value == old:
             return
         state.set(qid, value)
-        self.history[qid].append((self.env.now, value))
+        self.history[qid].append((self.env._now, value))
         if self.record:
             self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
         else:
@@ -309,7 +309,7 @@ class Simulation:
 
     def _propagate(self) -> None:
         try:
-            self.state.propagate(lambda: self.ended)
+            self.state.propagate(self)
         except LoopError:
             # Conditions keep re-triggering each other: stop this round, say so, run on.
             self.state.dirty.clear()

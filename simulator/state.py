@@ -205,8 +205,8 @@ class State:
             if not w.settled:
                 self.dirty[w.index] = w
 
-    def propagate(self, stopped: Callable[[], bool]) -> None:
-        """Run due watchers, in registration order, until none is due (or `stopped()`)."""
+    def propagate(self, run: Any) -> None:
+        """Run due watchers, in registration order, until none is due (or `run.ended`)."""
         rounds = 0
         dirty = self.dirty
         while dirty:
@@ -216,5 +216,5 @@ class State:
             batch = list(dirty.values()) if len(dirty) == 1 else [dirty[k] for k in sorted(dirty)]
             dirty.clear()
             for w in batch:
-                if w.active and (w.final or not stopped()):
+                if w.active and (w.final or not run.ended):
                     w.check(w)
