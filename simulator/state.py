@@ -173,12 +173,16 @@ class State:
 
     def set(self, name: str, value: float) -> None:
         """Set a name; the watchers that read it become due."""
-        if value == self.v[name]:
+        v = self.v
+        if value == v[name]:
             return
-        self.v[name] = value
-        for w in self.watch.get(name, ()):
-            if w.active:
-                self.dirty[w.index] = w
+        v[name] = value
+        ws = self.watch.get(name)
+        if ws is not None:
+            dirty = self.dirty
+            for w in ws:
+                if w.active:
+                    dirty[w.index] = w
 
     def touch(self, name: str) -> None:
         """Mark the watchers of `name` due without changing it (the clock `t`)."""
