@@ -73,7 +73,7 @@ class Hazard:
     """
 
     __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on",
-                 "_count_name", "_simenv")
+                 "_count_name", "_simenv", "_v", "_when", "_rate_fn")
 
     def __init__(self, sim: Simulation, p: Process, rng: np.random.Generator) -> None:
         self.sim = sim
@@ -88,6 +88,9 @@ class Hazard:
         self._on = False  # timed rates: whether the condition held since `since`
         self._count_name = f"{p.id}.count"
         self._simenv = sim.env
+        self._v = sim.v  # the run's name table (the same dict all run long)
+        self._when = p.when.fn if p.when is not None else None
+        self._rate_fn = p.rate.fn
 
     def _snap(self) -> None:
         self._env = dict(self.sim.v)
@@ -109,12 +112,13 @@ class Hazard:
 
     def current_rate(self) -> float:
         """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
-        p = self.p
-        v = self.sim.v
-        if p.when is not None and not p.when.fn(v):
+        v = self._v
+        when = self._when
+        if when is not None and not when(v):
             return 0.0
-        raw = float(p.rate.fn(v))
+        raw = float(self._rate_fn(v))
         if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
+            p = self.p
             used = 0.0 if raw != raw else MAX_RATE
             self.sim.warn(f"processes.{p.id}.rate", "rate", {
                 "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
