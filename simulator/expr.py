@@ -182,6 +182,14 @@ _PYOPS = {ast.Add, ast.Sub, ast.Mult}  # the same as operator.add/sub/mul
 def _fast(body: ast.AST, known: Callable[[str], bool], names: set[str], lead: int) -> Fn | None:
     """The checked expression as one compiled function; None when Python cannot compile it."""
     consts: dict[str, object] = {}
+    reading: dict[int, bool] = {}  # id(node) -> does its subtree read a name (as `_reads_names`)
+
+    def reads(n: ast.AST) -> bool:
+        r = reading.get(id(n))
+        if r is None:
+            own = isinstance(n, ast.Name) and n.id not in _CONSTANTS
+            r = reading[id(n)] = any([own] + [reads(c) for c in ast.iter_child_nodes(n)])
+        return r
 
     def const(value: object) -> ast.expr:
         key = f"_k{len(consts)}"
@@ -200,7 +208,7 @@ def _fast(body: ast.AST, known: Callable[[str], bool], names: set[str], lead: in
             if name in _CONSTANTS:
                 return const(_CONSTANTS[name])
             return ast.Subscript(ast.Name("e", ast.Load()), ast.Constant(name), ast.Load())
-        if not _reads_names(n):  # a constant part: the very value the closures fold it to
+        if not reads(n):  # a constant part: the very value the closures fold it to
             return const(_build(n, known, names, lead)({}))
         if isinstance(n, ast.BinOp):
             a, b = node(n.left), node(n.right)
