@@ -45,6 +45,13 @@ class Dist:
     source: str | None = None
     where: str = ""  # the scenario path it was written at, for warnings
 
+    def __post_init__(self) -> None:
+        # Parameters that read no name: evaluated and repaired once, here (see `draw`).
+        fixed = None
+        if self.kind in KINDS and all(e.is_constant for e in self.params.values()):
+            fixed = _evaluate(self, {})
+        object.__setattr__(self, "_fixed", fixed)
+
     @property
     def names(self) -> tuple[str, ...]:
         """Every state name its parameters read, sorted."""
@@ -218,7 +225,20 @@ def draw(dist: Dist, rng: np.random.Generator | None, env: Mapping[str, float], 
     A parameter outside its valid range is brought to the nearest valid value, and `warn`
     (when given) hears of it.
     """
-    kind = KINDS[dist.kind]
+    fixed = dist._fixed  # type: ignore[attr-defined]
+    args, fixes = _evaluate(dist, env) if fixed is None else fixed
+    if fixes and warn is not None:
+        _warn_fixes(dist, fixes, warn)
+    x = KINDS[dist.kind].sample(rng, args, dist)
+    if dist.lo is not None and x < dist.lo:
+        x = dist.lo
+    if dist.hi is not None and x > dist.hi:
+        x = dist.hi
+    return float(finite(float(x))[0])
+
+
+def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], Fix]:
+    """The parameters' values against `env`, brought into range, and what had to move."""
     fixes: Fix = []
     args: dict[str, float] = {}
     for name, e in dist.params.items():
@@ -227,15 +247,8 @@ def draw(dist: Dist, rng: np.random.Generator | None, env: Mapping[str, float], 
         if moved:
             fixes.append((name, raw, val))
         args[name] = val
-    kind.repair(args, fixes)
-    if fixes and warn is not None:
-        _warn_fixes(dist, fixes, warn)
-    x = kind.sample(rng, args, dist)
-    if dist.lo is not None and x < dist.lo:
-        x = dist.lo
-    if dist.hi is not None and x > dist.hi:
-        x = dist.hi
-    return float(finite(float(x))[0])
+    KINDS[dist.kind].repair(args, fixes)
+    return args, fixes
 
 
 def _warn_fixes(dist: Dist, fixes: Fix, warn: Warn) -> None:

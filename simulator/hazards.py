@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simpy.events import Timeout
+
 from .effects import Effect, apply
 from .expr import Expr, constant
 from .text import Text
@@ -70,7 +72,8 @@ class Hazard:
     and the firing time found by bisection, so `rate: 6*t` fires when it should.
     """
 
-    __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on")
+    __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on",
+                 "_count_name", "_simenv", "_v", "_when", "_rate_fn")
 
     def __init__(self, sim: Simulation, p: Process, rng: np.random.Generator) -> None:
         self.sim = sim
@@ -83,6 +86,11 @@ class Hazard:
         self.timed = "t" in p.rate.names
         self._env: dict[str, float] = {}  # timed rates: the state since `since` (all but `t`)
         self._on = False  # timed rates: whether the condition held since `since`
+        self._count_name = f"{p.id}.count"
+        self._simenv = sim.env
+        self._v = sim.v  # the run's name table (the same dict all run long)
+        self._when = p.when.fn if p.when is not None else None
+        self._rate_fn = p.rate.fn
 
     def _snap(self) -> None:
         self._env = dict(self.sim.v)
@@ -104,12 +112,13 @@ class Hazard:
 
     def current_rate(self) -> float:
         """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
-        p = self.p
-        v = self.sim.v
-        if p.when is not None and not p.when.fn(v):
+        v = self._v
+        when = self._when
+        if when is not None and not when(v):
             return 0.0
-        raw = float(p.rate.fn(v))
+        raw = float(self._rate_fn(v))
         if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
+            p = self.p
             used = 0.0 if raw != raw else MAX_RATE
             self.sim.warn(f"processes.{p.id}.rate", "rate", {
                 "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
@@ -123,7 +132,7 @@ class Hazard:
         """Draw the next target and schedule the firing."""
         self.target = float(self.rng.standard_exponential())
         self.acc = 0.0
-        self.since = self.sim.env.now
+        self.since = self._simenv._now
         self.rate = self.current_rate()
         if self.timed:
             self._snap()
@@ -134,11 +143,15 @@ class Hazard:
         if self.timed:
             self._schedule_timed()
             return
-        if self.rate <= 0:
+        rate = self.rate
+        if rate <= 0:
             return
-        delay = 0.0 if math.isinf(self.rate) else max((self.target - self.acc) / self.rate, 0.0)
-        ev = self.sim.env.timeout(delay, self.token)
-        ev.callbacks.append(self._fire)
+        if rate == math.inf:
+            delay = 0.0
+        else:
+            delay = (self.target - self.acc) / rate
+            delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0), without the call
+        Timeout(self._simenv, delay, self.token).callbacks.append(self._fire)
 
     def _schedule_timed(self) -> None:
         # Look as far as the next whole minute: the clock's tick re-examines the rate there.
@@ -163,7 +176,7 @@ class Hazard:
         """The state changed: keep the hazard accumulated so far and reschedule at the new rate."""
         if not self.alive:
             return
-        now = self.sim.env.now
+        now = self._simenv._now
         if self.timed:
             if self._on:
                 self.acc += self._integral(self.since, now)
@@ -173,10 +186,11 @@ class Hazard:
             self._schedule()
             return
         new = self.current_rate()
-        if new == self.rate:
+        rate = self.rate
+        if new == rate:
             return
-        if not math.isinf(self.rate):
-            self.acc += self.rate * (now - self.since)
+        if rate != math.inf:
+            self.acc += rate * (now - self.since)
         self.since = now
         self.rate = new
         self._schedule()
@@ -187,8 +201,11 @@ class Hazard:
             return  # superseded by a reschedule
         self.count += 1
         p = self.p
-        sim.state.set(f"{p.id}.count", float(self.count))
-        sim.emit("process", p.id, ("instructor",), {"n": self.count})
+        sim.state.set(self._count_name, float(self.count))
+        if sim.record:
+            sim.emit("process", p.id, ("instructor",), {"n": self.count})
+        else:
+            sim.n_events += 1  # counted as if recorded (budgets, sequence numbers)
         if p.limit is not None and self.count >= p.limit:
             self.alive = False
         else:

@@ -22,7 +22,7 @@ from typing import Any
 import simpy
 
 from .decisions import CAUSES, LNUF_LEVELS, DecisionDesk, DecisionPoint, DecisionState
-from .distributions import Dist, draw
+from .distributions import RUN_MAX, Dist, draw
 from .effects import Effect, apply
 from .errors import CommandRejected
 from .events import Event
@@ -181,22 +181,26 @@ class Simulation:
         first = len(self.events)
         env = self.env
         v = self.v
+        queue = env._queue  # what env.peek() reads, without the call
+        step = env.step
+        dirty = self.state.dirty
+        max_steps_, max_events = self.budget
         steps = 0
         cut = False
         while not self.ended and self.halted_for is None:
-            t = env.peek()
+            t = queue[0][0] if queue else math.inf
             if t > until:
                 break
             if max_steps is not None and steps >= max_steps and t > env.now:
                 cut = True
                 break
             v["t"] = t  # effects applied during this step read the current time
-            env.step()
+            step()
             steps += 1
             self.steps += 1
-            if self.state.dirty:
+            if dirty:
                 self._propagate()
-            if self.steps >= self.budget[0] or self.n_events >= self.budget[1]:
+            if self.steps >= max_steps_ or self.n_events >= max_events:
                 self._over_budget()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env.run(until=until)  # nothing is due before `until`: move the clock there
@@ -250,7 +254,7 @@ class Simulation:
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:
         """Append an event to the log, now."""
-        ev = Event(self.n_events, self.env.now, kind, ref, audience, data)
+        ev = Event(self.n_events, self.env._now, kind, ref, audience, data)
         self.n_events += 1
         if self.record:
             self.events.append(ev)
@@ -276,21 +280,27 @@ class Simulation:
         half to even, so fractional amounts carry over instead of being lost or doubled.
         """
         q = self.scn.state[qid]
-        value, bad = self.state.clamp(qid, value)
-        if bad:
-            self.warn(cause, f"value:{qid}", {
-                "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
-                "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
-            })
+        state = self.state
+        if not (-RUN_MAX <= value <= RUN_MAX and (q.lo is None or value >= q.lo)
+                and (q.hi is None or value <= q.hi)):  # in range (and not NaN): clamp leaves it as it is
+            value, bad = state.clamp(qid, value)
+            if bad:
+                self.warn(cause, f"value:{qid}", {
+                    "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
+                    "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
+                })
         if q.integer:
-            self.state.exact[qid] = value
+            state.exact[qid] = value
             value = float(round(value))
         old = self.v[qid]
         if value == old:
             return
-        self.state.set(qid, value)
-        self.history[qid].append((self.env.now, value))
-        self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
+        state.set(qid, value)
+        self.history[qid].append((self.env._now, value))
+        if self.record:
+            self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
+        else:
+            self.n_events += 1  # counted as if recorded (budgets, sequence numbers)
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
@@ -299,7 +309,7 @@ class Simulation:
 
     def _propagate(self) -> None:
         try:
-            self.state.propagate(lambda: self.ended)
+            self.state.propagate(self)
         except LoopError:
             # Conditions keep re-triggering each other: stop this round, say so, run on.
             self.state.dirty.clear()

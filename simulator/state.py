@@ -173,12 +173,16 @@ class State:
 
     def set(self, name: str, value: float) -> None:
         """Set a name; the watchers that read it become due."""
-        if value == self.v[name]:
+        v = self.v
+        if value == v[name]:
             return
-        self.v[name] = value
-        for w in self.watch.get(name, ()):
-            if w.active:
-                self.dirty[w.index] = w
+        v[name] = value
+        ws = self.watch.get(name)
+        if ws is not None:
+            dirty = self.dirty
+            for w in ws:
+                if w.active:
+                    dirty[w.index] = w
 
     def touch(self, name: str) -> None:
         """Mark the watchers of `name` due without changing it (the clock `t`)."""
@@ -205,16 +209,16 @@ class State:
             if not w.settled:
                 self.dirty[w.index] = w
 
-    def propagate(self, stopped: Callable[[], bool]) -> None:
-        """Run due watchers, in registration order, until none is due (or `stopped()`)."""
+    def propagate(self, run: Any) -> None:
+        """Run due watchers, in registration order, until none is due (or `run.ended`)."""
         rounds = 0
         dirty = self.dirty
         while dirty:
             rounds += 1
             if rounds > 1000:
                 raise LoopError("conditions keep re-triggering each other (a loop in the scenario's effects)")
-            batch = [dirty[k] for k in sorted(dirty)]
+            batch = list(dirty.values()) if len(dirty) == 1 else [dirty[k] for k in sorted(dirty)]
             dirty.clear()
             for w in batch:
-                if w.active and (w.final or not stopped()):
+                if w.active and (w.final or not run.ended):
                     w.check(w)

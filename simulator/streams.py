@@ -22,6 +22,7 @@ __all__ = ["Streams", "draw"]
 
 
 _SALT0 = (0).to_bytes(16, "little")
+_U64 = np.dtype(np.uint64)
 
 
 class _NamedKey(ISeedSequence):
@@ -34,6 +35,8 @@ class _NamedKey(ISeedSequence):
 
     def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
         """`n_words` words of state derived from the stream's name."""
+        if n_words == 4 and dtype is np.uint64:  # what PCG64 asks for: the first 32 bytes of one block
+            return np.frombuffer(hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest(), _U64, 4)
         size = np.dtype(dtype).itemsize * n_words
         if size <= 64:  # one block (PCG64 asks for 32 bytes)
             return np.frombuffer(hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest()[:size],
@@ -44,6 +47,9 @@ class _NamedKey(ISeedSequence):
             out += hashlib.blake2b(self._data, digest_size=64, salt=block.to_bytes(16, "little")).digest()
             block += 1
         return np.frombuffer(out[:size], dtype=dtype).copy()
+
+
+_Generator, _PCG64 = np.random.Generator, np.random.PCG64
 
 
 class Streams:
@@ -61,7 +67,5 @@ class Streams:
         """The generator of stream (kind, entity), created on first use."""
         g = self._gens.get((kind, entity))
         if g is None:
-            key = _NamedKey(f"{self.seed}\x00{kind}\x00{entity}".encode())
-            g = np.random.Generator(np.random.PCG64(key))
-            self._gens[(kind, entity)] = g
+            g = self._gens[(kind, entity)] = _Generator(_PCG64(_NamedKey(f"{self.seed}\x00{kind}\x00{entity}".encode())))
         return g

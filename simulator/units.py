@@ -201,7 +201,7 @@ class Fleet:
             st.set(was, v[was] - 1)
             st.set(now, v[now] + 1)
             st.set(names["busy"], v[names["en_route"]] + v[names["on_scene"]] + v[names["returning"]])
-        u.status, u.task, u.since, u.eta = status, task, sim.env.now, eta
+        u.status, u.task, u.since, u.eta = status, task, sim.env._now, eta
         if not sim.record:
             sim.n_events += 1  # counted as if recorded, so budgets and sequence numbers agree
             return
