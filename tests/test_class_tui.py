@@ -42,7 +42,7 @@ def host_thread(directory: Path, teams: str = "Alfa,Bravo", speed: float = 120.0
         thread.stop()
 
 
-async def until(pilot, predicate, seconds: float = 15.0) -> None:
+async def until(pilot, predicate, seconds: float = 30.0) -> None:
     for _ in range(int(seconds / 0.1)):
         if predicate():
             return
