@@ -114,6 +114,9 @@ async def test_the_console_starts_and_pauses_the_class_and_drills_into_a_team(tm
             await until(pilot, lambda: table.row_count == 3)
             await pilot.press("s")
             await until(pilot, lambda: all(r.status() == "running" for r in host.teams.values()))
+            # Space toggles what the console shows: wait until its overview says "running" too.
+            await until(pilot, lambda: all(r["status"] == "running"
+                                           for r in (app.link.client.overview or {}).get("teams", [])))
             await pilot.press("space")
             await until(pilot, lambda: all(r.status() == "paused" for r in host.teams.values()))
             await until(pilot, lambda: "paused" in str(table.get_cell("Charlie", "col_status")))
