@@ -119,7 +119,7 @@ class TeamRun:
         self.exercise = exercise
         self.sim = exercise.sim
         self.scenario = exercise.scenario
-        self.role = views.team_role(self.scenario)
+        self.role = self.scenario.team_role
         self.clock = clock
         # When a decision the team can see opens above this speed, its clock drops to it (as in the room).
         self.alert_speed = alert_speed or self.scenario.alert_speed

@@ -20,11 +20,6 @@ from simulator.scenario import DecisionPoint, Inject, Option, Order, Quantity, R
 Text = dict[str, str]
 
 
-def team_role(scenario: Scenario) -> str:
-    """The role whose view a team gets: the scenario's first role, else 'team' (as `sitroom play`)."""
-    return next(iter(scenario.roles), "team")
-
-
 def catalog(scenario: Scenario, role: str | None) -> dict[str, Any]:
     """The labels `role` may see (None: the instructor's, everything but model internals)."""
     vis = scenario.visible

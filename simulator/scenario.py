@@ -89,6 +89,11 @@ class Scenario:
         """T0 as a datetime."""
         return datetime.fromisoformat(self.start)
 
+    @property
+    def team_role(self) -> str:
+        """The role whose view a team gets: the scenario's first role, else 'team'."""
+        return next(iter(self.roles), "team")
+
     def visible(self, audience: tuple[str, ...], role: str | None) -> bool:
         """May `role` (None = instructor) see something addressed to `audience`?"""
         if role is None:

@@ -36,7 +36,7 @@ class FixedLink:
 
 def fixed_client(kind: str, team_status: str = "briefing") -> ClassClient:
     scenario = load_scenario(resolve_scenario("tutorial"))
-    role = views.team_role(scenario)
+    role = scenario.team_role
     client = ClassClient("http://127.0.0.1:1/join/fixed")
     client.connected = True
     sims = {}

@@ -59,11 +59,6 @@ def default_journal_path(scenario_id: str, now: datetime | None = None) -> Path:
     return Path("journals") / f"{scenario_id}-{now.strftime('%Y%m%d-%H%M%S')}.sitroom"
 
 
-def team_role(scenario: Scenario) -> str:
-    """The role whose view the team gets: the scenario's first role, else 'team'."""
-    return next(iter(scenario.roles), "team")
-
-
 class Session:
     """One exercise being played: the engine, the clock, the drafts, the event cursor."""
 
@@ -77,7 +72,7 @@ class Session:
         self.instructor = instructor
         self.lang = lang
         self.resumed = resumed
-        self.role = team_role(self.scenario)
+        self.role = self.scenario.team_role
         # A new exercise waits on its briefing: the clock starts when the team (or, in a
         # class, the instructor) calls `begin()`. A resumed one goes on at once.
         self.begun = begun
