@@ -142,6 +142,15 @@ class Builder:
         self.d: dict[str, Any] = loc.data
         self.problems: list[Problem] = []
         self.names: set[str] = derived_names(self.d)
+        self.format: int = int(self.d.get("sitroom", 1)) if isinstance(self.d, dict) else 1
+
+    def needs_format(self, path: PathKey, feature: str, version: int = 2) -> bool:
+        """True when the file's format has `feature`; else report it (with the fix) and return False."""
+        if self.format >= version:
+            return True
+        self.err(path, f"{feature} needs `sitroom: {version}` at the top of the file (this file says "
+                 f"`sitroom: {self.format}`; `sitroom migrate FILE` converts it)", key=True)
+        return False
 
     def err(self, path: PathKey, msg: str, *, key: bool = False) -> None:
         """Report a problem at `path` (its key when `key`)."""

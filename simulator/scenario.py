@@ -83,6 +83,7 @@ class Scenario:
     path: str
     alert_speed: float = DEFAULT_ALERT_SPEED  # highest speed at which the room keeps running when a decision opens
     exercise: dict[str, Any] = field(default_factory=dict)  # HSEEP overview: scope, mission_areas, threat, ...
+    format: int = 1  # the file's `sitroom:` format version
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # run templates (model)
 
     def start_datetime(self) -> datetime:
@@ -157,7 +158,7 @@ def _scenario(b: Builder, raw: str, file: str) -> Scenario | None:
         decisions=decisions, orders=orders, metrics=metrics, objectives=objectives, endings=endings,
         text=raw, sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(), path=file,
         alert_speed=float(clock.get("alert_speed", DEFAULT_ALERT_SPEED)),
-        exercise=dict(d.get("exercise") or {}),
+        exercise=dict(d.get("exercise") or {}), format=b.format,
     )
 
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from .distributions import PARAMS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Every format this release reads: 1 (the first) and 2 (adds the features marked `format 2`).
+FORMATS = (1, 2)
 
 ID = r"^[A-Za-z][A-Za-z0-9_]*$"
 SCENARIO_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -109,7 +111,7 @@ SCHEMA: dict[str, Any] = {
     "required": ["sitroom", "id", "title", "summary", "kind", "clock", "state", "decisions", "objectives"],
     "additionalProperties": False,
     "properties": {
-        "sitroom": {"const": FORMAT_VERSION, "description": "format version"},
+        "sitroom": {"enum": list(FORMATS), "description": "format version (1 or 2; format 2 adds the features marked `format 2`)"},
         "id": {"type": "string", "pattern": SCENARIO_ID},
         "version": {"type": "string"},
         "title": _text("Title"),

@@ -119,8 +119,8 @@ def test_empty_and_non_mapping_documents():
 
 
 def test_missing_required_and_wrong_version():
-    ps = problems(MINIMAL.replace("sitroom: 1", "sitroom: 2").replace("kind: prison\n", ""))
-    assert any("sitroom: must be 1, got 2" in p for p in ps)
+    ps = problems(MINIMAL.replace("sitroom: 1", "sitroom: 3").replace("kind: prison\n", ""))
+    assert any("sitroom: 3 is not one of 1, 2" in p for p in ps)
     assert any("'kind' is a required property" in p for p in ps)
 
 
@@ -158,3 +158,18 @@ def test_p0_has_its_own_sources_for_sourced_parameters():
     scn = load_scenario(P0)
     assert scn.resources["cert"].mobilise.source == "kirkland"
     assert "kirkland" in scn.sources
+
+
+def test_format_2_features_in_a_format_1_file_name_the_fix(tmp_path):
+    """`Builder.needs_format` refuses a format-2 feature in a format-1 file, saying how to convert it."""
+    from simulator.loading import Builder
+    from simulator.safeyaml import load_text
+
+    loc = load_text(MINIMAL, "x.yaml")
+    b = Builder(loc, MINIMAL)
+    assert b.format == 1
+    assert not b.needs_format(("state",), "an estimate")
+    assert "needs `sitroom: 2`" in str(b.problems[0]) and "sitroom migrate" in str(b.problems[0])
+    two = MINIMAL.replace("sitroom: 1", "sitroom: 2")
+    b2 = Builder(load_text(two, "y.yaml"), two)
+    assert b2.format == 2 and b2.needs_format(("state",), "an estimate") and not b2.problems
