@@ -553,8 +553,8 @@ def timeline_csv(records: list[ExerciseRecord]) -> str:
             rows.append((inp.t, 0, inp.seq, ["input", inp.seq, inp.kind, ref, inp.actor,
                                              json.dumps(inp.payload, ensure_ascii=False, sort_keys=True)]))
         for e in rec.events:
-            rows.append((e["t"], 1, e["seq"], ["event", e["seq"], e["kind"], e["ref"], "",
-                                               json.dumps(e["data"], ensure_ascii=False, sort_keys=True)]))
+            rows.append((e.t, 1, e.seq, ["event", e.seq, e.kind, e.ref, "",
+                                               json.dumps(e.data, ensure_ascii=False, sort_keys=True)]))
         rows.sort(key=lambda r: (r[0], r[1], r[2]))
         for tt, _, _, rest in rows:
             w.writerow([rec.label, round(tt, 6), (start + timedelta(minutes=tt)).strftime("%H:%M:%S"), *rest])

@@ -74,22 +74,22 @@ def decision_rows(rec: ExerciseRecord, lang: str = "en") -> list[DecisionRow]:
         point = inp.payload.get("point")
         if isinstance(point, str) and point not in entries:
             entries[point] = inp
-    decided = {e["ref"]: e for e in rec.events_of("decision")}
+    decided = {e.ref: e for e in rec.events_of("decision")}
     rows = []
     for ev in rec.events_of("decision_open"):
-        point = ev["ref"]
+        point = ev.ref
         dp = scn.decisions.get(point)
         d = decided.get(point)
-        data = d["data"] if d else {}
+        data = d.data if d else {}
         inp = entries.get(point)
         option = data.get("option")
         opt = dp.options.get(option) if dp is not None and option else None
-        deadline = ev["data"].get("deadline")
+        deadline = ev.data.get("deadline")
         st = rec.decisions.get(point)
         rows.append(DecisionRow(
-            point=point, title=tr(dp.title, lang) if dp else point, opened_at=float(ev["t"]),
+            point=point, title=tr(dp.title, lang) if dp else point, opened_at=float(ev.t),
             deadline_at=float(deadline) if deadline is not None else None,
-            decided_at=float(d["t"]) if d else None, option=option,
+            decided_at=float(d.t) if d else None, option=option,
             option_label=tr(opt.label, lang) if opt else (option or ""), by=data.get("by"),
             cause=data.get("cause"), force=data.get("force"), over_level=bool(data.get("over_level")),
             expected=dp.expected if dp else (),
@@ -97,7 +97,7 @@ def decision_rows(rec: ExerciseRecord, lang: str = "en") -> list[DecisionRow]:
             role=inp.payload.get("role") if inp else None,
             entry_t=float(inp.t) if inp else None, entry_wall=inp.wall if inp else None,
             answered=bool(st and st.answered), latency=st.latency if st else None,
-            seq=int(d["seq"]) if d else None, open_seq=int(ev["seq"]),
+            seq=int(d.seq) if d else None, open_seq=int(ev.seq),
         ))
     return rows
 
@@ -220,12 +220,12 @@ def expectations(rec: ExerciseRecord) -> list[ExpectationResult]:
     """Every expectation the engine checked, in order."""
     delivered: dict[str, float] = {}
     for e in rec.events_of("inject"):
-        delivered.setdefault(e["ref"], float(e["t"]))
+        delivered.setdefault(e.ref, float(e.t))
     out = []
     for e in rec.events_of("expectation"):
-        out.append(ExpectationResult(e["ref"], delivered.get(e["ref"], float(e["t"])), float(e["t"]),
-                                     bool(e["data"].get("met")), tuple(e["data"].get("any_of") or ()),
-                                     e["data"].get("met_by"), int(e["seq"])))
+        out.append(ExpectationResult(e.ref, delivered.get(e.ref, float(e.t)), float(e.t),
+                                     bool(e.data.get("met")), tuple(e.data.get("any_of") or ()),
+                                     e.data.get("met_by"), int(e.seq)))
     return out
 
 
@@ -397,24 +397,24 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             out.good.append(lambda L, p=p, row=row: t(
                 "c_took", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
                 t=fmt_num(row.decided_at), latency=fmt_num(row.latency)))
-    given = {e["ref"]: e for e in rec.events_of("order") if e["data"].get("cause") in ("team", "policy")}
+    given = {e.ref: e for e in rec.events_of("order") if e.data.get("cause") in ("team", "policy")}
     refused: dict[str, dict[str, Any]] = {}
     for e in rec.events_of("order_rejected"):
-        refused.setdefault(e["ref"], e)
+        refused.setdefault(e.ref, e)
     for o in orders:
         order = scn.orders[o]
         if o in given:
             e = given[o]
-            out.evidence.append(int(e["seq"]))
-            out.good.append(lambda L, o=o, e=e: t("c_order_given", L, order=ref_label(rec, o, L), t=fmt_num(e["t"])))
+            out.evidence.append(int(e.seq))
+            out.good.append(lambda L, o=o, e=e: t("c_order_given", L, order=ref_label(rec, o, L), t=fmt_num(e.t)))
         elif o in refused:
             e = refused[o]
-            out.evidence.append(int(e["seq"]))
+            out.evidence.append(int(e.seq))
             task = scn.tasks.get(order.task or "")
             res = scn.resources.get(task.resource) if task is not None else None
-            short = e["data"].get("reason") == "units" and res is not None
+            short = e.data.get("reason") == "units" and res is not None
             out.lines.append(lambda L, o=o, e=e, res=res, short=short: t(
-                "c_order_short" if short else "c_order_refused", L, order=ref_label(rec, o, L), t=fmt_num(e["t"]),
+                "c_order_short" if short else "c_order_refused", L, order=ref_label(rec, o, L), t=fmt_num(e.t),
                 resource=tr(res.label, L) if res is not None else ""))
             if short:
                 out.advice = out.advice or (lambda L, o=o, res=res: t("rec_resource", L, order=ref_label(rec, o, L),
@@ -604,7 +604,7 @@ def _log_findings(rec: ExerciseRecord, log: LogSummary) -> list[Finding]:
 
 
 def _point_seqs(rec: ExerciseRecord, point: str) -> list[int]:
-    return [int(e["seq"]) for e in rec.events_of("decision") if e["ref"] == point][:1]
+    return [int(e.seq) for e in rec.events_of("decision") if e.ref == point][:1]
 
 
 GROUP_OVER = 8  # more findings of one kind than this become one summary item

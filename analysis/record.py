@@ -15,6 +15,7 @@ from typing import Any
 
 from simulator import (
     DecisionState,
+    Event,
     Input,
     InputError,
     Journal,
@@ -41,7 +42,7 @@ class ExerciseRecord:
     policy: str | None
     honour_pauses: bool
     inputs: list[Input]
-    events: list[dict[str, Any]]
+    events: list[Event]
     end_time: float
     end_reason: str | None
     metrics: dict[str, float | None]
@@ -55,7 +56,7 @@ class ExerciseRecord:
         return self.end_reason is not None
 
     def events_of(self, *kinds: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e["kind"] in kinds]
+        return [e for e in self.events if e.kind in kinds]
 
     def inputs_of(self, *kinds: str) -> list[Input]:
         return [i for i in self.inputs if i.kind in kinds]
@@ -89,7 +90,7 @@ def load_record(path: str | Path) -> ExerciseRecord:
     journal = Journal.open(p)
     try:
         inputs = journal.inputs()
-        events = journal.events()
+        events = journal.read_events()
         progress = journal.progress()
         meta = dict(journal.meta)
         team = _meta_str(journal, "team", "team")
@@ -98,13 +99,13 @@ def load_record(path: str | Path) -> ExerciseRecord:
     finally:
         journal.close()
     metrics = sim.metric_values()
-    ends = [e for e in events if e["kind"] == "end"]
-    end_time = float(ends[-1]["t"]) if ends else max(progress, events[-1]["t"] if events else 0.0)
+    ends = [e for e in events if e.kind == "end"]
+    end_time = float(ends[-1].t) if ends else max(progress, events[-1].t if events else 0.0)
     return ExerciseRecord(
         path=p, scenario=sim.scn, seed=rep.seed, team=team, label=team, created=created,
         software_version=software, policy=sim.policy.name if sim.policy is not None else None,
         honour_pauses=sim.honour_pauses, inputs=inputs, events=events, end_time=end_time,
-        end_reason=ends[-1]["ref"] if ends else None, metrics=metrics,
+        end_reason=ends[-1].ref if ends else None, metrics=metrics,
         ratings=sim.objective_ratings(metrics), decisions=dict(sim.decisions),
         applied_at=dict(sim.applied_at), meta=meta,
     )

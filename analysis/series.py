@@ -95,12 +95,12 @@ def unit_segments(rec: ExerciseRecord) -> dict[str, list[Segment]]:
     current = {u: (0.0, st) for u, (_, st) in init.items()}
     segs: dict[str, list[Segment]] = {u: [] for u in init}
     for e in rec.events_of("unit"):
-        u = e["ref"]
+        u = e.ref
         start, st = current.get(u, (0.0, "ready"))
-        new = e["data"].get("status", st)
-        if float(e["t"]) > start:
-            segs.setdefault(u, []).append(Segment(start, float(e["t"]), st))
-        current[u] = (float(e["t"]), new)
+        new = e.data.get("status", st)
+        if float(e.t) > start:
+            segs.setdefault(u, []).append(Segment(start, float(e.t), st))
+        current[u] = (float(e.t), new)
     for u, (start, st) in current.items():
         if rec.end_time > start:
             segs.setdefault(u, []).append(Segment(start, rec.end_time, st))
@@ -111,16 +111,16 @@ def timeline(rec: ExerciseRecord, lang: str = "en") -> Timeline:
     scn = rec.scenario
     tl = Timeline(end_time=rec.end_time)
     for e in rec.events_of("inject"):
-        inj = scn.injects.get(e["ref"])
+        inj = scn.injects.get(e.ref)
         label = tr(inj.sender, lang) if inj is not None and inj.sender else ""
-        text = inject_text(inj, lang, e["data"].get("values")) if inj is not None else e["ref"]
-        mark = Mark(float(e["t"]), e["ref"], f"{label}: {text}" if label else text, e["data"].get("cause", ""))
-        (tl.contingencies if e["data"].get("cause") == "contingency" else tl.injects).append(mark)
+        text = inject_text(inj, lang, e.data.get("values")) if inj is not None else e.ref
+        mark = Mark(float(e.t), e.ref, f"{label}: {text}" if label else text, e.data.get("cause", ""))
+        (tl.contingencies if e.data.get("cause") == "contingency" else tl.injects).append(mark)
     tl.decisions = decision_rows(rec, lang)
     for e in rec.events_of("order"):
-        o = scn.orders.get(e["ref"])
-        tl.orders.append(Mark(float(e["t"]), e["ref"], tr(o.label, lang) if o else e["ref"],
-                              e["data"].get("by", "")))
+        o = scn.orders.get(e.ref)
+        tl.orders.append(Mark(float(e.t), e.ref, tr(o.label, lang) if o else e.ref,
+                              e.data.get("by", "")))
     tl.unit_labels = unit_labels(rec, lang)
     for u, segs in unit_segments(rec).items():
         busy = [s for s in segs if s.status in BUSY_STATUSES]
@@ -175,7 +175,7 @@ def situation(rec: ExerciseRecord, lang: str = "en") -> list[StepSeries]:
     out = []
     changes: dict[str, list[tuple[float, float]]] = {}
     for e in rec.events_of("state"):
-        changes.setdefault(e["ref"], []).append((float(e["t"]), float(e["data"]["value"])))
+        changes.setdefault(e.ref, []).append((float(e.t), float(e.data["value"])))
     for q in rec.scenario.state.values():
         if not q.chart:
             continue
@@ -214,10 +214,10 @@ def resources(rec: ExerciseRecord, lang: str = "en") -> list[ResourceSeries]:
         counts = {s: [sum(1 for v in status.values() if v == s)] for s in UNIT_STATUSES}
         times = [0.0]
         for e in rec.events_of("unit"):
-            if e["ref"] not in status:
+            if e.ref not in status:
                 continue
-            status[e["ref"]] = e["data"].get("status", status[e["ref"]])
-            tt = float(e["t"])
+            status[e.ref] = e.data.get("status", status[e.ref])
+            tt = float(e.t)
             now = {s: sum(1 for v in status.values() if v == s) for s in UNIT_STATUSES}
             if tt == times[-1]:
                 for s in UNIT_STATUSES:
