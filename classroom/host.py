@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import secrets
 import time
@@ -28,7 +27,6 @@ from aiohttp import WSMsgType, web
 
 from simulator import (
     CommandRejected,
-    Event,
     Exercise,
     InputError,
     JournalError,
@@ -39,7 +37,7 @@ from simulator import (
     resolve_scenario,
     tr,
 )
-from simulator.clock import ExerciseClock, SystemClock, WallClock
+from simulator.clock import ExerciseClock, SystemClock, WallClock, pace
 
 from . import views
 from .config import ClassConfig, ClassError, TeamEntry, Tokens, parse_teams, same_hash, token_hash
@@ -59,7 +57,6 @@ log = logging.getLogger("sitroom.class")
 
 TICK_S = 0.05  # the pacing loop's period; a view reaches clients within about one tick of its event
 CPU_BUDGET_S = 0.025  # engine work per tick, shared by every team (half the tick: commands get the rest)
-STEPS_PER_SLICE = 200
 CLOCK_PUSH_S = 1.0  # a view goes out at least this often while a team's clock runs
 OVERVIEW_MIN_S = 0.25  # the staff's overview (a snapshot of every team) goes out at most this often
 PROGRESS_FLUSH_S = 1.0  # clock progress alone is journaled at most this often (inputs: at once, durably)
@@ -146,41 +143,15 @@ class TeamRun:
         return "running" if self.clock.running else "paused"
 
     def tick(self, budget_s: float) -> None:
-        """Advance the engine towards the clock's target for at most `budget_s` of CPU."""
-        sim = self.sim
-        if sim.ended or not self.started:
+        """Advance the engine towards the clock's target for at most `budget_s` of CPU (`clock.pace`)."""
+        if self.sim.ended or not self.started:
             return
-        if sim.halted_for is not None:
-            self.clock.anchor(sim.now)  # a pausing decision point holds this team's clock exactly
-            return
-        target = min(self.clock.target(), self.scenario.limit)
-        stop = time.perf_counter() + budget_s
-        while sim.now < target and not sim.ended and sim.halted_for is None:
-            before = sim.now
-            # Above the alert speed, a minute of scenario time at a time, so that a decision that
-            # opens is caught within a minute rather than at the end of a long slice.
-            fast = self.clock.speed > self.alert_speed + 1e-9
-            until = min(target, math.floor(sim.now) + 1) if fast else target
-            new = sim.advance(until, max_steps=STEPS_PER_SLICE)
-            if fast and self._alert(new):
-                break  # the clock slowed for a decision: the rest goes at the new speed, next tick
-            if time.perf_counter() >= stop or sim.now == before:
-                break
-        if sim.halted_for is not None:
-            self.clock.anchor(sim.now)
+        slowed = pace(self.sim, self.clock, self.scenario.limit, self.alert_speed, budget_s,
+                      lambda ev: self.scenario.visible(ev.audience, self.role))
+        if slowed is not None:
+            self.slowed_for = slowed
+            self.record("speed", {"speed": self.alert_speed, "cause": "decision_open", "point": slowed}, "sitroom")
         self.flush()
-
-    def _alert(self, new_events: list[Event]) -> bool:
-        """A decision the team can see opened above the alert speed: drop to it, journaled as the room does."""
-        opened = [ev for ev in new_events if ev.kind == "decision_open" and self.scenario.visible(ev.audience,
-                                                                                                   self.role)]
-        if not opened or self.clock.speed <= self.alert_speed + 1e-9:
-            return False
-        self.clock.set_speed(self.alert_speed, self.sim.now)
-        self.slowed_for = opened[0].ref
-        self.record("speed", {"speed": self.alert_speed, "cause": "decision_open", "point": opened[0].ref},
-                    "sitroom")
-        return True
 
     def flush(self, force: bool = False) -> None:
         """Journal new events now; clock progress alone at most once a second."""

@@ -11,9 +11,17 @@ exact. The wall clock is injectable, so tests freeze or step it.
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
+if TYPE_CHECKING:
+    from .events import Event
+    from .model import Simulation
+
+# Engine steps per `advance` call while pacing: small enough that a frame's CPU budget is kept.
+STEPS_PER_SLICE = 200
 SPEED_STEPS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240.0, 600.0)
 
 
@@ -101,3 +109,38 @@ def fmt_left(minutes: float) -> str:
     if s >= 3600:
         return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
     return f"{s // 60}:{s % 60:02d}"
+
+
+def pace(sim: Simulation, clock: ExerciseClock, limit: float, alert_speed: float, budget_s: float,
+         sees: Callable[[Event], bool]) -> str | None:
+    """Advance `sim` towards the clock's target for at most `budget_s` of CPU: the one pacing rule.
+
+    Above `alert_speed` the engine goes a minute of scenario time at a time, so that a decision
+    point the team can see (`sees`) is caught within a minute of opening; the clock then drops
+    to `alert_speed` and the point's id is returned, for the caller to journal the change.
+    A pausing point (`sim.halted_for`) holds the clock exactly where the engine stopped.
+    """
+    if sim.ended:
+        return None
+    if sim.halted_for is not None:
+        clock.anchor(sim.now)
+        return None
+    target = min(clock.target(), limit)
+    stop = time.perf_counter() + budget_s
+    slowed: str | None = None
+    while sim.now < target and not sim.ended and sim.halted_for is None:
+        before = sim.now
+        fast = clock.speed > alert_speed + 1e-9
+        until = min(target, math.floor(sim.now) + 1) if fast else target
+        new = sim.advance(until, max_steps=STEPS_PER_SLICE)
+        if fast:
+            opened = [ev for ev in new if ev.kind == "decision_open" and sees(ev)]
+            if opened:
+                clock.set_speed(alert_speed, sim.now)
+                slowed = opened[0].ref
+                break  # the rest of this frame goes at the new speed, next time
+        if time.perf_counter() >= stop or sim.now == before:
+            break
+    if sim.halted_for is not None:
+        clock.anchor(sim.now)
+    return slowed

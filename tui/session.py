@@ -10,7 +10,6 @@ screens only render what it holds and call its methods.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -29,13 +28,12 @@ from simulator import (
     resolve_scenario,
     tr,
 )
-from simulator.clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed
+from simulator.clock import ExerciseClock, WallClock, fmt_elapsed, fmt_speed, pace
 
 from .i18n import t, tn
 
 # CPU spent advancing the engine per UI frame; fast-forward never freezes the screen.
 CPU_BUDGET_S = 0.008
-STEPS_PER_SLICE = 200
 
 
 @dataclass
@@ -169,29 +167,13 @@ class Session:
 
     # ---------------------------------------------------------------- pacing
     def tick(self, budget_s: float = CPU_BUDGET_S) -> None:
-        """Advance the engine towards the clock's target, for at most `budget_s` of CPU."""
-        sim = self.sim
-        if sim.ended or self.closed:
+        """Advance the engine towards the clock's target, for at most `budget_s` of CPU (`clock.pace`)."""
+        if self.sim.ended or self.closed:
             return
-        if sim.halted_for is not None:
-            self.clock.anchor(sim.now)  # a pausing decision point holds the clock exactly
-            return
-        target = min(self.clock.target(), self.scenario.limit)
-        stop = time.perf_counter() + budget_s
-        while sim.now < target and not sim.ended and sim.halted_for is None:
-            before = sim.now
-            # Above the alert speed, go a minute at a time, so a decision that opens is caught
-            # within a minute of scenario time rather than at the end of a long frame.
-            until = target if self.clock.speed <= self.alert_speed else min(target, math.floor(sim.now) + 1)
-            new = sim.advance(until, max_steps=STEPS_PER_SLICE)
-            speed = self.clock.speed
-            self._alert(new)
-            if self.clock.speed != speed:
-                break  # the clock slowed for a decision: the rest of this frame goes at the new speed
-            if time.perf_counter() >= stop or sim.now == before:
-                break
-        if sim.halted_for is not None:
-            self.clock.anchor(sim.now)
+        slowed = pace(self.sim, self.clock, self.scenario.limit, self.alert_speed, budget_s, self.visible)
+        if slowed is not None:
+            self.exercise.record("speed", {"speed": self.alert_speed, "cause": "decision_open", "point": slowed},
+                                 actor="sitroom")
         self.flush()
 
     def flush(self, force: bool = False) -> None:
@@ -218,15 +200,6 @@ class Session:
         self.exercise.record("session", {"action": "begin", "speed": self.clock.speed}, actor=self.actor)
         self.begun = True
         self.clock.resume(self.sim.now)
-
-    def _alert(self, new_events: list[Event]) -> None:
-        """A decision the team can see has opened: above the alert speed, drop to it (journaled)."""
-        opened = [ev for ev in new_events if ev.kind == "decision_open" and self.visible(ev)]
-        if not opened or self.clock.speed <= self.alert_speed + 1e-9:
-            return
-        self.clock.set_speed(self.alert_speed, self.sim.now)
-        self.exercise.record("speed", {"speed": self.alert_speed, "cause": "decision_open",
-                                       "point": opened[0].ref}, actor="sitroom")
 
     # ---------------------------------------------------------------- instructor clock
     # Each clock action is journaled first and done after: when the journal refuses
