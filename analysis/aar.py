@@ -158,7 +158,8 @@ def _summary(rec: ExerciseRecord, objectives: list[dict[str, Any]], fs: list[Fin
         gaps = [f for f in fs if f.kind == "improvement" and f.source == "objective"]
         answered = sum(r.answered for r in rows)
         defaulted = sum(r.defaulted for r in rows)
-        parts = [t("sum_intro", L, team=rec.label, scenario=tr(scn.title, L), end=fmt_num(rec.end_time), reason=reason,
+        who = t("scripted_team", L, policy=rec.policy) if rec.scripted and rec.team == "policy" else rec.label
+        parts = [t("sum_intro", L, team=who, scenario=tr(scn.title, L), end=fmt_num(rec.end_time), reason=reason,
                    n=len(objectives), ratings=ratings or "—")]
         if strengths:
             parts.append(t("sum_strengths", L, items="; ".join(tr(scn.objectives[f.ref].label, L) for f in strengths)))

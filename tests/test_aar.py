@@ -313,3 +313,15 @@ def test_svg_charts_only_when_asked(tmp_path: Path, journals: Path) -> None:
     assert not any(k.endswith(".svg") for k in files) and "debrief.json" in files
     files = debrief([str(journals / "alfa.sitroom")], tmp_path / "b", "es", pdf=False, svg=True)
     assert files["charts/objectives.svg"].lstrip().startswith(b"<?xml")
+
+
+def test_a_headless_run_is_named_by_its_policy_not_as_a_team_called_policy(tmp_path: Path) -> None:
+    """`sitroom run --journal` writes team "policy": the summary says which policy played, with no team."""
+    from simulator import find_policy, run_headless
+
+    scn = load_scenario(resolve_scenario("P0-modulo-b"))
+    path = tmp_path / "doctrine.sitroom"
+    run_headless(scn, 3, find_policy("doctrine", scn), journal_path=path)
+    summary = debrief_data([load_record(path)], today=date(2026, 1, 10))["teams"][0]["summary"]
+    assert summary["es"].startswith("La política «doctrine» (corrida sin equipo) jugó")
+    assert summary["en"].startswith("The policy “doctrine” (a run with no team) played")
