@@ -9,8 +9,11 @@ Unknown paths get a plain 404 that names no team.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiohttp_jinja2
@@ -46,8 +49,19 @@ class BrowserGateway:
         """The browser link of the team whose token this is."""
         return f"{self.public_url}/t/{token}/"
 
+    def _link_file(self, name: str, link: str) -> Path:
+        """The team's link in a file only this user can read: a command line is visible to all in `ps`."""
+        folder = Path(self.host.config.directory) / ".links"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"{hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]}.link"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(link + "\n")
+        return path
+
     def _team_app(self, name: str, link: str) -> web.Application:
-        command = " ".join(shlex.quote(p) for p in (sys.executable, "-m", "sitroom", "join", link, "--lang", self.lang))
+        command = " ".join(shlex.quote(p) for p in (sys.executable, "-m", "sitroom", "join", "--link-file",
+                                                     str(self._link_file(name, link)), "--lang", self.lang))
         server = Server(command, host=self.host.config.host, port=self.port, title=f"sitroom · {name}",
                         public_url=self.public_url)
         server.console = Console(quiet=True)  # textual-serve would print the command, and so the token

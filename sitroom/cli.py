@@ -515,8 +515,12 @@ def add_class_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--lang", choices=["es", "en"], default=lang_default)
     s.set_defaults(func=cmd_class_end)
     s = sub.add_parser("join", help="join a class: a team's room, the instructor console or the evaluator view",
-                       description="Open the link the instructor gave you (http://HOST:PORT/join/TOKEN).")
-    s.add_argument("url", metavar="URL")
+                       description="Open the link the instructor gave you (http://HOST:PORT/join/TOKEN). A link "
+                       "written on the command line can be seen by other users of this computer (ps); to keep it "
+                       "private give it in SITROOM_JOIN_URL, in a file (--link-file), or leave URL out and paste it "
+                       "when asked (not echoed).")
+    s.add_argument("url", metavar="URL", nargs="?", help="the join link (see above for private ways to give it)")
+    s.add_argument("--link-file", metavar="FILE", help="read the join link from the first line of FILE")
     s.add_argument("--lang", choices=["es", "en"], default=lang_default)
     s.set_defaults(func=cmd_join)
 
@@ -607,10 +611,42 @@ def cmd_class_end(a: argparse.Namespace) -> int:
     return class_end(a.url, a.lang)
 
 
+def join_link(a: argparse.Namespace) -> str | None:
+    """The join link: the argument, else --link-file, else SITROOM_JOIN_URL, else asked for (not echoed)."""
+    if a.url:
+        return a.url.strip()
+    if a.link_file:
+        try:
+            lines = Path(a.link_file).read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"{a.link_file}: cannot be read ({exc.__class__.__name__}: {exc})")
+            return None
+        if not lines:
+            _err(f"{a.link_file}: is empty; it should hold the join link http://HOST:PORT/join/TOKEN")
+            return None
+        return lines[0]
+    env = os.environ.get("SITROOM_JOIN_URL", "").strip()
+    if env:
+        return env
+    if sys.stdin.isatty():
+        import getpass
+
+        ask = "Pega el enlace de la clase: " if a.lang == "es" else "Paste the class link: "
+        try:
+            return getpass.getpass(ask).strip() or None
+        except (EOFError, KeyboardInterrupt):
+            return None
+    _err("no join link: give URL, --link-file FILE or SITROOM_JOIN_URL")
+    return None
+
+
 def cmd_join(a: argparse.Namespace) -> int:
     from tui.remote import run_join
 
-    return run_join(a.url, a.lang)
+    url = join_link(a)
+    if url is None:
+        return 2
+    return run_join(url, a.lang)
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:

@@ -123,3 +123,23 @@ def test_output_does_not_depend_on_the_process_hash_seed():
         assert r.returncode == 0, r.stderr
         outs.add(r.stdout)
     assert len(outs) == 1
+
+
+def test_join_link_can_be_kept_off_the_command_line(tmp_path, monkeypatch, capsys):
+    """`sitroom join` takes its link from --link-file or SITROOM_JOIN_URL (argv is visible in ps)."""
+    import argparse
+
+    from sitroom.cli import join_link
+    from sitroom.cli import main as cli_main
+
+    link = tmp_path / "link.txt"
+    link.write_text("http://127.0.0.1:8765/join/abc123\n")
+    ns = argparse.Namespace(url=None, link_file=str(link), lang="en")
+    assert join_link(ns) == "http://127.0.0.1:8765/join/abc123"
+    monkeypatch.setenv("SITROOM_JOIN_URL", "http://10.0.0.5:8765/join/zzz")
+    assert join_link(argparse.Namespace(url=None, link_file=None, lang="en")) == "http://10.0.0.5:8765/join/zzz"
+    monkeypatch.delenv("SITROOM_JOIN_URL")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert cli_main(["join", "--link-file", str(empty)]) == 2
+    assert "is empty" in capsys.readouterr().err
