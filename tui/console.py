@@ -245,6 +245,9 @@ class ConsoleApp(App[int]):
     """The class overview for the instructor (controls) or an evaluator (read-only, notes)."""
 
     TITLE = "sitroom"
+    # Every console action has its key in the footer and in F1; Textual's palette would only
+    # add its own English entries (theme, keys, screenshot) to a Spanish console.
+    ENABLE_COMMAND_PALETTE = False
     CSS = """
     #head { height: 2; padding: 0 1; }
     #teams { height: 1fr; }
