@@ -27,3 +27,20 @@ def test_analysis_never_imports_the_tui():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
+
+
+def test_no_private_attribute_of_simpy_or_textual_is_written():
+    """Our code reads SimPy's queue and clock for speed, but never assigns to a private attribute of
+    SimPy or Textual (`env._now = ...`, `node._bindings = ...`): those break silently on upgrade."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"(?<!\bself)\.(_bindings|_now|_queue|_eid|_active_proc|_merged_bindings)\s*(=|\+=|\.append|\.bind)")
+    hits = []
+    for folder in ("simulator", "tui", "classroom", "analysis", "sitroom"):
+        for path in (root / folder).rglob("*.py"):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line) and not line.lstrip().startswith("#"):
+                    hits.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert not hits, "\n".join(hits)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding, BindingsMap
-from textual.dom import DOMNode
+from textual.binding import Binding
 
 from .i18n import t
 
@@ -134,17 +133,54 @@ def bindings(scope: str, lang: str, instructor: bool) -> list[Binding]:
     return out
 
 
-def install(node: DOMNode, scope: str, lang: str, instructor: bool) -> None:
-    """Give a screen (or the app) the bindings of `scope` in `lang`, keeping Textual's own.
+LANGS = ("es", "en")
+KEY = "key"  # the action every registry binding runs: key(LANG, ACTION) — see `Keyed`
+_INSTRUCTOR_ONLY = frozenset(a.id for a in ACTIONS if a.instructor)
 
-    Textual's bindings (tab focus, the command palette, ctrl+c) stay; ours come first, so a
-    key we bind (ctrl+q: save and quit) is ours. Called again on a language switch.
+
+def class_bindings(scope: str) -> list[Binding]:
+    """A class's `BINDINGS` for `scope`: every action in both languages, each as `key(lang, action)`.
+
+    Only the bindings of the node's language and role are live (`Keyed.check_action`), so a
+    language switch is `refresh_bindings()`: nothing of Textual's is written, only read.
     """
-    base = getattr(node, "_sitroom_base_bindings", None)
-    if base is None:
-        base = node._bindings.copy()
-        node._sitroom_base_bindings = base  # type: ignore[attr-defined]
-    node._bindings = BindingsMap.merge([BindingsMap(bindings(scope, lang, instructor)), base])
+    out: list[Binding] = []
+    for lang in LANGS:
+        for b in bindings(scope, lang, instructor=True):
+            out.append(Binding(b.key, f"{KEY}({lang!r}, {b.action!r})", b.description, show=b.show,
+                               key_display=b.key_display, priority=b.priority,
+                               id=f"{b.id}.{lang}" if b.id else None))
+    return out
+
+
+def live(action: str, parameters: tuple[object, ...], lang: str, instructor: bool) -> bool | None:
+    """Is a registry binding live for this language and role? (None: not a registry binding.)"""
+    if action != KEY or len(parameters) != 2:
+        return None
+    b_lang, name = parameters
+    return b_lang == lang and (instructor or name not in _INSTRUCTOR_ONLY)
+
+
+class Keyed:
+    """Mixin for the app and its screens: runs the registry's bindings for `key_lang` and `key_instructor`."""
+
+    def key_lang(self) -> str:
+        """The language whose bindings are live."""
+        return str(getattr(self, "lang", "es"))
+
+    def key_instructor(self) -> bool:
+        """Whether the instructor's bindings are live."""
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide and refuse the registry bindings of the other language (and role); others as Textual does."""
+        ok = live(action, parameters, self.key_lang(), self.key_instructor())
+        return super().check_action(action, parameters) if ok is None else ok  # type: ignore[misc]
+
+    async def action_key(self, lang: str, name: str) -> None:
+        """Run the registry action `name` on this node (the binding was live: see `check_action`)."""
+        app = getattr(self, "app", self)
+        await app.run_action(name, self)
 
 
 def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:

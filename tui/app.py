@@ -71,12 +71,17 @@ def pick_theme(env: dict[str, str] | os._Environ[str]) -> str:
     return "ansi-light" if bg in ("7", "15") else "ansi-dark"
 
 
-class SitroomApp(App[int]):
+class SitroomApp(actions.Keyed, App[int]):
     """The exercise room: launcher, live room, decision and order windows, the end."""
 
     TITLE = "sitroom"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {NoMatchProvider}
+    BINDINGS = actions.class_bindings("global")
+
+    def key_instructor(self) -> bool:
+        """The instructor's keys are live for an instructor."""
+        return bool(getattr(self, "instructor", False))
 
     def __init__(self, args: argparse.Namespace, *, session: Session | None = None,
                  bundled: list[BundledScenario] | None = None, wall: WallClock | None = None,
@@ -101,7 +106,6 @@ class SitroomApp(App[int]):
         self.seen: set[str] = set()  # decision points the team has opened (the alert banner stops)
         self.order_cursor: str | None = None  # the order last highlighted: the list reopens there
         self.problem = ""  # the journal cannot be written: said on screen until it can
-        actions.install(self, "global", self.lang, self.instructor)
         self.theme = chosen if chosen in self.available_themes else "textual-dark"
 
     # ---------------------------------------------------------------- start
@@ -122,7 +126,7 @@ class SitroomApp(App[int]):
         self.lang = args.lang
         self.session = Session.start(scenario, args, self.wall)
         self.instructor = self.session.instructor
-        actions.install(self, "global", self.lang, self.instructor)
+        self.refresh_bindings()
         self._open_room(self.session, replace=True)
 
     def _open_room(self, session: Session, replace: bool = False) -> None:
@@ -234,7 +238,7 @@ class SitroomApp(App[int]):
         self.lang = other(self.lang)
         if self.session is not None:
             self.session.lang = self.lang
-        actions.install(self, "global", self.lang, self.instructor)
+        self.refresh_bindings()
         for screen in self.screen_stack:
             if isinstance(screen, RoomScreen):
                 screen.set_language()
@@ -242,7 +246,7 @@ class SitroomApp(App[int]):
                 screen.args.lang = self.lang
                 screen.rebuild()
             elif isinstance(screen, DecisionScreen):
-                actions.install(screen, "decision", self.lang, self.instructor)
+                screen.refresh_bindings()
                 await screen.recompose()
                 screen.on_mount()
             elif isinstance(screen, BriefingScreen):  # reads the session's language

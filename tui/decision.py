@@ -41,10 +41,11 @@ if TYPE_CHECKING:
 TEXT_FIELDS = ("information", "threat_risk", "powers_policy", "why")
 
 
-class DecisionScreen(ModalScreen[bool]):
+class DecisionScreen(actions.Keyed, ModalScreen[bool]):
     """Answer one decision point; dismisses True when recorded, False when closed."""
 
     CSS_PATH = "decision.tcss"
+    BINDINGS = actions.class_bindings("decision")
     AUTO_FOCUS = "#options"
 
     def __init__(self, session: Session, point: str) -> None:
@@ -56,7 +57,6 @@ class DecisionScreen(ModalScreen[bool]):
         self.option_ids = list(self.dp.options)
         self._closed_shown = False
         self._mounted = False
-        actions.install(self, "decision", session.lang, session.instructor)
 
     @property
     def lang(self) -> str:

@@ -34,17 +34,17 @@ if TYPE_CHECKING:
     from .app import SitroomApp
 
 
-class LauncherScreen(Screen[None]):
+class LauncherScreen(actions.Keyed, Screen[None]):
     """Bundled scenarios with their summaries, and the session settings."""
 
     CSS_PATH = "launcher.tcss"
+    BINDINGS = actions.class_bindings("launcher")
     AUTO_FOCUS = "#scenarios"
 
     def __init__(self, bundled: list[BundledScenario], args: argparse.Namespace) -> None:
         super().__init__()
         self.bundled = bundled
         self.args = args
-        actions.install(self, "launcher", self.lang, False)
 
     @property
     def lang(self) -> str:
@@ -75,7 +75,6 @@ class LauncherScreen(Screen[None]):
 
     def rebuild(self) -> None:
         lang = self.lang
-        actions.install(self, "launcher", lang, False)
         self.refresh_bindings()
         self.query_one("#ltitle", Static).update(t("app_title", lang) + " — " + t("launcher_title", lang))
         table = self.query_one("#scenarios", DataTable)

@@ -71,10 +71,11 @@ def quantity_change(session: Session, q: QuantityView, lang: str) -> Text:
     return Text(txt, style="bold" if recent else "dim")
 
 
-class RoomScreen(Screen[None]):
+class RoomScreen(actions.Keyed, Screen[None]):
     """The team's (and the instructor's) live view of the exercise."""
 
     CSS_PATH = "room.tcss"
+    BINDINGS = actions.class_bindings("room")
     AUTO_FOCUS = "#feed"
 
     def __init__(self, session: Session) -> None:
@@ -92,14 +93,14 @@ class RoomScreen(Screen[None]):
         self._unit_text: dict[str, str] = {}  # each unit's whole task and place (the cell may be cut)
         self._places = False
         self._ready = False  # the tables have their rows (the first frame may come before mount)
-        self._set_bindings()
 
     @property
     def lang(self) -> str:
         return self.session.lang
 
-    def _set_bindings(self) -> None:
-        actions.install(self, "room", self.lang, self.session.instructor)
+    def key_instructor(self) -> bool:
+        """The instructor's keys are live in the instructor's room."""
+        return self.session.instructor
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -427,7 +428,6 @@ class RoomScreen(Screen[None]):
             self.rebuild()
 
     def set_language(self) -> None:
-        self._set_bindings()
         self.refresh_bindings()
         self.rebuild()
 
