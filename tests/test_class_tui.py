@@ -246,4 +246,8 @@ async def test_the_console_help_says_the_decision_alert_rule_in_both_languages(t
                 assert alert == cw("help_alert", lang, x=fmt_speed(60))
                 await pilot.press("escape")
                 await until(pilot, lambda: not isinstance(console.screen, ConsoleHelp))
+                shown = {b.binding.description for b in console.screen.active_bindings.values() if b.binding.show}
+                assert {cw("pause", lang), cw("inject", lang), cw("help", lang)} <= shown  # the footer speaks lang
+                other = "en" if lang == "es" else "es"
+                assert cw("inject", other) not in shown
                 await pilot.press("f2")

@@ -153,16 +153,26 @@ def class_bindings(scope: str) -> list[Binding]:
     return out
 
 
-def live(action: str, parameters: tuple[object, ...], lang: str, instructor: bool) -> bool | None:
-    """Is a registry binding live for this language and role? (None: not a registry binding.)"""
+def live(action: str, parameters: tuple[object, ...], lang: str, instructor: bool,
+         instructor_only: frozenset[str] = _INSTRUCTOR_ONLY) -> bool | None:
+    """Is a `key(lang, action)` binding live for this language and role? (None: not such a binding.)"""
     if action != KEY or len(parameters) != 2:
         return None
     b_lang, name = parameters
-    return b_lang == lang and (instructor or name not in _INSTRUCTOR_ONLY)
+    return b_lang == lang and (instructor or name not in instructor_only)
+
+
+def keyed(key: str, action: str, lang: str, description: str, *, show: bool = True,
+          key_display: str | None = None, priority: bool = False) -> Binding:
+    """A binding that runs `action` only while the node's language is `lang` (see `Keyed`)."""
+    return Binding(key, f"{KEY}({lang!r}, {action!r})", description, show=show, key_display=key_display,
+                   priority=priority)
 
 
 class Keyed:
     """Mixin for the app and its screens: runs the registry's bindings for `key_lang` and `key_instructor`."""
+
+    KEY_INSTRUCTOR_ONLY: frozenset[str] = _INSTRUCTOR_ONLY  # actions live only for an instructor
 
     def key_lang(self) -> str:
         """The language whose bindings are live."""
@@ -174,7 +184,7 @@ class Keyed:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide and refuse the registry bindings of the other language (and role); others as Textual does."""
-        ok = live(action, parameters, self.key_lang(), self.key_instructor())
+        ok = live(action, parameters, self.key_lang(), self.key_instructor(), self.KEY_INSTRUCTOR_ONLY)
         return super().check_action(action, parameters) if ok is None else ok  # type: ignore[misc]
 
     async def action_key(self, lang: str, name: str) -> None:

@@ -23,6 +23,7 @@ from classroom.client import HostRefused
 from simulator import tr
 from simulator.clock import SPEED_STEPS, fmt_elapsed, fmt_left, fmt_speed
 
+from . import actions
 from .dialogs import ConfirmScreen, ListDialog
 from .feed import event_line, fit
 
@@ -241,13 +242,35 @@ class TeamDetail(Screen[None]):
         self.console.call_later(self.console.leave_detail)
 
 
-class ConsoleApp(App[int]):
+def console_bindings(lang: str, instructor: bool) -> list[Binding]:
+    """The console's keys in `lang` (the instructor's controls first, when `instructor`)."""
+    common = [Binding("enter", "detail", cw("detail", lang)), Binding("n", "note", cw("note", lang)),
+              Binding("f1", "help", cw("help", lang)),
+              Binding("f2", "switch_lang", "English" if lang == "es" else "Español"),
+              Binding("ctrl+q", "quit", cw("quit", lang))]  # shown; Textual's own ctrl+q calls action_quit
+    if not instructor:
+        return common
+    return [Binding("s", "start_class", cw("start", lang)), Binding("space", "pause", cw("pause", lang)),
+            Binding("a", "scope", cw("scope", lang)), Binding("plus", "speed(1)", cw("speed", lang)),
+            Binding("minus", "speed(-1)", cw("speed", lang), show=False),
+            Binding("i", "inject", cw("inject", lang)), Binding("e", "end", cw("end", lang)), *common]
+
+
+def _console_class_bindings() -> list[Binding]:
+    """Every console key in both languages; `Keyed.check_action` keeps the live ones."""
+    return [actions.keyed(b.key, b.action, lang, b.description, show=b.show)
+            for lang in actions.LANGS for b in console_bindings(lang, instructor=True)]
+
+
+class ConsoleApp(actions.Keyed, App[int]):
     """The class overview for the instructor (controls) or an evaluator (read-only, notes)."""
 
     TITLE = "sitroom"
     # Every console action has its key in the footer and in F1; Textual's palette would only
     # add its own English entries (theme, keys, screenshot) to a Spanish console.
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS = _console_class_bindings()
+    KEY_INSTRUCTOR_ONLY = frozenset({"start_class", "pause", "scope", "speed(1)", "speed(-1)", "inject", "end"})
     CSS = """
     #head { height: 2; padding: 0 1; }
     #teams { height: 1fr; }
@@ -264,24 +287,13 @@ class ConsoleApp(App[int]):
         self._rows: set[str] = set()
         self._cells: dict[tuple[str, str], object] = {}
         self._was_connected = True
-        self._install_bindings()
 
-    def _install_bindings(self) -> None:
-        for b in self._console_bindings():
-            self.bind(b.key, b.action, description=b.description, show=b.show)
+    def key_instructor(self) -> bool:
+        """The class controls are live on the instructor's console only."""
+        return self.instructor
 
     def _console_bindings(self) -> list[Binding]:
-        lang = self.lang
-        common = [Binding("enter", "detail", cw("detail", lang)), Binding("n", "note", cw("note", lang)),
-                  Binding("f1", "help", cw("help", lang)),
-                  Binding("f2", "switch_lang", "English" if lang == "es" else "Español"),
-                  Binding("ctrl+q", "quit", cw("quit", lang))]  # shown; Textual's own ctrl+q calls action_quit
-        if not self.instructor:
-            return common
-        return [Binding("s", "start_class", cw("start", lang)), Binding("space", "pause", cw("pause", lang)),
-                Binding("a", "scope", cw("scope", lang)), Binding("plus", "speed(1)", cw("speed", lang)),
-                Binding("minus", "speed(-1)", cw("speed", lang), show=False),
-                Binding("i", "inject", cw("inject", lang)), Binding("e", "end", cw("end", lang)), *common]
+        return console_bindings(self.lang, self.instructor)
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -494,7 +506,6 @@ class ConsoleApp(App[int]):
     def action_switch_lang(self) -> None:
         """Spanish / English: the column titles and every text of the console."""
         self.lang = "en" if self.lang == "es" else "es"
-        self._install_bindings()
         self.refresh_bindings()
         table = self.query_one("#teams", DataTable)
         for column in table.columns.values():
