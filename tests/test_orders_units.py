@@ -362,3 +362,58 @@ def test_a_journal_of_parameterised_orders_replays_exactly(tmp_path, capsys):
     assert main(["export", str(path), "--format", "jsonl"]) == 0
     out = capsys.readouterr().out
     assert '"params": {"count": 1, "site": "roof"}' in out
+
+
+# ------------------------------------------------------------------ the bundled prison scenario
+
+def test_p1_the_entry_rehearsal_waits_for_the_negotiation_liaison_and_leaves_with_both_squads():
+    from engine_fixtures import REPO
+
+    from simulator import load_scenario
+
+    scn = load_scenario(REPO / "scenarios" / "P1-unidad-c.yaml")
+    assert scn.format == 2 and scn.tasks["assault_plan"].kinds == (("cert", 2), ("negotiator", 1))
+    # CERT only, talks through an intermediary: no negotiator was called when the plan is ordered.
+    pol = policy_from_dict({"policy": "p", "decisions": {
+        "DP1": {"option": "seal_contain", "after": 2, "force": 2}, "DP3": {"option": "cert_only", "after": 1},
+        "DP4": {"option": "intermediary", "after": 1}, "DP7": {"option": "plan_criteria", "after": 1, "force": 4}}},
+        scn)
+    sim = Simulation(scn, 1, policy=pol)
+    sim.advance(120)
+    assert [e.data["phase"] for e in sim.events if e.kind == "task" and e.ref == "assault_plan"] == ["queued"]
+    assert sim.v["cert.ready"] == 2 and sim.v["negotiator.standby"] == 4  # the squads wait at base, not held
+    sim.order("call_negotiators")
+    sim.advance(400)
+    go = next(e for e in sim.events if e.kind == "task" and e.ref == "assault_plan" and e.data["phase"] == "dispatched")
+    first_ready = min(e.t for e in sim.events if e.kind == "unit" and e.ref.startswith("negotiator")
+                      and e.data["status"] == "ready")
+    assert go.t == first_ready
+    left = {e.ref for e in sim.events if e.kind == "unit" and e.t == go.t and e.data["status"] == "en_route"}
+    assert {"cert_1", "cert_2"} <= left and len([u for u in left if u.startswith("negotiator_")]) == 1
+    assert len(left) == 3
+
+
+def test_p1_the_team_says_how_many_teams_reinforce_d_and_where_the_medical_team_goes():
+    from engine_fixtures import REPO
+
+    from simulator import load_scenario
+
+    scn = load_scenario(REPO / "scenarios" / "P1-unidad-c.yaml")
+    sim = Simulation(scn, 2)
+    sim.advance(1)
+    with pytest.raises(CommandRejected, match="from 1 to 2"):
+        sim.order("reinforce_d", params={"count": 3})
+    sim.order("reinforce_d", params={"count": 2})
+    assert sim.v["officers.en_route"] == 2
+    sim.order("medical", params={"site": "unit_c_gate"})
+    med = sim.units["medical_1"]
+    assert med.eta == sim.now + 2 and med.site["en"] == "Unidad C gate (inner perimeter)"
+    assert [p.order for p in policy_orders(scn)] == ["protect_informants", "reinforce_d", "statement"]
+
+
+def policy_orders(scn):
+    from simulator import find_policy
+
+    pol = find_policy("doctrine", scn)
+    assert next(p for p in pol.orders if p.order == "reinforce_d").params == {"count": 1}
+    return pol.orders
