@@ -265,7 +265,7 @@ def params_text(scn: Scenario, order: Order, params: dict[str, Any] | None) -> T
         c = order.params.count
         if c is not None and "count" in params:
             res = scn.resources.get(c.resource)
-            parts.append(f"{params['count']} × {tr(res.label, lang) if res else c.resource}")
+            parts.append(f"{params['count']} × {tr(res.label, lang)}" if res else str(params["count"]))
         site = order.params.site(str(params.get("site", "")))
         if site is not None:
             parts.append(tr(site.label, lang))
