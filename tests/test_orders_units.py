@@ -417,3 +417,37 @@ def policy_orders(scn):
     pol = find_policy("doctrine", scn)
     assert next(p for p in pol.orders if p.order == "reinforce_d").params == {"count": 1}
     return pol.orders
+
+
+# ------------------------------------------------------------------ the debrief, the what-if and exports
+
+def test_the_debrief_says_what_was_ordered_with_how_many_and_where(tmp_path):
+    from engine_fixtures import REPO
+
+    from analysis.aar import team_data
+    from analysis.debrief import build_report
+    from analysis.record import load_record
+    from analysis.whatif_runs import team_plan
+    from simulator import load_scenario
+
+    scn = load_scenario(REPO / "scenarios" / "P1-unidad-c.yaml")
+    path = tmp_path / "p1.sitroom"
+    ex = Exercise.start(scn, 4, path, team="Alfa")
+    ex.advance(2)
+    ex.order("reinforce_d", params={"count": 2})
+    ex.order("medical", params={"site": "unit_d"})
+    ex.advance(20)
+    plan = team_plan(ex.journal.inputs(), ex.sim)
+    ex.close()
+    assert [(o.order, o.params) for o in plan.policy.orders] == [("reinforce_d", {"count": 2}),
+                                                                ("medical", {"site": "unit_d"})]
+    rec = load_record(path)
+    orders = team_data(rec)["orders"]
+    assert [(o["order"], o["params"], o["by"]) for o in orders] == [("reinforce_d", {"count": 2}, "Alfa"),
+                                                                   ("medical", {"site": "unit_d"}, "Alfa")]
+    for lang, words in (("es", ["Reforzar la Unidad D (2 × Grupo de 4 custodios)",
+                                "Enviar al equipo médico (Unidad D)"]),
+                        ("en", ["Reinforce Unidad D (2 × Team of 4 officers)", "Send the medical team (Unidad D)"])):
+        html = build_report([rec], lang, pdf=False)["report.html"].decode()
+        for w in words:
+            assert w in html, (lang, w)
