@@ -451,3 +451,22 @@ def test_the_debrief_says_what_was_ordered_with_how_many_and_where(tmp_path):
         html = build_report([rec], lang, pdf=False)["report.html"].decode()
         for w in words:
             assert w in html, (lang, w)
+
+
+def test_the_reference_pages_policy_line_for_an_order_with_parameters_is_valid():
+    import re
+
+    import yaml
+    from engine_fixtures import REPO
+    from test_authoring import _with_fragment, _yaml_blocks
+
+    block = next(b for _, b in _yaml_blocks() if "send_cordon" in b)
+    scn = load_scenario_text(_with_fragment(block), "docs/authoring.md")
+    for doc in ("authoring.md", "authoring.es.md"):
+        text = (REPO / "docs" / doc).read_text(encoding="utf-8")
+        line = re.search(r"`(\{order: send_cordon, at: 5, params: [^`]*\})`", text).group(1)
+        pol = policy_from_dict({"policy": "p", "orders": [yaml.safe_load(line)]}, scn)
+        sim = Simulation(scn, 1, policy=pol)
+        sim.advance(20)
+        assert sim.v["officers.on_scene"] == 3 and sim.v["contained"] == 1
+        assert {u.site["en"] for u in sim.units.values() if u.status == "on_scene"} == {"Yard"}
