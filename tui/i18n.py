@@ -182,7 +182,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "why_count": {"es": "la cantidad debe ser un número entero de {lo} a {hi}",
                   "en": "the count must be a whole number from {lo} to {hi}"},
     "why_site": {"es": "ese sitio no es uno de los de esta orden", "en": "that site is not one of this order's"},
-    "order_with": {"es": "{label} ({params})", "en": "{label} ({params})"},
+    "order_with": {"es": "{label} — {params}", "en": "{label} — {params}"},
     "params_count": {"es": "¿Cuántas unidades de «{res}»?", "en": "How many units of {res}?"},
     "params_limits": {"es": "de {lo} a {hi} · libres ahora: {free}", "en": "{lo} to {hi} · free now: {free}"},
     "params_limits_unseen": {"es": "de {lo} a {hi}", "en": "{lo} to {hi}"},
