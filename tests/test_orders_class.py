@@ -61,3 +61,60 @@ def test_a_team_gives_an_order_with_parameters_and_the_host_checks_them(tmp_path
     finally:
         journal.close()
     assert replay(path).events > 0
+
+
+def test_the_remote_room_asks_the_parameters_and_the_host_gets_them(tmp_path):
+    from class_fixtures import bounded
+
+    from classroom.host import ClassHost
+    from classroom.run import HostThread
+    from tui.dialogs import ListDialog, OrderParamsScreen
+    from tui.remote import RemoteApp, RemoteSession, connect
+    from tui.room import RoomScreen
+
+    async def until(pilot, predicate, seconds: float = 30.0) -> None:
+        for _ in range(int(seconds / 0.1)):
+            if predicate():
+                return
+            await pilot.pause(0.1)
+        raise AssertionError("the screen did not get there in time")
+
+    @bounded
+    async def body():
+        host, tokens = ClassHost.create("P1-unidad-c", "Alfa", tmp_path / "c", seed=3, speed=60.0, port=0)
+        thread = HostThread(host, tokens, None)
+        thread.start()
+        team, _ = connect(host.join_url(tokens.teams["Alfa"]), "es")
+        staff, _ = connect(host.join_url(tokens.instructor), "en")
+        try:
+            team.call(team.client.wait_for(lambda: team.client.view is not None and team.client.view.snapshot))
+            session = RemoteSession(team, "es")
+            app = RemoteApp(session, "es")
+            async with app.run_test(size=(120, 36)) as pilot:
+                staff.call(staff.client.start_class())
+                await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+                await pilot.press("o")
+                await until(pilot, lambda: isinstance(app.screen, ListDialog))
+                dialog = app.screen
+                dialog.query_one("#list").highlighted = [k for k, _, _ in dialog.items].index("reinforce_d")
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, OrderParamsScreen))
+                count = str(app.screen.query_one("#count").render())
+                assert "de 1 a 2 · libres ahora: 6" in count  # the free count of the team's own view
+                assert session.order_why("reinforce_d", "es", {"count": 5}) == \
+                    "la cantidad debe ser un número entero de 1 a 2"  # said by the client, checked again by the host
+                await pilot.press("right", "enter")
+                await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+                await until(pilot, lambda: host.teams["Alfa"].sim.order_times["reinforce_d"] != [])
+                assert session.order_why("reinforce_d", "es") == "ya se dio (solo se puede dar una vez)"
+        finally:
+            team.stop()
+            staff.stop()
+            thread.stop()
+
+    body()
+    journal = Journal.open(tmp_path / "c" / "Alfa.sitroom")
+    try:
+        assert [i.payload.get("params") for i in journal.inputs() if i.kind == "order"] == [{"count": 2}]
+    finally:
+        journal.close()
