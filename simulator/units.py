@@ -212,7 +212,11 @@ class Fleet:
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
         self._names: dict[str, dict[str, str]] = {}  # resource -> status -> its name in the table
-        self._audience = {t.id: task_audience(scn, t) for t in scn.tasks.values()}
+        # Per scenario, computed once (the template every run of it copies).
+        audience = scn.cache.get("task_audience")
+        if audience is None:
+            audience = scn.cache["task_audience"] = {t.id: task_audience(scn, t) for t in scn.tasks.values()}
+        self._audience: dict[str, tuple[str, ...]] = audience
         # Does any run take units of several kinds? Only then do lines wait on one another.
         self._multi = any(len(t.kinds) > 1 for t in scn.tasks.values())
         # Format 2 serves the next in line as soon as a waiting run is withdrawn (format 1 waited
