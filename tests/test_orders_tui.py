@@ -89,3 +89,32 @@ async def test_the_order_window_speaks_english_and_says_when_too_few_are_free(tm
         assert "changes the count" in str(params.query(".hint").last().render())
         await pilot.press("escape")
         assert isinstance(app.screen, ListDialog) and not sim.order_times["reinforce_d"]
+
+
+def test_what_an_order_for_a_several_kind_task_commits_is_said_in_one_phrase(tmp_path: Path) -> None:
+    from engine_fixtures import tiny_text
+
+    from simulator import load_scenario_text
+    from tui.dialogs import order_detail
+
+    text = tiny_text("""\
+roles:
+  team: {name: {es: Equipo, en: Team}}
+resources:
+  cert: {label: {es: Escuadra CERT, en: CERT squad}, count: 2, travel: 3}
+  negotiator: {label: {es: Negociador, en: Negotiator}, count: 1, travel: 2, audience: instructor}
+tasks:
+  entry: {label: {es: Entrada, en: Entry}, needs: {cert: 2, negotiator: 1}, work: 5}
+orders:
+  go_in: {label: {es: Entrar, en: Go in}, task: entry}
+""").replace("sitroom: 1", "sitroom: 2")
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    app, _ = make_app(tmp_path, scenario=str(path), role="trainee")
+    session = app.session
+    assert session.scenario.tasks["entry"].kinds == (("cert", 2), ("negotiator", 1))
+    assert order_detail(session, "go_in", "en").startswith(
+        "sends together 2 units of CERT squad (2 free now) and 1 unit of Negotiator to “Entry”")
+    assert order_detail(session, "go_in", "es").startswith(
+        "envía juntas 2 unidades de «Escuadra CERT» (libres ahora: 2) y 1 unidad de «Negociador» a «Entrada»")
+    assert load_scenario_text(text).format == 2

@@ -222,15 +222,21 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
         if task is None:
             continue
         sends = []
+        several = len(task.kinds) > 1  # one phrase: the units of every kind leave together
         for rid, n in task.kinds:
             res = scn.resources.get(rid)
             label = tr(res.label, lang) if res else rid
-            if res is None or not scn.visible(res.audience, role):
+            seen = res is not None and scn.visible(res.audience, role)
+            if several:
+                sends.append(tn("detail_part", n, lang, res=label, free=snap_free.get(rid, 0)) if seen
+                             else tn("detail_part_unseen", n, lang, res=label))
+            elif not seen:
                 sends.append(tn("detail_sends_unseen", n, lang, res=label, task=tr(task.label, lang)))
             else:
                 sends.append(tn("detail_sends", n, lang, res=label, task=tr(task.label, lang),
                                 free=snap_free.get(rid, 0)))
-        text = t("detail_and", lang).join(sends)
+        text = (t("detail_sends_all", lang, parts=t("detail_and", lang).join(sends), task=tr(task.label, lang))
+                if several else sends[0])
         res = scn.resources.get(task.resource)
         travel = _minutes(task.travel or (res.travel if res else None), values, lang)
         work = _minutes(task.work, values, lang)
