@@ -118,3 +118,20 @@ orders:
     assert order_detail(session, "go_in", "es").startswith(
         "envía juntas 2 unidades de «Escuadra CERT» (libres ahora: 2) y 1 unidad de «Negociador» a «Entrada»")
     assert load_scenario_text(text).format == 2
+
+
+@sync
+async def test_a_frame_landing_while_the_window_closes_does_not_crash_the_room(tmp_path: Path) -> None:
+    app, wall = make_app(tmp_path, scenario="P1-unidad-c", lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("o")
+        highlight(app.screen, "reinforce_d")
+        await pilot.press("enter")
+        params = app.screen
+        assert isinstance(params, OrderParamsScreen)
+        await params.query_one("#count").remove()  # as when Esc has begun taking the window down
+        params.refresh_limits()  # the app's frame calls this on the top screen: it must just return
+        await pilot.press("escape")
+        await run_minutes(app, wall, pilot, 1)
+        assert isinstance(app.screen, ListDialog)

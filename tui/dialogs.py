@@ -349,7 +349,8 @@ class OrderParamsScreen(ModalScreen[bool]):
 
     def refresh_limits(self) -> None:
         """Show the count and its limits as they stand now (units come and go while the window is open)."""
-        if self.spec.count is None:
+        found = self.query("#count")
+        if self.spec.count is None or not found:  # no count, or the window is closing (Esc) under a frame
             return
         self._clamp()
         lo, hi, free = self.limits()
@@ -360,7 +361,7 @@ class OrderParamsScreen(ModalScreen[bool]):
             line.append(t("params_limits_unseen", self.lang, lo=lo, hi=self.spec.count.hi), style="italic")
         else:
             line.append(t("params_limits", self.lang, lo=lo, hi=self.spec.count.hi, free=free), style="italic")
-        self.query_one("#count", Static).update(line)
+        found.first(Static).update(line)
 
     # ------------------------------------------------------------ keys
     def action_less(self) -> None:
