@@ -470,3 +470,26 @@ def test_the_reference_pages_policy_line_for_an_order_with_parameters_is_valid()
         sim.advance(20)
         assert sim.v["officers.on_scene"] == 3 and sim.v["contained"] == 1
         assert {u.site["en"] for u in sim.units.values() if u.status == "on_scene"} == {"Yard"}
+
+
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_withdrawing_the_head_of_a_line_serves_the_next_at_once_in_format_2_only(fmt):
+    body = """\
+resources:
+  squad: {label: {es: Escuadra, en: Squad}, count: 2, travel: 5}
+tasks:
+  long: {label: {es: L, en: L}, resource: squad, units: 1, work: 50}
+  pair: {label: {es: P, en: P}, resource: squad, units: 2, work: 5}
+  one: {label: {es: U, en: U}, resource: squad, units: 1, work: 5}
+injects:
+  a: {at: 0, channel: radio, text: {es: "0", en: "0"}, effects: [{task: long}]}
+  b: {at: 1, channel: radio, text: {es: "1", en: "1"}, effects: [{task: pair}, {task: one}]}
+  c: {at: 2, channel: radio, text: {es: "2", en: "2"}, effects: [{release: pair}]}
+"""
+    text = tiny_text(body).replace("sitroom: 1", f"sitroom: {fmt}")
+    sim = Simulation(load_scenario_text(text), 1)
+    sim.run_to_end()
+    go = next(t for _, ph, t in phases(sim, "one") if ph == "dispatched")
+    # Format 2: the one-unit run goes the instant the pair ahead of it is withdrawn. Format 1 keeps
+    # its old behaviour (its events must not change): it waits until a unit comes back (T+60).
+    assert go == (2.0 if fmt == 2 else 60.0)
