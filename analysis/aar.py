@@ -188,6 +188,9 @@ def team_data(rec: ExerciseRecord) -> dict[str, Any]:
         "capabilities": _capabilities(objectives),
         "findings": [_finding_data(f) for f in fs],
         "decisions": _decision_data(rows),
+        # Every order given, with what it chose (how many units, which site) when it takes parameters.
+        "orders": [{"order": e.ref, "t": e.t, "by": e.data.get("by"), "cause": e.data.get("cause"),
+                    "params": e.data.get("params"), "evidence": [e.seq]} for e in rec.events_of("order")],
         "log": _log_data(log),
         "expectations": [{"inject": e.inject, "delivered_at": e.delivered_at, "checked_at": e.checked_at,
                           "met": e.met, "any_of": list(e.any_of), "met_by": e.met_by, "evidence": [e.seq]}

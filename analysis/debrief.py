@@ -232,6 +232,10 @@ class _Builder:
                     [f"M{k} — T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')})"
                      f"{' [' + t('leg_contingency', L) + ']' if m.detail == 'contingency' else ''}: {m.label}"
                      for k, m in enumerate(tl.messages, 1)]))
+            if tl.orders:
+                self.doc.add(Heading(t("orders_title", L), 4), Items(
+                    [f"T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')}): {m.label}"
+                     f"{' — ' + m.detail if m.detail else ''}" for m in tl.orders]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
                     [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "

@@ -411,7 +411,8 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
             e = refused[o]
             out.evidence.append(int(e.seq))
             task = scn.tasks.get(order.task or "")
-            res = scn.resources.get(task.resource) if task is not None else None
+            # The kind that was short, as the refusal says (a task may take units of several kinds).
+            res = scn.resources.get(e.data.get("resource") or (task.resource if task is not None else ""))
             short = e.data.get("reason") == "units" and res is not None
             out.lines.append(lambda L, o=o, e=e, res=res, short=short: t(
                 "c_order_short" if short else "c_order_refused", L, order=ref_label(rec, o, L), t=fmt_num(e.t),

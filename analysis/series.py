@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from simulator import inject_text, tr
+from simulator import inject_text, params_text, tr
 
 from .measures import DecisionRow, decision_rows
 from .record import ExerciseRecord
@@ -119,8 +119,11 @@ def timeline(rec: ExerciseRecord, lang: str = "en") -> Timeline:
     tl.decisions = decision_rows(rec, lang)
     for e in rec.events_of("order"):
         o = scn.orders.get(e.ref)
-        tl.orders.append(Mark(float(e.t), e.ref, tr(o.label, lang) if o else e.ref,
-                              e.data.get("by", "")))
+        label = tr(o.label, lang) if o else e.ref
+        chosen = params_text(scn, o, e.data.get("params")) if o else None
+        if chosen:  # what was ordered: how many units, where
+            label += f" ({tr(chosen, lang)})"
+        tl.orders.append(Mark(float(e.t), e.ref, label, e.data.get("by", "")))
     tl.unit_labels = unit_labels(rec, lang)
     for u, segs in unit_segments(rec).items():
         busy = [s for s in segs if s.status in BUSY_STATUSES]

@@ -164,6 +164,7 @@ TEXT: dict[str, dict[str, str]] = {
     "axis_minutes": {"es": "Minutos desde el inicio (T+)", "en": "Minutes from start (T+)"},
     "messages_title": {"es": "Mensajes (M1, M2, … en la gráfica)", "en": "Messages (M1, M2, … on the chart)"},
     "notes_title": {"es": "Notas del instructor", "en": "Instructor notes"},
+    "orders_title": {"es": "Órdenes dadas (con cuántas unidades y a dónde)", "en": "Orders given (with how many units and where)"},
     "pauses_title": {"es": "Pausas", "en": "Pauses"},
     "pause_item": {"es": "Reloj detenido en T+{t} ({wall})", "en": "Clock stopped at T+{t} ({wall})"},
     "pause_unresumed": {"es": "sin reanudar", "en": "not resumed"},

@@ -108,7 +108,7 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
     stop_at: float | None = None
     for inp in journal_inputs:
         if inp.kind == "order":
-            orders.append(PolicyOrder(inp.payload["order"], float(inp.t)))
+            orders.append(PolicyOrder(inp.payload["order"], float(inp.t), inp.payload.get("params")))
         elif inp.kind == "inject":
             injects.append((float(inp.t), inp.payload["inject"]))
         elif inp.kind == "end":

@@ -348,8 +348,10 @@ class ClassClient:
             fields["force"] = force
         return await self.request("decide", **fields)
 
-    async def order(self, order_id: str) -> dict[str, Any]:
-        """Give an order (team clients)."""
+    async def order(self, order_id: str, params: dict[str, int | str] | None = None) -> dict[str, Any]:
+        """Give an order, with its parameters when it takes some (team clients)."""
+        if params is not None:
+            return await self.request("order", order=order_id, params=params)
         return await self.request("order", order=order_id)
 
     async def start_class(self) -> dict[str, Any]:

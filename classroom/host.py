@@ -661,7 +661,7 @@ class ClassHost:
                 ev = run.exercise.decide(msg["point"], msg["option"], rationale=msg.get("rationale") or {},
                                          force=msg.get("force"), actor=run.name, role=run.role, lang=conn.lang)
             else:
-                ev = run.exercise.order(msg["order"], actor=run.name)
+                ev = run.exercise.order(msg["order"], actor=run.name, params=msg.get("params"))
             log.info("team %s: %s %s at T+%.2f", run.name, kind, ev.ref, ev.t)
             return {"event": ev.seq, "t": round(ev.t, 6), "kind": ev.kind}
         actor = conn.kind or "instructor"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator import Event, OpenDecision, OrderStatus, OrderView, QuantityView, Snapshot, UnitView
-from simulator.orders import STATUS_CODES
+from simulator.orders import PARAM_NAMES, STATUS_CODES
 
 PROTOCOL_VERSION = 2  # 2: order statuses as data inside the snapshot; the clock carries the alert speed
 MAX_MESSAGE_BYTES = 16 * 1024  # a decision with a full rationale is about 3 KiB
@@ -88,6 +88,13 @@ def _rationale(v: Any) -> bool:
     return True
 
 
+def _params(v: Any) -> bool:
+    if not isinstance(v, dict) or not set(v) <= set(PARAM_NAMES):
+        return False
+    count, site = v.get("count", 1), v.get("site", "x")
+    return isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= 1000 and _ident(site)
+
+
 def _since(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
@@ -129,7 +136,8 @@ MESSAGES: dict[str, MessageSpec] = {
         "rationale": Field(_rationale, False, "an object of short texts (and a list of option ids)"),
         "force": Field(_force, False, "an LNUF level from 1 to 5, or null"),
     }),
-    "order": MessageSpec(("team",), {"order": _ID}),
+    "order": MessageSpec(("team",), {"order": _ID, "params": Field(
+        _params, False, "an object with 'count' (a whole number) and/or 'site' (a site id)")}),
     "watch": MessageSpec(("instructor", "evaluator"), {
         "team": Field(_team_or_all, True, "a team name, or null for the overview only")}),
     "start_class": MessageSpec(("instructor",), {}),
@@ -279,8 +287,11 @@ def order_status_from_json(d: Any) -> OrderStatus:
         code = str(d["reason"])
         if code not in STATUS_CODES:
             raise ValueError(f"unknown order status {code!r}")
+        if code == "params":
+            return OrderStatus(code, param=str(d["param"]))
         if code != "units":
             return OrderStatus(code)
-        return OrderStatus(code, str(d["resource"]), int(d["free"]), int(d["need"]))
+        more = tuple((str(m[0]), int(m[1]), int(m[2])) for m in d.get("more", ()))
+        return OrderStatus(code, str(d["resource"]), int(d["free"]), int(d["need"]), more)
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError("bad_view", f"malformed order status from the host ({exc})") from None

@@ -15,7 +15,9 @@ from typing import Any
 
 from simulator import Event, Scenario, Simulation
 from simulator.metrics import Objective
+from simulator.orders import CountParam, OrderParams
 from simulator.scenario import DecisionPoint, Inject, Option, Order, Quantity, Resource, Task
+from simulator.units import Site
 
 Text = dict[str, str]
 
@@ -33,7 +35,8 @@ def catalog(scenario: Scenario, role: str | None) -> dict[str, Any]:
         "resources": {r.id: {"label": r.label, "count": r.count, "standby": r.standby,
                              "audience": list(r.audience), "base": r.base}
                       for r in scenario.resources.values() if vis(r.audience, role)},
-        "tasks": {k.id: {"label": k.label, "resource": k.resource, "units": k.units, "site": k.site}
+        "tasks": {k.id: {"label": k.label, "resource": k.resource, "units": k.units, "site": k.site,
+                         **({"needs": [list(n) for n in k.needs]} if k.needs else {})}
                   for k in scenario.tasks.values()},
         "decisions": {d.id: {"title": d.title, "prompt": d.prompt, "audience": list(d.audience),
                              "deadline": d.deadline, "default": d.default, "pause": d.pause,
@@ -41,12 +44,33 @@ def catalog(scenario: Scenario, role: str | None) -> dict[str, Any]:
                              "options": {o.id: {"label": o.label, "detail": o.detail} for o in d.options.values()}}
                       for d in scenario.decisions.values() if vis(d.audience, role)},
         "orders": {o.id: {"label": o.label, "detail": o.detail, "audience": list(o.audience), "task": o.task,
-                          "limit": o.limit, "irreversible": bool(getattr(o, "irreversible", False))}
+                          "limit": o.limit, "irreversible": bool(getattr(o, "irreversible", False)),
+                          **({"params": params_entry(o.params)} if o.params is not None else {})}
                    for o in scenario.orders.values() if vis(o.audience, role)},
         "injects": {i.id: inject_entry(i) for i in scenario.injects.values()} if role is None else {},
         # What the team will be rated on, as its briefing says: labels only (no metric, no thresholds).
         "objectives": [[o.id, o.label, o.capability] for o in scenario.objectives.values()],
     }
+
+
+def params_entry(pp: OrderParams) -> dict[str, Any]:
+    """What a client needs to ask an order's parameters: the count's kind and bounds, the sites' labels."""
+    out: dict[str, Any] = {}
+    if pp.count is not None:
+        out["count"] = {"resource": pp.count.resource, "min": pp.count.lo, "max": pp.count.hi,
+                        "default": pp.count.default}
+    if pp.sites:
+        out["site"] = {"default": pp.site_default, "options": [[x.id, x.label] for x in pp.sites]}
+    return out
+
+
+def _params(d: dict[str, Any] | None) -> OrderParams | None:
+    if d is None:
+        return None
+    c = d.get("count")
+    count = CountParam(str(c["resource"]), int(c["min"]), int(c["max"]), int(c["default"])) if c else None
+    site = d.get("site") or {}
+    return OrderParams(count, tuple(Site(str(k), label) for k, label in site.get("options", [])), site.get("default"))
 
 
 def inject_entry(inj: Inject) -> dict[str, Any]:
@@ -85,7 +109,8 @@ def scenario_from_catalog(c: dict[str, Any]) -> Scenario:
                              travel=None, audience=tuple(v["audience"]), base=v.get("base"))  # type: ignore[arg-type]
                  for k, v in c["resources"].items()}
     tasks = {k: Task(id=k, label=v["label"], resource=v["resource"], units=int(v["units"]), travel=None, work=None,
-                     until=None, on_arrival=(), on_complete=(), site=v.get("site")) for k, v in c["tasks"].items()}
+                     until=None, on_arrival=(), on_complete=(), site=v.get("site"),
+                     needs=tuple((str(r), int(n)) for r, n in v.get("needs", ()))) for k, v in c["tasks"].items()}
     decisions = {k: DecisionPoint(id=k, title=v["title"], prompt=v["prompt"], audience=tuple(v["audience"]), at=None,
                                   when=None, deadline=v["deadline"], default=v["default"], pause=bool(v["pause"]),
                                   expected=(), required=tuple(v["required"]), force=bool(v["force"]),
@@ -95,7 +120,7 @@ def scenario_from_catalog(c: dict[str, Any]) -> Scenario:
                  for k, v in c["decisions"].items()}
     orders = {k: Order(id=k, label=v["label"], detail=v.get("detail"), audience=tuple(v["audience"]),
                        task=v.get("task"), available=None, limit=v.get("limit"), effects=(),
-                       **({"irreversible": bool(v["irreversible"])} if "irreversible" in v else {}))
+                       irreversible=bool(v.get("irreversible", False)), params=_params(v.get("params")))
               for k, v in c["orders"].items()}
     injects = {k: _inject(k, v) for k, v in c.get("injects", {}).items()}
     objectives = {str(o[0]): Objective(str(o[0]), o[1], str(o[2]), metric="", thresholds={})

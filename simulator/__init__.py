@@ -43,6 +43,7 @@ from .model import (  # noqa: E402
     UnitView,
     rate,
 )
+from .orders import params_text  # noqa: E402
 from .policy import (  # noqa: E402
     Policy,
     PolicyDecision,
@@ -61,6 +62,6 @@ __all__ = [
     "PolicyDecision", "PolicyError", "PolicyOrder", "Problem", "QuantityView", "ReplayMismatch",
     "ReplayReport", "Scenario", "ScenarioError", "Simulation", "Snapshot", "UnitView", "bundled_scenarios",
     "check_rationale", "completeness", "inject_text", "find_policy", "load_policy", "load_policy_text", "load_scenario",
-    "load_scenario_text", "local_time", "policy_from_dict", "rate", "read_setup", "rebuild", "replay", "resolve_scenario",
+    "load_scenario_text", "local_time", "params_text", "policy_from_dict", "rate", "read_setup", "rebuild", "replay", "resolve_scenario",
     "result", "result_json", "run_headless", "tr", "validate_paths",
 ]

@@ -19,6 +19,7 @@ from .decisionlog import check_rationale
 from .errors import CommandRejected, JournalError, Problem, ReplayMismatch, ScenarioError
 from .journal import MODEL_INPUTS, ChainReport, Input, Journal, event_key
 from .model import MODEL_VERSION, Event, Simulation
+from .orders import resolve_params
 from .policy import Policy, policy_from_dict
 from .scenario import Scenario, load_scenario_text
 
@@ -161,10 +162,16 @@ class Exercise:
         self._acknowledge()
         return ev
 
-    def order(self, order_id: str, *, actor: str | None = None) -> Event:
-        self.sim.check_order(order_id)
-        self._record("order", actor or self.team, {"order": order_id, "cause": "team"})
-        ev = self.sim.order(order_id, by=actor or self.team, cause="team")
+    def order(self, order_id: str, *, actor: str | None = None, params: dict[str, Any] | None = None) -> Event:
+        """Validate, journal (durably), then apply an order with its parameters. Raises CommandRejected."""
+        sim = self.sim
+        sim.check_order(order_id, params)
+        payload: dict[str, Any] = {"order": order_id, "cause": "team"}
+        order = self.scenario.orders[order_id]
+        if order.params is not None:  # the full set, so the journal says what was ordered without the defaults
+            payload["params"] = resolve_params(order, params)
+        self._record("order", actor or self.team, payload)
+        ev = sim.order(order_id, by=actor or self.team, cause="team", params=payload.get("params"))
         self._acknowledge()
         return ev
 
@@ -265,7 +272,7 @@ def _reexecute(sim: Simulation, inputs: list[Input], until: float, path: str = "
                 sim.decide(p["point"], p["option"], by=inp.actor, force=p.get("force"),
                            cause=p.get("cause", "team"))
             elif inp.kind == "order":
-                sim.order(p["order"], by=inp.actor, cause=p.get("cause", "team"))
+                sim.order(p["order"], by=inp.actor, cause=p.get("cause", "team"), params=p.get("params"))
             elif inp.kind == "inject":
                 sim.fire_inject(p["inject"], by=inp.actor)
             elif inp.kind == "end":

@@ -564,6 +564,11 @@ def _check_payload(path: str, where: str, kind: str, p: dict[str, Any]) -> None:
             raise JournalError([Problem(path, 0, 0, f"{where}: force must be a whole number")])
     elif kind == "order":
         need = {"order": (str,)}
+        params = p.get("params")
+        if params is not None and not (isinstance(params, dict) and all(
+                isinstance(k, str) and isinstance(v, int | str) and not isinstance(v, bool)
+                for k, v in params.items())):
+            raise JournalError([Problem(path, 0, 0, f"{where}: params must map names to whole numbers or ids")])
     elif kind == "inject":
         need = {"inject": (str,)}
     for name, types in need.items():

@@ -29,7 +29,7 @@ from .events import Event
 from .hazards import Hazards
 from .injects import InjectDesk
 from .metrics import MetricBook, ObjectiveRating, rate
-from .orders import OrderDesk, OrderStatus
+from .orders import OrderDesk, OrderStatus, resolve_params
 from .policy import Policy, late_answers
 from .scenario import Ending, Scenario
 from .state import LoopError, State, Watcher
@@ -394,25 +394,35 @@ class Simulation:
         """Points opened and not yet decided."""
         return [k for k, st in self.decisions.items() if st.decided_at is None]
 
-    def order_check(self, order_id: str, role: str | None = None) -> OrderStatus:
-        """Whether an order can be given now, and why not, as `role` may know it (None: all)."""
-        return self.orders.status(order_id).seen_by(self, role)
+    def order_check(self, order_id: str, role: str | None = None,
+                    params: dict[str, Any] | None = None) -> OrderStatus:
+        """Whether an order can be given now, and why not, as `role` may know it (None: all).
 
-    def order(self, order_id: str, *, by: str = "team", cause: str = "team") -> Event:
-        """Give an order now (`by` is the actor, `cause` one of CAUSES).
+        With `params` ({"count": n, "site": id}, the rest taking their defaults): given exactly
+        so; without: given in some form (the fewest units its count allows).
+        """
+        o = self.scn.orders.get(order_id)
+        if o is None:
+            raise CommandRejected(f"no order called {order_id!r}", field="order")
+        chosen = None if params is None else resolve_params(o, params)
+        return self.orders.status(order_id, chosen).seen_by(self, role)
+
+    def order(self, order_id: str, *, by: str = "team", cause: str = "team",
+              params: dict[str, Any] | None = None) -> Event:
+        """Give an order now (`by` is the actor, `cause` one of CAUSES, `params` its parameters).
 
         Raises CommandRejected (with the reason) if it cannot be given.
         """
         if cause not in CAUSES:
             raise CommandRejected(f"unknown cause {cause!r}", field="cause")
-        self.orders.check(order_id)
-        ev = self.orders.give(order_id, by, cause)
+        self.orders.check(order_id, params)
+        ev = self.orders.give(order_id, by, cause, params)
         self._settle()
         return ev
 
-    def check_order(self, order_id: str) -> None:
-        """Raise CommandRejected, saying why, unless the order can be given now."""
-        self.orders.check(order_id)
+    def check_order(self, order_id: str, params: dict[str, Any] | None = None) -> None:
+        """Raise CommandRejected, saying why, unless the order can be given now (with `params`)."""
+        self.orders.check(order_id, params)
 
     # ------------------------------------------------------------------ results
     def metric_values(self) -> dict[str, float | None]:
@@ -461,7 +471,7 @@ class Simulation:
 
     def _location(self, u: Unit) -> dict[str, str] | None:
         if u.status in ("en_route", "on_scene") and u.task is not None:
-            return self.scn.tasks[u.task].site
+            return u.site or self.scn.tasks[u.task].site
         return self.scn.resources[u.resource].base
 
     def visible_events(self, role: str | None, since: int = 0) -> list[Event]:

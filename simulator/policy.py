@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 
-from .errors import PolicyError, Problem
+from .errors import CommandRejected, PolicyError, Problem
 from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
 from .scenario import Scenario
@@ -34,10 +34,11 @@ class PolicyDecision:
 
 @dataclass(frozen=True)
 class PolicyOrder:
-    """A scripted order and the minute it is given."""
+    """A scripted order, the minute it is given and its parameters (None: the order's defaults)."""
 
     order: str
     at: float
+    params: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Policy:
                 k: {"option": d.option, "after": d.after, **({"force": d.force} if d.force else {})}
                 for k, d in self.decisions.items()
             },
-            "orders": [{"order": o.order, "at": o.at} for o in self.orders],
+            "orders": [{"order": o.order, "at": o.at, **({"params": dict(o.params)} if o.params else {})}
+                       for o in self.orders],
         }
 
 
@@ -97,11 +99,36 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
             prob(("orders", i, "order"), f"orders.{i}: scenario has no order {o['order']!r}"
                  + _suggest(o["order"], list(scenario.orders)))
             continue
-        orders.append(PolicyOrder(o["order"], float(o["at"])))
+        params = o.get("params")
+        if params:
+            why = _params_problem(scenario, o["order"], params)
+            if why:
+                prob(("orders", i, "params"), f"orders.{i}.params: {why}")
+                continue
+        orders.append(PolicyOrder(o["order"], float(o["at"]), dict(params) if params else None))
     if problems:
         raise PolicyError(problems)
     return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)),
                   tuple(text["en"] for _, text in late_answers(decisions, scenario)))
+
+
+def _params_problem(scenario: Scenario, order_id: str, params: dict[str, Any]) -> str:
+    """What is wrong with a policy order's parameters ('' when nothing): they must fit the order."""
+    from .orders import resolve_params
+
+    order = scenario.orders[order_id]
+    try:
+        chosen = resolve_params(order, params)
+    except CommandRejected as exc:
+        return str(exc)
+    pp = order.params
+    assert pp is not None  # resolve_params refuses parameters of an order that takes none
+    if pp.count is not None and not pp.count.lo <= int(chosen["count"]) <= pp.count.hi:
+        return f"count {chosen['count']} is not from {pp.count.lo} to {pp.count.hi}"
+    if "site" in chosen and pp.site(str(chosen["site"])) is None:
+        return f"no site {chosen['site']!r} (sites: {', '.join(x.id for x in pp.sites)})" + _suggest(
+            str(chosen["site"]), [x.id for x in pp.sites])
+    return ""
 
 
 def late_answers(decisions: dict[str, PolicyDecision], scenario: Scenario) -> list[tuple[str, dict[str, str]]]:

@@ -224,11 +224,15 @@ SCHEMA: dict[str, Any] = {
         },
         "task": {
             "type": "object",
-            "required": ["label", "resource"],
+            "required": ["label"],
             "additionalProperties": False,
             "properties": {
                 "label": {"$ref": "#/$defs/text"},
-                "resource": {"$ref": "#/$defs/id"},
+                "resource": {"$ref": "#/$defs/id", "description": "the kind of unit that does it (or `needs`)"},
+                "needs": {"type": "object", "minProperties": 1, "propertyNames": {"pattern": ID},
+                          "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 100},
+                          "description": "format 2: units of several kinds, all taken at once or none, e.g. "
+                                         "{cert: 2, negotiator: 1} (instead of `resource` and `units`)"},
                 "site": {"$ref": "#/$defs/text", "description": "where the units go"},
                 "units": {"type": "integer", "minimum": 1, "maximum": 100},
                 "travel": {"$ref": "#/$defs/dist"},
@@ -338,6 +342,48 @@ SCHEMA: dict[str, Any] = {
                 "limit": {"type": "integer", "minimum": 1},
                 "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
                 "irreversible": {"type": "boolean", "description": "cannot be undone: the room asks to confirm (default false)"},
+                "params": {
+                    "type": "object", "additionalProperties": False, "minProperties": 1,
+                    "description": "format 2: what the team chooses when it gives the order (its task's count "
+                                   "of units, its site)",
+                    "properties": {
+                        "count": {
+                            "type": "object", "required": ["min", "max"], "additionalProperties": False,
+                            "description": "how many units of one kind the task takes: a whole number from "
+                                           "`min` to `max`, at most what is free",
+                            "properties": {
+                                "resource": {"$ref": "#/$defs/id", "description": "which kind (needed when the "
+                                             "task takes several)"},
+                                "min": {"type": "integer", "minimum": 1, "maximum": 100},
+                                "max": {"type": "integer", "minimum": 1, "maximum": 100},
+                                "default": {"type": "integer", "minimum": 1, "maximum": 100,
+                                            "description": "when none is given (default: the task's count)"},
+                            },
+                        },
+                        "site": {
+                            "type": "object", "required": ["options"], "additionalProperties": False,
+                            "description": "where the task's units go: one of `options`",
+                            "properties": {
+                                "default": {"$ref": "#/$defs/id", "description": "when none is given (default: "
+                                            "the first)"},
+                                "options": {
+                                    "type": "object", "minProperties": 1, "propertyNames": {"pattern": ID},
+                                    "additionalProperties": {
+                                        "type": "object", "required": ["label"], "additionalProperties": False,
+                                        "properties": {
+                                            "label": {"$ref": "#/$defs/text"},
+                                            "travel": {"$ref": "#/$defs/dist", "description": "travel time to "
+                                                       "this site (both ways), instead of the task's"},
+                                            "on_arrival": {"type": "array", "items": {"$ref": "#/$defs/effect"},
+                                                           "description": "effects when the run arrives here, "
+                                                                          "after the task's"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
             },
         },
         "effect": {
@@ -434,7 +480,11 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["order", "at"],
                 "additionalProperties": False,
-                "properties": {"order": {"type": "string", "pattern": ID}, "at": {"type": "number", "minimum": 0}},
+                "properties": {"order": {"type": "string", "pattern": ID}, "at": {"type": "number", "minimum": 0},
+                               "params": {"type": "object", "additionalProperties": False,
+                                          "description": "the order's parameters (format 2 orders with `params`)",
+                                          "properties": {"count": {"type": "integer", "minimum": 1},
+                                                         "site": {"type": "string", "pattern": ID}}}},
             },
         },
     },

@@ -1,9 +1,9 @@
 """Units and tasks: resources and their units, tasks that send units out, and the run-time
 fleet that mobilises, dispatches, recalls and returns them.
 
-A resource's ready units wait in a SimPy store at base. A task run takes the units it
-needs from there (waiting in the queue when too few are free), sends them to the site,
-keeps them while it works, and sends them back.
+A resource's ready units wait at base. A task run takes the units it needs from there, of
+one kind or of several (`needs`, format 2), all at the same instant or none (waiting in line
+when too few are free), sends them to the site, keeps them while it works, and sends them back.
 """
 
 from __future__ import annotations
@@ -44,7 +44,12 @@ class Resource:
 
 @dataclass(frozen=True)
 class Task:
-    """Work that takes units of one resource to a site, for a duration or until a condition."""
+    """Work that takes units to a site, for a duration or until a condition.
+
+    `resource` and `units` are its first (or only) kind and how many; `needs` lists every
+    kind with its count, in the author's order (empty on a task built without it: then
+    `(resource, units)` alone).
+    """
 
     id: str
     label: Text
@@ -56,6 +61,22 @@ class Task:
     on_arrival: tuple[Effect, ...]
     on_complete: tuple[Effect, ...]
     site: Text | None = None
+    needs: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def kinds(self) -> tuple[tuple[str, int], ...]:
+        """Every (resource, count) a run of this task takes, in order."""
+        return self.needs or ((self.resource, self.units),)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place an order may send a task's units (format 2 order parameter): label, own travel, effects."""
+
+    id: str
+    label: Text
+    travel: Dist | None = None
+    on_arrival: tuple[Effect, ...] = ()
 
 
 def parse_resources(b: Builder) -> dict[str, Resource]:
@@ -82,19 +103,59 @@ def parse_tasks(b: Builder) -> dict[str, Task]:
     out = {}
     for k, t in (d.get("tasks") or {}).items():
         p = ("tasks", k)
-        b.ref(p + ("resource",), "resources", t["resource"])
-        units = int(t.get("units", 1))
-        res = (d.get("resources") or {}).get(t["resource"])
-        if res and units > res["count"]:
-            b.err(p + ("units",), f"needs {units} units but {t['resource']} has only {res['count']}")
+        needs = _parse_needs(b, p, t)
+        if not needs:
+            continue
         if "work" in t and "until" in t:
             b.err(p, "give either 'work' (a duration) or 'until' (a condition), not both")
-        out[k] = Task(k, t["label"], t["resource"], units, b.dist(p + ("travel",), t.get("travel")),
+        out[k] = Task(k, t["label"], needs[0][0], needs[0][1], b.dist(p + ("travel",), t.get("travel")),
                       b.dist(p + ("work",), t.get("work")), b.opt_expr(p, t, "until"),
                       b.effects(p + ("on_arrival",), t.get("on_arrival"), f"task.{k}.on_arrival"),
                       b.effects(p + ("on_complete",), t.get("on_complete"), f"task.{k}.on_complete"),
-                      t.get("site"))
+                      t.get("site"), needs if "needs" in t else ())
     return out
+
+
+def _parse_needs(b: Builder, p: tuple, t: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """A task's kinds of unit and counts: `resource` + `units`, or (format 2) `needs: {R: n, ...}`."""
+    resources = b.d.get("resources") or {}
+    if "needs" in t:
+        if "resource" in t or "units" in t:
+            b.err(p + ("needs",), "give either 'needs' (several kinds of unit) or 'resource' with 'units', "
+                  "not both", key=True)
+            return ()
+        if not b.needs_format(p + ("needs",), "a task that needs units of several kinds (`needs`)"):
+            return ()
+        out = []
+        for r, n in t["needs"].items():
+            b.ref(p + ("needs", r), "resources", r)
+            if r in resources and n > resources[r]["count"]:
+                b.err(p + ("needs", r), f"needs {n} units but {r} has only {resources[r]['count']}")
+            out.append((r, int(n)))
+        return tuple(out)
+    if "resource" not in t:
+        b.err(p, "a task needs 'resource' (one kind of unit, with 'units') or 'needs' (several kinds, "
+              "format 2)")
+        return ()
+    b.ref(p + ("resource",), "resources", t["resource"])
+    units = int(t.get("units", 1))
+    res = resources.get(t["resource"])
+    if res and units > res["count"]:
+        b.err(p + ("units",), f"needs {units} units but {t['resource']} has only {res['count']}")
+    return ((t["resource"], units),)
+
+
+def task_audience(scn: Scenario, task: Task) -> tuple[str, ...]:
+    """Who may see a task's events: whoever may see every kind of unit it takes."""
+    kinds = task.kinds
+    first = scn.resources[kinds[0][0]].audience
+    if all(scn.resources[r].audience == first for r, _ in kinds[1:]):
+        return first
+    auds = [scn.resources[r].audience for r, _ in kinds]
+    if any("instructor" in a for a in auds):
+        return ("instructor",)
+    roles = [r for r in scn.roles if all("all" in a or r in a for a in auds)]
+    return tuple(roles) or ("instructor",)
 
 
 # --------------------------------------------------------------------------- run time
@@ -111,6 +172,7 @@ class Unit:
     task: str | None = None
     since: float = 0.0
     eta: float | None = None
+    site: Text | None = None  # where its run sent it, when an order chose the site
 
 
 @dataclass(slots=True)
@@ -120,6 +182,8 @@ class TaskRun:
     task: Task
     n: int
     by: str
+    needs: tuple[tuple[str, int], ...] = ()  # what this run takes (the task's, or as an order's count set it)
+    site: Site | None = None  # where an order sent it (else the task's own site)
     units: list[Unit] = field(default_factory=list)
     on_scene: bool = False
     release: bool = False
@@ -148,6 +212,16 @@ class Fleet:
         self.task_runs: dict[str, list[TaskRun]] = {k: [] for k in scn.tasks}
         self._counter: dict[str, int] = {}
         self._names: dict[str, dict[str, str]] = {}  # resource -> status -> its name in the table
+        # Per scenario, computed once (the template every run of it copies).
+        audience = scn.cache.get("task_audience")
+        if audience is None:
+            audience = scn.cache["task_audience"] = {t.id: task_audience(scn, t) for t in scn.tasks.values()}
+        self._audience: dict[str, tuple[str, ...]] = audience
+        # Does any run take units of several kinds? Only then do lines wait on one another.
+        self._multi = any(len(t.kinds) > 1 for t in scn.tasks.values())
+        # Format 2 serves the next in line as soon as a waiting run is withdrawn (format 1 waited
+        # for the next unit to come back, and keeps doing so: its events must not change).
+        self._serve_on_withdraw = scn.format >= 2
         for r in scn.resources.values():
             self.ready[r.id] = []
             self.waiting[r.id] = []
@@ -181,6 +255,10 @@ class Fleet:
         """Units of `resource` ready at base now."""
         return len(self.ready[resource])
 
+    def short(self, needs: tuple[tuple[str, int], ...]) -> list[tuple[str, int, int]]:
+        """(resource, free, need) for each kind of `needs` with too few units ready now, in order."""
+        return [(r, len(self.ready[r]), n) for r, n in needs if len(self.ready[r]) < n]
+
     def _until(self, w: Watcher, task_id: str) -> None:
         if not w.expr.fn(self.sim.v):
             return
@@ -212,20 +290,46 @@ class Fleet:
         sim.emit("unit", u.id, aud, data)
 
     def _back_at_base(self, u: Unit) -> None:
+        u.site = None
         self._unit(u, "ready", None)
         self.ready[u.resource].append(u)
         self._serve(u.resource)
 
     def _serve(self, resource: str) -> None:
-        """Give waiting runs their units, first come first served, while enough are free."""
+        """Give waiting runs their units, first come first served, while enough are free.
+
+        A run waits in the line of every kind it needs, and is served only at the head of all
+        of them, with enough of each free: it takes them all in this instant. Every line keeps
+        the order in which runs arrived, so no two runs can each wait behind the other.
+        """
         ready, queue = self.ready[resource], self.waiting[resource]
-        while queue and len(ready) >= queue[0].task.units:
-            run = queue.pop(0)
-            n = run.task.units
-            run.units = ready[:n]
-            del ready[:n]
-            assert run.grant is not None
-            run.grant.succeed()
+        if not self._multi:  # every task takes one kind: the line of this resource alone
+            while queue and len(ready) >= queue[0].needs[0][1]:
+                run = queue.pop(0)
+                n = run.needs[0][1]
+                run.units = ready[:n]
+                del ready[:n]
+                assert run.grant is not None
+                run.grant.succeed()
+            return
+        lines = [resource]
+        while lines:
+            r = lines.pop(0)
+            queue = self.waiting[r]
+            while queue:
+                run = queue[0]
+                if any(self.waiting[q][0] is not run or len(self.ready[q]) < n for q, n in run.needs):
+                    break
+                units: list[Unit] = []
+                for q, n in run.needs:
+                    self.waiting[q].pop(0)
+                    units += self.ready[q][:n]
+                    del self.ready[q][:n]
+                    if q != r and q not in lines:
+                        lines.append(q)  # a run behind it there may now be at the head of all its lines
+                run.units = units
+                assert run.grant is not None
+                run.grant.succeed()
 
     def mobilise(self, resource: str, count: int) -> None:
         """Call `count` standby units of `resource` (0: all of them) to base."""
@@ -238,11 +342,15 @@ class Fleet:
             self._unit(u, "mobilising", None, sim.env.now + dt)
             sim.later(dt, lambda u=u: self._back_at_base(u))
 
-    def dispatch(self, task: Task, cause: str) -> None:
-        """Start a new run of `task`."""
+    def dispatch(self, task: Task, cause: str, *, count: tuple[str, int] | None = None,
+                 site: Site | None = None) -> None:
+        """Start a new run of `task`; an order may set how many units of one kind (`count`) and the site."""
         n = self._counter.get(task.id, 0) + 1
         self._counter[task.id] = n
-        run = TaskRun(task, n, cause)
+        needs = task.kinds
+        if count is not None:
+            needs = tuple((r, count[1] if r == count[0] else k) for r, k in needs)
+        run = TaskRun(task, n, cause, needs, site)
         self.task_runs[task.id].append(run)
         sim = self.sim
         sim.state.set(f"{task.id}.active", sim.v[f"{task.id}.active"] + 1)
@@ -267,45 +375,57 @@ class Fleet:
         v = sim.v
         task = run.task
         env = sim.env
-        aud = sim.scn.resources[task.resource].audience
+        aud = self._audience[task.id]
         if run.release:  # recalled before it started
             self._finish(run, False)
             return
-        queue = self.waiting[task.resource]
-        queued = bool(queue) or len(self.ready[task.resource]) < task.units
-        sim.emit("task", task.id, aud, {"phase": "queued" if queued else "dispatched", "run": run.n,
-                                        "cause": run.by})
+        needs = run.needs
+        queued = any(self.waiting[r] or len(self.ready[r]) < n for r, n in needs)
+        data: dict[str, Any] = {"phase": "queued" if queued else "dispatched", "run": run.n, "cause": run.by}
+        if run.site is not None:
+            data["site"] = run.site.id
+        sim.emit("task", task.id, aud, data)
         run.grant = env.event()
-        queue.append(run)
-        self._serve(task.resource)
+        for r, _ in needs:
+            self.waiting[r].append(run)
+        self._serve(needs[0][0])
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] + 1)
         run.phase = "queued"
         try:
             yield run.grant
         except simpy.Interrupt:
-            if run in queue:
-                queue.remove(run)
-            else:  # granted in this very instant: give the units back
+            if run.units:  # granted in this very instant: give the units back
                 for u in run.units:
-                    self.ready[task.resource].append(u)
+                    self.ready[u.resource].append(u)
                 run.units = []
-                self._serve(task.resource)
+                for r, _ in needs:
+                    self._serve(r)
+            else:
+                for r, _ in needs:
+                    self.waiting[r].remove(run)
+                if len(needs) > 1 or self._serve_on_withdraw:  # it may have held up the next in line
+                    for r, _ in needs:
+                        self._serve(r)
             if queued:
                 st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
             self._finish(run, False)
             return
         if queued:
             st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
-            sim.emit("task", task.id, aud, {"phase": "dispatched", "run": run.n, "cause": run.by})
-        travel = task.travel or sim.scn.resources[task.resource].travel
+            data = {"phase": "dispatched", "run": run.n, "cause": run.by}
+            if run.site is not None:
+                data["site"] = run.site.id
+            sim.emit("task", task.id, aud, data)
         arrivals = []
+        site = run.site.label if run.site is not None else None
         # Travel draws are keyed by the task run and the unit's place in it, not by the unit,
         # so which unit happens to be free does not shift anyone's draws (paired what-ifs).
         for k, u in enumerate(run.units):
-            dt = max(sim.draw(travel, "travel", f"{task.id}#{run.n}/{k}"), 0.0)
+            dt = max(sim.draw(self._travel(run, u), "travel", f"{task.id}#{run.n}/{k}"), 0.0)
             arrivals.append((dt, u.index, u))
             run.trips[u.id] = (env.now, dt)
+            u.site = site
             self._unit(u, "en_route", task.id, env.now + dt)
         arrivals.sort(key=lambda a: (a[0], a[1]))
         start = env.now
@@ -324,6 +444,8 @@ class Fleet:
         st.set(f"{task.id}.on_scene", v[f"{task.id}.on_scene"] + 1)
         sim.emit("task", task.id, aud, {"phase": "on_scene", "run": run.n})
         apply(sim, task.on_arrival, f"task.{task.id}")
+        if run.site is not None and run.site.on_arrival:
+            apply(sim, run.site.on_arrival, f"task.{task.id}")
         completed = False
         if not run.release and not sim.ended:
             try:
@@ -339,6 +461,12 @@ class Fleet:
                 completed = False
         self._finish(run, completed)
 
+    def _travel(self, run: TaskRun, u: Unit) -> Dist:
+        """A unit's travel time on a run: the chosen site's, else the task's, else its resource's."""
+        if run.site is not None and run.site.travel is not None:
+            return run.site.travel
+        return run.task.travel or self.sim.scn.resources[u.resource].travel
+
     def _finish(self, run: TaskRun, completed: bool) -> None:
         """The run ends (done or recalled): counts, its event, effects, and the units go home."""
         sim = self.sim
@@ -352,17 +480,16 @@ class Fleet:
         st.set(f"{task.id}.active", v[f"{task.id}.active"] - 1)
         if completed:
             st.set(f"{task.id}.done", v[f"{task.id}.done"] + 1)
-        aud = sim.scn.resources[task.resource].audience
-        sim.emit("task", task.id, aud, {"phase": "complete" if completed else "released", "run": run.n})
+        sim.emit("task", task.id, self._audience[task.id],
+                 {"phase": "complete" if completed else "released", "run": run.n})
         if completed:
             apply(sim, task.on_complete, f"task.{task.id}")
-        travel = task.travel or sim.scn.resources[task.resource].travel
         now = sim.env.now
         for k, u in enumerate(run.units):
             left, dt = run.trips.get(u.id, (now, 0.0))
             # A unit still on its way turns back: it needs as long as it has travelled so far.
             back = now - left if u.status == "en_route" and now < left + dt else None
-            sim.env.process(self._return(u, travel, f"{task.id}#{run.n}/{k}", back))
+            sim.env.process(self._return(u, self._travel(run, u), f"{task.id}#{run.n}/{k}", back))
 
     def _return(self, u: Unit, travel: Dist, key: str, back: float | None = None) -> Generator[Any, Any, None]:
         sim = self.sim

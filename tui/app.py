@@ -29,6 +29,7 @@ from simulator import (
     ReplayMismatch,
     Scenario,
     bundled_scenarios,
+    params_text,
     tr,
 )
 from simulator.clock import SystemClock, WallClock, fmt_speed
@@ -43,6 +44,7 @@ from .dialogs import (
     HelpScreen,
     ListDialog,
     NoteScreen,
+    OrderParamsScreen,
     inject_items,
     inject_label,
     order_detail,
@@ -213,6 +215,8 @@ class SitroomApp(actions.Keyed, App[int]):
             top.on_tick()
         elif isinstance(top, ListDialog) and top.purpose == "orders":
             top.set_items(order_items(s, self.lang))
+        elif isinstance(top, OrderParamsScreen):
+            top.refresh_limits()
         elif isinstance(top, ListDialog) and top.purpose == "injects":
             top.set_items(inject_items(s, self.lang))
         if s.ended and not self.end_shown:
@@ -313,7 +317,7 @@ class SitroomApp(actions.Keyed, App[int]):
             self.order_cursor = message.key
 
     def choose_order(self, order_id: str) -> str | None:
-        """Enter on an order: irreversible ones ask first; the message when it cannot be given."""
+        """Enter on an order: its parameters first, irreversible ones ask; the message when it cannot be given."""
         s = self.session
         if s is None:
             return None
@@ -321,36 +325,66 @@ class SitroomApp(actions.Keyed, App[int]):
         why = s.order_why(order_id, self.lang)
         if why:
             return t("order_unavailable", self.lang, label=tr(order.label, self.lang), why=why)
+        if order.params is not None:
+            def chosen(given: bool | None) -> None:
+                if given and isinstance(self.screen, ListDialog) and self.screen.purpose == "orders":
+                    self.screen.dismiss(order_id)
+
+            self.push_screen(OrderParamsScreen(s, order_id, self.lang, partial(self.order_with, order_id)),
+                             callback=chosen)
+            return KEEP_OPEN
+        return self.order_with(order_id, None)
+
+    def order_with(self, order_id: str, params: dict[str, int | str] | None) -> str | None:
+        """Give an order with its parameters, asking first when it is irreversible (then KEEP_OPEN)."""
+        s = self.session
+        if s is None:
+            return None
+        order = s.scenario.orders[order_id]
+        if params is not None:
+            why = s.order_why(order_id, self.lang, params)
+            if why:
+                return t("order_unavailable", self.lang, label=tr(order.label, self.lang), why=why)
         if not order.irreversible:
-            return self.give_order(order_id)
+            return self.give_order(order_id, params)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                err = self.give_order(order_id)
+                err = self.give_order(order_id, params)
                 if err:
                     self.notify(err, severity="error", timeout=8)
+                    return
+                if isinstance(self.screen, OrderParamsScreen):
+                    self.screen.dismiss(True)
                 elif isinstance(self.screen, ListDialog) and self.screen.purpose == "orders":
                     self.screen.dismiss(order_id)
 
-        question = t("order_confirm", self.lang, label=tr(order.label, self.lang),
-                     detail=order_detail(s, order_id, self.lang))
+        detail = order_detail(s, order_id, self.lang)
+        chosen = params_text(s.scenario, order, params)
+        if chosen:
+            detail = tr(chosen, self.lang) + ". " + detail
+        question = t("order_confirm", self.lang, label=tr(order.label, self.lang), detail=detail)
         self.push_screen(ConfirmScreen(question, self.lang), callback=confirmed)
         return KEEP_OPEN
 
-    def give_order(self, order_id: str) -> str | None:
+    def give_order(self, order_id: str, params: dict[str, int | str] | None = None) -> str | None:
         """Give an order; the message to show when it cannot be given, else None."""
         s = self.session
         if s is None:
             return None
-        label = tr(s.scenario.orders[order_id].label, self.lang)
+        order = s.scenario.orders[order_id]
+        label = tr(order.label, self.lang)
         try:
-            s.order(order_id)
+            ev = s.order(order_id, params) if params is not None else s.order(order_id)
         except CommandRejected as exc:
-            why = s.order_why(order_id, self.lang) or str(exc)
+            why = s.order_why(order_id, self.lang, params) or str(exc)
             return t("order_unavailable", self.lang, label=label, why=why)
         except JournalError as exc:
             self._journal_failed(exc)
             return self.problem
+        chosen = params_text(s.scenario, order, ev.data.get("params") or params)
+        if chosen:
+            label = t("order_with", self.lang, label=label, params=tr(chosen, self.lang))
         self.notify(t("order_given", self.lang, label=label))
         return None
 
@@ -478,8 +512,12 @@ class SitroomApp(actions.Keyed, App[int]):
             self.push_screen(CommandPalette(placeholder=t("palette_placeholder", self.lang), id="--command-palette"))
 
     def _palette_order(self, order_id: str) -> None:
-        err = self.give_order(order_id)
-        if err:
+        s = self.session
+        if s is not None and s.scenario.orders[order_id].params is not None:
+            self.push_screen(OrderParamsScreen(s, order_id, self.lang, partial(self.order_with, order_id)))
+            return
+        err = self.order_with(order_id, None)
+        if err and err != KEEP_OPEN:
             self.notify(err, severity="error")
 
 

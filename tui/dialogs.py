@@ -32,6 +32,7 @@ from .i18n import STRINGS, t, tn
 
 if TYPE_CHECKING:
     from simulator.scenario import Dist, Inject
+    from simulator.units import Site
 
     from .session import Session
 
@@ -220,13 +221,23 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
         task = scn.tasks.get(tid)
         if task is None:
             continue
+        sends = []
+        several = len(task.kinds) > 1  # one phrase: the units of every kind leave together
+        for rid, n in task.kinds:
+            res = scn.resources.get(rid)
+            label = tr(res.label, lang) if res else rid
+            seen = res is not None and scn.visible(res.audience, role)
+            if several:
+                sends.append(tn("detail_part", n, lang, res=label, free=snap_free.get(rid, 0)) if seen
+                             else tn("detail_part_unseen", n, lang, res=label))
+            elif not seen:
+                sends.append(tn("detail_sends_unseen", n, lang, res=label, task=tr(task.label, lang)))
+            else:
+                sends.append(tn("detail_sends", n, lang, res=label, task=tr(task.label, lang),
+                                free=snap_free.get(rid, 0)))
+        text = (t("detail_sends_all", lang, parts=t("detail_and", lang).join(sends), task=tr(task.label, lang))
+                if several else sends[0])
         res = scn.resources.get(task.resource)
-        label = tr(res.label, lang) if res else task.resource
-        if res is not None and not scn.visible(res.audience, role):
-            text = tn("detail_sends_unseen", task.units, lang, res=label, task=tr(task.label, lang))
-        else:
-            text = tn("detail_sends", task.units, lang, res=label, task=tr(task.label, lang),
-                      free=snap_free.get(task.resource, 0))
         travel = _minutes(task.travel or (res.travel if res else None), values, lang)
         work = _minutes(task.work, values, lang)
         if travel:
@@ -236,6 +247,14 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
         elif task.until is not None:
             text += " · " + t("detail_until", lang)
         parts.append(text)
+    pp = o.params
+    if pp is not None:
+        what = []
+        if pp.count is not None:
+            what.append(t("detail_choose_count", lang, lo=pp.count.lo, hi=pp.count.hi))
+        if pp.sites:
+            what.append(t("detail_choose_site", lang))
+        parts.append(t("detail_choose", lang, what=t("detail_and", lang).join(what)))
     if not parts:
         parts.append(t("detail_none", lang))
     if o.limit is not None:
@@ -243,6 +262,155 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
     if o.irreversible:
         parts.append(t("detail_irreversible", lang))
     return "; ".join(parts) + "."
+
+
+def free_units(session: Session, resource: str) -> int | None:
+    """Units of `resource` ready now as this session may know it (None: its role may not see them)."""
+    scn = session.scenario
+    role = None if session.instructor else session.role
+    res = scn.resources.get(resource)
+    if res is None or not scn.visible(res.audience, role):
+        return None
+    return sum(1 for u in session.sim.snapshot(role).units if u.resource == resource and u.status == "ready")
+
+
+class OrderParamsScreen(ModalScreen[bool]):
+    """The parameters of an order, chosen by keyboard: how many units (within the limits shown) and
+    the site. Enter gives the order through `give`, which returns an error to show, None when the
+    order is in, or KEEP_OPEN when it opened a window of its own (a confirmation)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "close", "Esc", show=False),
+                Binding("left,minus", "less", show=False), Binding("right,plus,equals_sign", "more", show=False),
+                Binding("enter", "give", show=False)]
+
+    def __init__(self, session: Session, order_id: str, lang: str,
+                 give: Callable[[dict[str, int | str]], str | None]) -> None:
+        super().__init__()
+        self.session = session
+        self.order = session.scenario.orders[order_id]
+        self.lang = lang
+        self.give = give
+        pp = self.order.params
+        assert pp is not None
+        self.spec = pp
+        self.count = pp.count.default if pp.count is not None else 0
+        self._clamp()
+
+    # ------------------------------------------------------------ the limits
+    def limits(self) -> tuple[int, int, int | None]:
+        """(lowest, highest, free now or None when unseen) the count may take now."""
+        c = self.spec.count
+        assert c is not None
+        free = free_units(self.session, c.resource)
+        return c.lo, c.hi if free is None else max(c.lo, min(c.hi, free)), free
+
+    def _clamp(self) -> None:
+        if self.spec.count is not None:
+            lo, hi, _ = self.limits()
+            self.count = max(lo, min(hi, self.count))
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with Vertical(classes="dialog", id="params"):
+            yield Static(tr(self.order.label, lang), classes="dtitle")
+            if self.spec.count is not None:
+                res = self.session.scenario.resources.get(self.spec.count.resource)
+                yield Static(t("params_count", lang, res=tr(res.label, lang) if res else self.spec.count.resource),
+                             classes="field")
+                yield Static("", id="count")
+            if self.spec.sites:
+                yield Static(t("params_site", lang), classes="field")
+                keys = [x.id for x in self.spec.sites]
+                yield OptionList(*[Option(self._site_label(x), id=x.id) for x in self.spec.sites], id="sites")
+                self._start_site = keys.index(self.spec.site_default) if self.spec.site_default in keys else 0
+            yield Static("", id="error", classes="error")
+            key = "params_help" if self.spec.count and self.spec.sites else \
+                "params_help_count" if self.spec.count else "params_help_site"
+            yield Static(t(key, lang), classes="hint")
+
+    def _site_label(self, site: Site) -> Text:
+        label = Text(tr(site.label, self.lang), style="bold")
+        task = self.session.scenario.tasks.get(self.order.task or "")
+        res = self.session.scenario.resources.get(task.resource) if task else None
+        dist = site.travel or (task.travel if task else None) or (res.travel if res else None)
+        view = self.session.sim.snapshot(None if self.session.instructor else self.session.role)
+        travel = _minutes(dist, {q.id: q.value for q in view.quantities}, self.lang)
+        if travel:
+            label.append(" · " + t("detail_travel", self.lang, t=travel), style="")
+        return label
+
+    def on_mount(self) -> None:
+        if self.spec.sites:
+            ol = self.query_one("#sites", OptionList)
+            ol.highlighted = self._start_site
+            ol.focus()
+        self.refresh_limits()
+
+    def refresh_limits(self) -> None:
+        """Show the count and its limits as they stand now (units come and go while the window is open)."""
+        found = self.query("#count")
+        if self.spec.count is None or not found:  # no count, or the window is closing (Esc) under a frame
+            return
+        self._clamp()
+        lo, hi, free = self.limits()
+        line = Text(f"  ◀ {self.count} ▶   ", style="bold")
+        if free is not None and free < lo:
+            line.append(t("params_none_free", self.lang) + f" ({free})", style="italic")
+        elif free is None:
+            line.append(t("params_limits_unseen", self.lang, lo=lo, hi=self.spec.count.hi), style="italic")
+        else:
+            line.append(t("params_limits", self.lang, lo=lo, hi=self.spec.count.hi, free=free), style="italic")
+        found.first(Static).update(line)
+
+    # ------------------------------------------------------------ keys
+    def action_less(self) -> None:
+        if self.spec.count is not None:
+            self.count -= 1
+            self.refresh_limits()
+
+    def action_more(self) -> None:
+        if self.spec.count is not None:
+            self.count += 1
+            self.refresh_limits()
+
+    def on_key(self, event: events.Key) -> None:
+        if self.spec.count is not None and event.character and event.character.isdigit():
+            event.stop()
+            n = int(event.character)
+            lo, hi, _ = self.limits()
+            if lo <= n <= hi:
+                self.count = n
+                self.query_one("#error", Static).update("")
+            else:
+                self.query_one("#error", Static).update(t("why_count", self.lang, lo=lo, hi=hi))
+            self.refresh_limits()
+
+    def params(self) -> dict[str, int | str]:
+        """The parameters as chosen now."""
+        out: dict[str, int | str] = {}
+        if self.spec.count is not None:
+            out["count"] = self.count
+        if self.spec.sites:
+            ol = self.query_one("#sites", OptionList)
+            out["site"] = self.spec.sites[ol.highlighted or 0].id
+        return out
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_give()
+
+    def action_give(self) -> None:
+        err = self.give(self.params())
+        if err == KEEP_OPEN:
+            return
+        if err:
+            self.query_one("#error", Static).update(err)
+        else:
+            self.dismiss(True)
+
+    def action_close(self) -> None:
+        self.dismiss(False)
 
 
 def inject_label(inj: Inject, lang: str) -> str:

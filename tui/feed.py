@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from rich.text import Text
 
-from simulator import Event, Scenario, inject_text, tr
+from simulator import Event, Scenario, inject_text, params_text, tr
 from simulator.clock import fmt_left
 
 from .i18n import STRINGS, t
@@ -111,6 +111,9 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
     elif ev.kind in ("order", "order_rejected"):
         o = scn.orders.get(ev.ref)
         label = tr(o.label, lang) if o else ev.ref
+        chosen = params_text(scn, o, d.get("params")) if o else None
+        if chosen:
+            label = t("order_with", lang, label=label, params=tr(chosen, lang))
         channel = "order"
         key = "ev_order" if ev.kind == "order" else "ev_order_rejected"
         body = t(key, lang, label=label, by=who(d.get("by") or "", lang, team, d.get("cause", "team")))

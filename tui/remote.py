@@ -28,6 +28,7 @@ from textual.widgets import Static
 from classroom.client import ClassClient, HostRefused, TeamView
 from simulator import CommandRejected, Event, OrderStatus, Scenario, Snapshot, UnitView, tr
 from simulator.model import DecisionState
+from simulator.orders import resolve_params
 
 from .app import SitroomApp
 from .briefing import BriefingScreen
@@ -167,11 +168,30 @@ class RemoteSim:
         snap = self._view.snapshot
         return {u.id: u for u in snap.units} if snap else {}
 
-    def order_check(self, order_id: str, role: str | None = None) -> OrderStatus:
-        """The order's status as the host computed it for this team's role (not in the view: unavailable)."""
+    def order_check(self, order_id: str, role: str | None = None,
+                    params: dict[str, Any] | None = None) -> OrderStatus:
+        """The order's status as the host computed it for this team's role (not in the view: unavailable).
+
+        With `params`, also their bounds and, for units the role sees, the free count in its view;
+        the host checks them again when the order is given."""
         snap = self._view.snapshot
         found = next((o.status for o in snap.orders if o.id == order_id), None) if snap else None
-        return found or OrderStatus("unavailable")
+        status = found or OrderStatus("unavailable")
+        order = self._session.scenario.orders.get(order_id)
+        if not status.ok or params is None or order is None or order.params is None:
+            return status
+        chosen = resolve_params(order, params)
+        count = order.params.count
+        if count is not None:
+            n = chosen["count"]
+            if not isinstance(n, int) or not count.lo <= n <= count.hi:
+                return OrderStatus("params", param="count")
+            free = sum(1 for u in snap.units if u.resource == count.resource and u.status == "ready") if snap else 0
+            if count.resource in self._session.scenario.resources and free < n:
+                return OrderStatus("units", count.resource, free, n)
+        if "site" in chosen and order.params.site(str(chosen["site"])) is None:
+            return OrderStatus("params", param="site")
+        return status
 
     def objective_ratings(self) -> list[Any]:
         return []  # ratings are for the debrief; a team's client has none
@@ -305,8 +325,8 @@ class RemoteSession:
         self.drafts.pop(point, None)
         return self._event(ack)
 
-    def order(self, order_id: str) -> Event:
-        ack = self._command(self.client.order(order_id))
+    def order(self, order_id: str, params: dict[str, Any] | None = None) -> Event:
+        ack = self._command(self.client.order(order_id, params))
         self._wait_view(lambda: bool(self.view and self.view.events and self.view.events[-1].seq >= ack["event"]))
         return self._event(ack)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator import (
+    CommandRejected,
     Event,
     Exercise,
     JournalError,
@@ -251,8 +252,9 @@ class Session:
         self.drafts.pop(point, None)
         return ev
 
-    def order(self, order_id: str) -> Event:
-        return self.exercise.order(order_id, actor=self.exercise.team)
+    def order(self, order_id: str, params: dict[str, Any] | None = None) -> Event:
+        """Give an order (with its parameters) as the team."""
+        return self.exercise.order(order_id, actor=self.exercise.team, params=params)
 
     def fire_inject(self, inject_id: str) -> Event:
         return self.exercise.inject(inject_id, actor="instructor")
@@ -270,13 +272,17 @@ class Session:
             self.exercise.close()
 
     # ---------------------------------------------------------------- words
-    def order_why(self, order_id: str, lang: str) -> str:
-        """Why an order cannot be given now, in the UI language ('' when it can)."""
-        return order_why_text(self.scenario, order_id, self.order_check(order_id), lang)
+    def order_why(self, order_id: str, lang: str, params: dict[str, Any] | None = None) -> str:
+        """Why an order cannot be given now (with `params`), in the UI language ('' when it can)."""
+        try:
+            status = self.order_check(order_id, params)
+        except CommandRejected as exc:  # a parameter of the wrong kind: the engine's words
+            return str(exc)
+        return order_why_text(self.scenario, order_id, status, lang)
 
-    def order_check(self, order_id: str) -> OrderStatus:
-        """Whether an order can be given now, as this session's role may know it."""
-        return self.sim.order_check(order_id, None if self.instructor else self.role)
+    def order_check(self, order_id: str, params: dict[str, Any] | None = None) -> OrderStatus:
+        """Whether an order can be given now (with `params`), as this session's role may know it."""
+        return self.sim.order_check(order_id, None if self.instructor else self.role, params)
 
     def debrief_command(self, lang: str) -> str:
         return f"sitroom debrief {self.journal_path} --out debrief-{self.scenario.id} --lang {lang}"
@@ -330,7 +336,14 @@ def order_why_text(scenario: Scenario, order_id: str, status: OrderStatus, lang:
     if status.code == "limit":
         return tn("why_limit", scenario.orders[order_id].limit or 1, lang)
     if status.code == "units" and status.resource is not None:
-        res = scenario.resources.get(status.resource)
-        label = tr(res.label, lang) if res is not None else status.resource
-        return tn("why_units", status.need, lang, res=label, free=status.free)
+        parts = []
+        for rid, free, need in status.shortages:
+            res = scenario.resources.get(rid)
+            parts.append(tn("why_units", need, lang, res=tr(res.label, lang) if res is not None else rid, free=free))
+        return "; ".join(parts)
+    if status.code == "params":
+        pp = scenario.orders[order_id].params
+        if status.param == "count" and pp is not None and pp.count is not None:
+            return t("why_count", lang, lo=pp.count.lo, hi=pp.count.hi)
+        return t("why_site", lang)
     return t("why_unavailable", lang)
