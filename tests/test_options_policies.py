@@ -1,0 +1,297 @@
+"""Format 2: decision options offered only under a condition (`offered_while`), and policies that react
+(an order on a condition, an order that waits for a free unit). Fixed seeds throughout."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from simulator import (
+    CommandRejected,
+    PolicyError,
+    ScenarioError,
+    Simulation,
+    check_rationale,
+    load_scenario_text,
+)
+from simulator.exercise import Exercise, replay
+from simulator.policy import load_policy_text, policy_from_dict
+from simulator.skeleton import skeleton
+
+SEED = 7
+
+
+def _scenario(fmt: int = 2, **dp: object) -> str:
+    """The prison skeleton with two conditional options on DP1 and no random escalation.
+
+    `negotiate` is offered only while agitation >= 4; `seal_and_call` only while an officer pair is
+    free. The manual inject `rumour` raises agitation by 2, the order `seal` takes an officer pair.
+    """
+    d = yaml.safe_load(skeleton("opts", "prison"))
+    d["sitroom"] = fmt
+    d["processes"] = {}
+    d["resources"]["officers"]["count"] = 1
+    d["injects"]["rumour"]["effects"] = [{"add": "agitation", "by": 2}]
+    del d["orders"]["retake"]["available"]  # refused only for want of a free squad
+    opts = d["decisions"]["DP1"]["options"]
+    opts["negotiate"] = {"label": {"es": "Negociar con los voceros", "en": "Talk to the spokesmen"},
+                         "offered_while": "agitation >= 4", "effects": [{"add": "agitation", "by": -2}]}
+    opts["seal_and_call"]["offered_while"] = "officers.ready >= 1"
+    d["decisions"]["DP1"].update(dp)
+    return yaml.safe_dump(d, allow_unicode=True, sort_keys=False)
+
+
+@pytest.fixture
+def scn():
+    return load_scenario_text(_scenario(), "opts.yaml")
+
+
+def _open(scn, role: str | None = "commander"):
+    return {d.id: d.offered for d in Simulation(scn, SEED).snapshot(role).open_decisions}
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def test_offered_while_needs_format_2_and_says_how_to_get_it():
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(_scenario(fmt=1), "opts.yaml")
+    msg = str(exc.value)
+    assert "offered_while" in msg and "needs `sitroom: 2`" in msg and "sitroom migrate" in msg
+
+
+def test_the_default_option_cannot_be_conditional():
+    d = yaml.safe_load(_scenario())
+    d["decisions"]["DP1"]["default"] = "negotiate"
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(yaml.safe_dump(d), "opts.yaml")
+    assert "default option 'negotiate' cannot be conditional" in str(exc.value)
+
+
+def test_a_condition_may_not_read_what_the_deciders_cannot_see():
+    d = yaml.safe_load(_scenario())
+    d["decisions"]["DP1"]["options"]["negotiate"]["offered_while"] = "pressure > 2"  # instructor only
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(yaml.safe_dump(d), "opts.yaml")
+    assert "reads 'pressure'" in str(exc.value) and "would reveal it" in str(exc.value)
+    d["decisions"]["DP1"]["audience"] = "instructor"  # a point the instructor answers may read it
+    load_scenario_text(yaml.safe_dump(d), "opts.yaml")
+
+
+def test_a_bad_condition_is_reported_at_its_line():
+    d = yaml.safe_load(_scenario())
+    d["decisions"]["DP1"]["options"]["negotiate"]["offered_while"] = "agitaton >= 4"
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(yaml.safe_dump(d, sort_keys=False), "opts.yaml")
+    assert "unknown name 'agitaton'" in str(exc.value) and "did you mean 'agitation'" in str(exc.value)
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def test_offered_options_follow_their_condition_while_the_point_is_open(scn):
+    sim = Simulation(scn, SEED)
+    sim.advance(2)
+    (d,) = sim.snapshot("commander").open_decisions
+    assert d.offered == ("seal_and_call", "wait")  # agitation 3: no talks yet
+    opened = next(e for e in sim.events if e.kind == "decision_open")
+    assert opened.data["offered"] == ["seal_and_call", "wait"]
+    with pytest.raises(CommandRejected) as exc:
+        sim.decide("DP1", "negotiate")
+    assert exc.value.field == "option" and "not offered now" in str(exc.value) and "agitation >= 4" in str(exc.value)
+    sim.fire_inject("rumour")  # agitation 5
+    change = [e for e in sim.events if e.kind == "decision_offer"]
+    assert [e.data for e in change] == [{"offered": ["seal_and_call", "wait", "negotiate"], "added": ["negotiate"],
+                                         "removed": []}]
+    sim.order("seal")  # the only officer pair leaves: sealing is no longer on the table
+    assert sim.snapshot("commander").open_decisions[0].offered == ("wait", "negotiate")
+    assert sim.offered_options("DP1") == ("wait", "negotiate")
+    with pytest.raises(CommandRejected):
+        sim.decide("DP1", "seal_and_call")
+    ev = sim.decide("DP1", "negotiate")
+    assert ev.data["offered"] == ["wait", "negotiate"]  # what was on the table when it was decided
+    assert sim.v["agitation"] == 3
+
+
+def test_a_point_without_conditional_options_offers_all_and_its_events_are_unchanged():
+    text = skeleton("plain", "prison")
+    sim = Simulation(load_scenario_text(text), SEED)
+    sim.advance(2)
+    assert sim.snapshot("commander").open_decisions[0].offered == ("seal_and_call", "wait")
+    assert "offered" not in next(e for e in sim.events if e.kind == "decision_open").data
+
+
+def test_the_default_is_taken_at_the_deadline_whatever_is_offered(scn):
+    sim = Simulation(scn, SEED)
+    sim.run_to_end()
+    st = sim.decisions["DP1"]
+    assert (st.option, st.cause, st.decided_at) == ("wait", "default", 10.0)
+
+
+def test_a_policy_naming_an_option_not_offered_warns_and_the_default_is_taken_at_the_deadline(scn):
+    pol = load_policy_text("policy: talk\ndecisions:\n  DP1: {option: negotiate, after: 1}\n", scn)
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.run_to_end()
+    warn = [e for e in sim.events if e.kind == "warning" and e.ref == "policy.DP1"]
+    assert len(warn) == 1 and warn[0].t == 3.0 and warn[0].audience == ("instructor",)
+    assert "does not offer 'negotiate'" in warn[0].data["text"]["en"] and "por defecto" in warn[0].data["text"]["es"]
+    st = sim.decisions["DP1"]
+    assert (st.option, st.cause, st.decided_at) == ("wait", "default", 10.0)
+
+
+def test_without_a_deadline_the_default_is_taken_at_once_instead(scn):
+    d = yaml.safe_load(_scenario())
+    del d["decisions"]["DP1"]["deadline"]
+    scn2 = load_scenario_text(yaml.safe_dump(d), "opts.yaml")
+    assert scn2.decisions["DP1"].deadline is None
+    pol = load_policy_text("policy: talk\ndecisions:\n  DP1: {option: negotiate, after: 1}\n", scn2)
+    sim = Simulation(scn2, SEED, policy=pol)
+    sim.run_to_end()
+    st = sim.decisions["DP1"]
+    assert (st.option, st.cause, st.decided_at) == ("wait", "default", 3.0)
+
+
+def test_a_policy_option_offered_at_its_time_is_taken(scn):
+    pol = load_policy_text("policy: seal\ndecisions:\n  DP1: {option: seal_and_call, after: 1}\n", scn)
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.run_to_end()
+    assert (sim.decisions["DP1"].option, sim.decisions["DP1"].cause) == ("seal_and_call", "policy")
+
+
+def test_options_considered_asks_for_two_only_when_two_are_offered(scn):
+    dp = scn.decisions["DP1"]
+    fields = {"information": "x", "threat_risk": "x", "powers_policy": "x", "why": "x"}
+    assert "options_considered" in check_rationale(dp, "wait", {**fields, "options_considered": ["wait"]}, None,
+                                                   offered=("seal_and_call", "wait"))
+    assert check_rationale(dp, "wait", {**fields, "options_considered": ["wait"]}, None, offered=("wait",)) == {}
+    one = check_rationale(dp, "wait", {**fields, "options_considered": []}, None, "es", offered=("wait",))
+    assert one["options_considered"].startswith("Registre la opción considerada")
+
+
+def test_a_journal_with_offer_changes_replays(scn, tmp_path):
+    path = tmp_path / "opts.sitroom"
+    ex = Exercise.start(scn, SEED, path)
+    ex.advance(3)
+    ex.inject("rumour")
+    ex.advance(4)
+    rationale = {"information": "a", "threat_risk": "b", "powers_policy": "c", "why": "d",
+                 "options_considered": ["negotiate", "wait"]}
+    with pytest.raises(CommandRejected):  # two options are offered now: the log must name two
+        ex.decide("DP1", "negotiate", rationale={**rationale, "options_considered": []})
+    ex.decide("DP1", "negotiate", rationale=rationale)
+    ex.advance(scn.limit)
+    ex.close()
+    report = replay(path)
+    assert report.events == len(ex.sim.events) and any(e.kind == "decision_offer" for e in ex.sim.events)
+
+
+# ----------------------------------------------------------------------------- policies that react
+
+ORDERS2 = """\
+sitroom: 2
+policy: react
+decisions:
+  DP1: {option: seal_and_call, after: 1}
+orders:
+  - {order: retake, at: 5, wait: true}
+"""
+
+
+def test_reactive_orders_need_a_format_2_policy(scn):
+    with pytest.raises(PolicyError) as exc:
+        load_policy_text("policy: p\norders:\n  - {order: seal, on: \"agitation >= 4\"}\n", scn, "p.yaml")
+    msg = str(exc.value)
+    assert "p.yaml:3:" in msg and "needs `sitroom: 2`" in msg
+
+
+@pytest.mark.parametrize("entry,words", [
+    ("{order: seal}", "exactly one of 'at'"),
+    ("{order: seal, at: 3, on: \"agitation > 3\"}", "exactly one of 'at'"),
+    ("{order: seal, at: 3, after: 2}", "'after' counts minutes from 'on'"),
+    ("{order: seal, at: 3, within: 2}", "needs 'wait: true'"),
+    ("{order: seal, on: \"agitaton > 3\"}", "did you mean 'agitation'"),
+])
+def test_bad_reactive_orders_say_what_to_write(scn, entry, words):
+    with pytest.raises(PolicyError) as exc:
+        load_policy_text(f"sitroom: 2\npolicy: p\norders:\n  - {entry}\n", scn, "p.yaml")
+    assert words in str(exc.value)
+
+
+def test_an_order_on_a_condition_is_given_after_it_first_holds(scn):
+    pol = load_policy_text('sitroom: 2\npolicy: p\norders:\n  - {order: seal, on: "agitation >= 7", after: 2}\n',
+                           scn)
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.advance(20)
+    assert [e for e in sim.events if e.kind == "order"] == []
+    assert sim.v["agitation"] == 5  # the default `wait` and the contingency inject at T+10
+    sim.fire_inject("rumour")  # agitation 7 at T+20
+    sim.advance(30)
+    given = [e for e in sim.events if e.kind == "order"]
+    assert [(e.ref, e.t, e.data["by"], e.data["cause"]) for e in given] == [("seal", 22.0, "policy", "policy")]
+    sim.fire_inject("rumour")
+    sim.run_to_end()
+    assert len([e for e in sim.events if e.kind == "order"]) == 1  # once: when it first holds
+
+
+def test_a_condition_true_at_the_start_gives_the_order_then():
+    scn2 = load_scenario_text(_scenario())
+    pol = load_policy_text('sitroom: 2\npolicy: p\norders:\n  - {order: seal, on: "agitation >= 3"}\n', scn2)
+    sim = Simulation(scn2, SEED, policy=pol)
+    sim.advance(1)
+    assert [(e.ref, e.t) for e in sim.events if e.kind == "order"] == [("seal", 0.0)]
+
+
+def test_a_waiting_order_is_given_as_soon_as_a_unit_is_free(scn):
+    pol = load_policy_text(ORDERS2, scn)
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.run_to_end()
+    waiting = [e for e in sim.events if e.kind == "order_waiting"]
+    assert [(e.ref, e.t, e.data["reason"], e.data["resource"]) for e in waiting] == [("retake", 5.0, "units", "cert")]
+    assert waiting[0].audience == ("instructor",)
+    ready = next(e for e in sim.events if e.kind == "unit" and e.data.get("status") == "ready"
+                 and e.ref.startswith("cert"))
+    given = [e for e in sim.events if e.kind == "order" and e.ref == "retake"]
+    assert len(given) == 1 and given[0].t == ready.t and given[0].data["cause"] == "policy"
+    assert not [e for e in sim.events if e.kind == "order_rejected"]
+
+
+def test_a_waiting_order_gives_up_after_within_minutes(scn):
+    pol = load_policy_text(ORDERS2.replace("wait: true", "wait: true, within: 10"), scn)
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.run_to_end()
+    rejected = [e for e in sim.events if e.kind == "order_rejected"]
+    assert [(e.ref, e.t, e.data["waited"], e.data["reason"]) for e in rejected] == [("retake", 15.0, 10.0, "units")]
+    assert not [e for e in sim.events if e.kind == "order" and e.ref == "retake"]
+
+
+def test_a_timed_order_that_cannot_be_given_is_refused_as_in_format_1(scn):
+    pol = load_policy_text("policy: p\norders:\n  - {order: retake, at: 5}\n", scn)
+    assert pol.reactive == () and len(pol.orders) == 1
+    sim = Simulation(scn, SEED, policy=pol)
+    sim.run_to_end()
+    rejected = [e for e in sim.events if e.kind == "order_rejected"]
+    assert [(e.ref, e.t, e.data) for e in rejected] == [
+        ("retake", 5.0, {"by": "policy", "cause": "policy", "reason": "units", "resource": "cert", "free": 0,
+                         "need": 1})]
+    assert not [e for e in sim.events if e.kind == "order_waiting"]
+
+
+def test_reactive_policies_are_deterministic_and_survive_the_journal(scn, tmp_path):
+    pol = load_policy_text(ORDERS2 + '  - {order: seal, on: "contained == 0 and t >= 30", wait: true}\n', scn)
+    runs = []
+    for _ in range(2):
+        sim = Simulation(scn, SEED, policy=pol)
+        sim.run_to_end()
+        runs.append([(e.kind, e.ref, e.t, e.data) for e in sim.events])
+    assert runs[0] == runs[1]
+    back = policy_from_dict(pol.to_dict(), scn)
+    assert back.to_dict() == pol.to_dict() and back.reactive[1].on is not None
+    ex = Exercise.start(scn, SEED, tmp_path / "p.sitroom", policy=pol, team="policy")
+    ex.advance(scn.limit)
+    ex.close()
+    assert replay(tmp_path / "p.sitroom").events == len(ex.sim.events)
+
+
+def test_a_condition_on_what_the_team_cannot_see_is_warned(scn):
+    pol = load_policy_text('sitroom: 2\npolicy: p\norders:\n  - {order: seal, on: "pressure > 2"}\n', scn)
+    assert any("reads 'pressure'" in w for w in pol.warnings)
