@@ -295,3 +295,61 @@ def test_reactive_policies_are_deterministic_and_survive_the_journal(scn, tmp_pa
 def test_a_condition_on_what_the_team_cannot_see_is_warned(scn):
     pol = load_policy_text('sitroom: 2\npolicy: p\norders:\n  - {order: seal, on: "pressure > 2"}\n', scn)
     assert any("reads 'pressure'" in w for w in pol.warnings)
+
+
+# ----------------------------------------------------------------------------- the room's decision window
+
+
+def test_the_decision_window_lists_only_what_is_offered_and_follows_changes(tmp_path):
+    import asyncio
+
+    from test_tui import make_app, run_minutes
+
+    from tui.decision import DecisionScreen
+    from tui.room import RoomScreen
+
+    path = tmp_path / "opts.yaml"
+    path.write_text(_scenario(), encoding="utf-8")
+
+    def shown(screen) -> list[str]:
+        return [str(b.label) for b in screen.query("#options OptionButton") if b.display]
+
+    async def body() -> None:
+        app, wall = make_app(tmp_path, scenario=str(path), lang="en", seed=SEED)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await run_minutes(app, wall, pilot, 3)
+            await pilot.press("d")
+            screen = app.screen
+            assert isinstance(screen, DecisionScreen)
+            assert shown(screen) == ["1. Seal the unit and call out the tactical team", "2. Wait"]
+            assert "keys 1-2" in str(screen.query_one("#options-label").render())
+            assert not screen.query_one("#cons-negotiate").display
+            app.session.fire_inject("rumour")  # agitation 5: talks are on the table
+            await run_minutes(app, wall, pilot, 0.5)
+            assert shown(screen) == ["1. Seal the unit and call out the tactical team", "2. Wait",
+                                     "3. Talk to the spokesmen"]
+            assert "Now also offered: Talk to the spokesmen" in str(screen.query_one("#offer-note").render())
+            await pilot.press("1")
+            app.session.order("seal")  # the only officer pair leaves: sealing is withdrawn
+            await run_minutes(app, wall, pilot, 0.5)
+            assert shown(screen) == ["1. Wait", "2. Talk to the spokesmen"]
+            assert "No longer offered: Seal the unit" in str(screen.query_one("#offer-note").render())
+            assert "no longer offered" in str(screen.query_one("#e-option").render())
+            for f in ("information", "threat_risk", "powers_policy", "why"):
+                screen.query_one(f"#f-{f}").value = "x"
+            await pilot.press("ctrl+s")  # the chosen option was withdrawn: nothing is recorded
+            await pilot.pause()
+            assert isinstance(app.screen, DecisionScreen) and app.session.sim.decisions["DP1"].decided_at is None
+            screen.query_one("#options").focus()
+            await pilot.press("2")  # the number shown now
+            screen.query_one("#cons-wait").value = True
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, RoomScreen)
+            st = app.session.sim.decisions["DP1"]
+            assert st.option == "negotiate" and st.cause == "team"
+            feed = "".join(line.text for line in app.screen.query_one("#feed").lines)  # wrapped lines, joined
+            assert "Initial response: the options changed. Now also offered: Talk to the spokesmen" in feed
+
+    asyncio.run(body())
