@@ -353,3 +353,50 @@ def test_the_decision_window_lists_only_what_is_offered_and_follows_changes(tmp_
             assert "Initial response: the options changed. Now also offered: Talk to the spokesmen" in feed
 
     asyncio.run(body())
+
+
+# ----------------------------------------------------------------------------- the debrief and the what-if
+
+RATIONALE = {"information": "a", "threat_risk": "b", "powers_policy": "c", "why": "d",
+             "options_considered": ["negotiate", "wait"]}
+
+
+def _journal(scn, path, seal_first: bool):
+    ex = Exercise.start(scn, SEED, path, team="Equipo 1")
+    ex.advance(3)
+    ex.inject("rumour", actor="instructor")
+    if seal_first:
+        ex.order("seal")  # the doctrinal option (seal_and_call) is withdrawn before the team decides
+    ex.advance(4)
+    ex.decide("DP1", "negotiate", rationale=RATIONALE)
+    ex.advance(30)
+    ex.end()
+    ex.close()
+    return path
+
+
+@pytest.mark.parametrize("seal_first", [False, True])
+def test_the_debrief_holds_doctrine_only_when_it_was_on_the_table(scn, tmp_path, seal_first):
+    from analysis.measures import decision_rows, findings
+    from analysis.record import load_record
+
+    rec = load_record(_journal(scn, tmp_path / "j.sitroom", seal_first))
+    (row,) = decision_rows(rec)
+    keys = {f.key for f in findings(rec) if f.ref == "DP1"}
+    if seal_first:
+        assert row.offered == ("wait", "negotiate") and row.expected == () and row.as_expected is None
+        assert "f_unexpected" not in keys
+    else:
+        assert row.offered == ("seal_and_call", "wait", "negotiate") and row.as_expected is False
+        assert "f_unexpected" in keys
+
+
+def test_what_if_asks_only_about_options_offered_at_that_time(scn, tmp_path):
+    from analysis.whatif_runs import build_arms, doctrine_for, team_plan
+    from simulator.exercise import rebuild
+
+    journal, sim = rebuild(_journal(scn, tmp_path / "j.sitroom", seal_first=True))
+    plan = team_plan(journal.inputs(), sim)
+    arms = build_arms(scn, sim, plan, doctrine_for(scn))
+    assert [(a.point, a.option) for a in arms if a.kind == "counterfactual"] == [("DP1", "wait")]
+    journal.close()
