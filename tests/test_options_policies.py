@@ -400,3 +400,34 @@ def test_what_if_asks_only_about_options_offered_at_that_time(scn, tmp_path):
     arms = build_arms(scn, sim, plan, doctrine_for(scn))
     assert [(a.point, a.option) for a in arms if a.kind == "counterfactual"] == [("DP1", "wait")]
     journal.close()
+
+
+# ----------------------------------------------------------------------------- the class host
+
+
+def test_the_class_host_refuses_an_option_not_offered_and_team_views_show_the_offer(tmp_path):
+    from class_fixtures import joined, run, running_class, until_open
+
+    from classroom.client import HostRefused
+
+    path = tmp_path / "opts.yaml"
+    path.write_text(_scenario(deadline=90), encoding="utf-8")  # 45 s of class time at 120x: room on a busy machine
+
+    def offered(client) -> tuple[str, ...]:
+        return next(d.offered for d in client.view.snapshot.open_decisions if d.id == "DP1")
+
+    async def body() -> None:
+        async with running_class(tmp_path / "c", teams="Alfa", scenario=str(path), seed=SEED) as (host, tokens), \
+                joined(host.join_url(tokens.teams["Alfa"])) as team, \
+                joined(host.join_url(tokens.instructor)) as instructor:
+            await instructor.start_class()
+            await until_open(team, "DP1")
+            assert offered(team) == ("seal_and_call", "wait")
+            with pytest.raises(HostRefused) as refused:
+                await team.decide("DP1", "negotiate", RATIONALE)
+            assert refused.value.code == "rejected" and refused.value.field == "option"
+            assert "not offered now" in refused.value.message
+            await instructor.inject("rumour", team="Alfa")
+            await team.wait_for(lambda: "negotiate" in offered(team), 15.0)
+            assert (await team.decide("DP1", "negotiate", RATIONALE))["kind"] == "decision"
+    run(body)
