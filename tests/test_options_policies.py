@@ -431,3 +431,27 @@ def test_the_class_host_refuses_an_option_not_offered_and_team_views_show_the_of
             await team.wait_for(lambda: "negotiate" in offered(team), 15.0)
             assert (await team.decide("DP1", "negotiate", RATIONALE))["kind"] == "decision"
     run(body)
+
+
+# ----------------------------------------------------------------------------- the reference page's policy examples
+
+
+def _policy_blocks(doc: str) -> list[str]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / doc).read_text(encoding="utf-8")
+    return re.findall(r"^```yaml policy\n(.*?)^```", text, re.S | re.M)
+
+
+def test_the_reference_pages_policy_examples_load_and_react():
+    blocks = _policy_blocks("authoring.md")
+    assert blocks and blocks == _policy_blocks("authoring.es.md")
+    scn = load_scenario_text(skeleton("example", "prison"))  # the page's rule: the prison skeleton's ids
+    for block in blocks:
+        pol = load_policy_text(block, scn, "docs/authoring.md")
+        assert pol.reactive and not pol.warnings
+        sim = Simulation(scn, SEED, policy=pol)
+        sim.run_to_end()
+        kinds = [(e.kind, e.ref) for e in sim.events if e.kind.startswith("order")]
+        assert ("order_waiting", "retake") in kinds and ("order", "retake") in kinds
