@@ -455,3 +455,17 @@ def test_the_reference_pages_policy_examples_load_and_react():
         sim.run_to_end()
         kinds = [(e.kind, e.ref) for e in sim.events if e.kind.startswith("order")]
         assert ("order_waiting", "retake") in kinds and ("order", "retake") in kinds
+
+
+def test_sitroom_run_says_what_of_a_policy_will_not_take_effect(tmp_path, capsys):
+    from sitroom.cli import main
+
+    scn_path = tmp_path / "opts.yaml"
+    scn_path.write_text(_scenario(), encoding="utf-8")
+    pol = tmp_path / "p.yaml"
+    pol.write_text('sitroom: 2\npolicy: p\norders:\n  - {order: seal, on: "pressure > 2"}\n', encoding="utf-8")
+    assert main(["run", str(scn_path), "--seed", str(SEED), "--policy", str(pol)]) == 0
+    assert "warning: orders.0.on reads 'pressure', which the team does not see" in capsys.readouterr().err
+    pol.write_text('policy: p\norders:\n  - {order: seal, on: "pressure > 2"}\n', encoding="utf-8")
+    assert main(["run", str(scn_path), "--seed", str(SEED), "--policy", str(pol)]) == 1
+    assert "needs `sitroom: 2`" in capsys.readouterr().err
