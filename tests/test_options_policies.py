@@ -469,3 +469,65 @@ def test_sitroom_run_says_what_of_a_policy_will_not_take_effect(tmp_path, capsys
     pol.write_text('policy: p\norders:\n  - {order: seal, on: "pressure > 2"}\n', encoding="utf-8")
     assert main(["run", str(scn_path), "--seed", str(SEED), "--policy", str(pol)]) == 1
     assert "needs `sitroom: 2`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("talk", [True, False])
+def test_an_expectation_may_name_a_conditional_option(talk):
+    d = yaml.safe_load(_scenario())
+    d["injects"]["first_report"]["expect"] = {"any_of": [{"DP1": ["negotiate"]}], "within": 15,
+                                              "contingency": "officer_pressed"}
+    scn2 = load_scenario_text(yaml.safe_dump(d, sort_keys=False), "opts.yaml")
+    assert scn2.injects["first_report"].expect.options == {"DP1": ("negotiate",)}
+    sim = Simulation(scn2, SEED)
+    sim.advance(3)
+    if talk:
+        sim.fire_inject("rumour")
+        sim.decide("DP1", "negotiate")
+    else:
+        with pytest.raises(CommandRejected):
+            sim.decide("DP1", "negotiate")  # not offered: the expectation cannot be met by it
+        sim.decide("DP1", "wait")
+    sim.run_to_end()
+    (exp,) = [e for e in sim.events if e.kind == "expectation" and e.ref == "first_report"]
+    assert exp.data["met"] is talk
+
+
+# ----------------------------------------------------------------------------- C3, the bundled cartel scenario
+
+
+def test_c3_offers_a_pursuit_only_with_two_free_patrols_and_its_doctrine_reacts():
+    from simulator import find_policy, load_scenario, resolve_scenario
+
+    c3 = load_scenario(resolve_scenario("C3-ano-nuevo"))
+    assert c3.format == 2 and c3.decisions["DP3"].options["pursue"].offered_while.text == "mpu.ready >= 2"
+    # The poor policy sends every patrol into chases: at T+34 none is free to pursue the escapees.
+    poor = Simulation(c3, 3, policy=find_policy("patrol-chase", c3))
+    poor.run_to_end()
+    opened = next(e for e in poor.events if e.kind == "decision_open" and e.ref == "DP3")
+    assert "pursue" not in opened.data["offered"]
+    assert any(e.kind == "warning" and e.ref == "policy.DP3" for e in poor.events)
+    assert (poor.decisions["DP3"].option, poor.decisions["DP3"].cause) == ("wait", "default")
+    # Doctrine pulls the guards back two minutes after firearms are reported, and opens the family
+    # point five minutes after the relatives gather (no longer at fixed minutes).
+    doc = Simulation(c3, 3, policy=find_policy("doctrine", c3))
+    doc.run_to_end()
+    armed = next(e.t for e in doc.events if e.kind == "state" and e.ref == "armed_inmates")
+    relatives = doc.fired["relatives_at_gate"]
+    given = {e.ref: e.t for e in doc.events if e.kind == "order" and e.data["cause"] == "policy"}
+    assert given["guards_to_safe_zones"] == armed + 2
+    assert given["family_point_order"] == pytest.approx(relatives + 5)
+    assert not [e for e in doc.events if e.kind == "warning" and e.ref.startswith("policy.")]
+
+
+def test_c3_doctrine_sends_the_second_ambulance_run_when_two_are_free():
+    from simulator import find_policy, load_scenario, resolve_scenario
+
+    c3 = load_scenario(resolve_scenario("C3-ano-nuevo"))
+    sim = Simulation(c3, 14, policy=find_policy("doctrine", c3))  # seed 14: casualties while both are out
+    sim.run_to_end()
+    (waited,) = [e for e in sim.events if e.kind == "order_waiting" and e.ref == "send_ambulances"]
+    assert (waited.data["reason"], waited.data["resource"], waited.data["need"]) == ("units", "ambulance", 2)
+    given = next(e for e in sim.events if e.kind == "order" and e.ref == "send_ambulances")
+    back = [e.t for e in sim.events if e.kind == "unit" and e.ref.startswith("ambulance")
+            and e.data["status"] == "ready" and e.t <= given.t]
+    assert given.t == back[-1] > waited.t  # the moment the second ambulance was back at base
