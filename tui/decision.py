@@ -303,9 +303,12 @@ class DecisionScreen(ModalScreen[bool]):
         try:
             self.session.decide(self.point, option, rationale, self.draft.force)
         except CommandRejected as exc:
-            now = self.session.sim.offered_options(self.point)
-            if exc.field == "option" and now and option not in now:  # withdrawn just before the commit
-                self._show_offer(now, announce=True)
+            if exc.field == "option":  # withdrawn just before the commit (the host's view may not show it yet)
+                now = self.session.sim.offered_options(self.point)
+                if now and option not in now:
+                    self._show_offer(now, announce=True)
+                else:
+                    self._error("option", t("option_withdrawn", lang, option=tr(self.dp.options[option].label, lang)))
                 return
             self._error(exc.field or "point", t("rejected", lang, msg=str(exc)))
             return
