@@ -531,3 +531,13 @@ def test_c3_doctrine_sends_the_second_ambulance_run_when_two_are_free():
     back = [e.t for e in sim.events if e.kind == "unit" and e.ref.startswith("ambulance")
             and e.data["status"] == "ready" and e.t <= given.t]
     assert given.t == back[-1] > waited.t  # the moment the second ambulance was back at base
+
+
+def test_the_class_snapshot_codec_keeps_the_offer(scn):
+    from classroom.protocol import snapshot_from_json, snapshot_to_json
+
+    sim = Simulation(scn, SEED)
+    sim.advance(3)
+    snap = sim.snapshot("commander")
+    assert snap.open_decisions[0].offered == ("seal_and_call", "wait")
+    assert snapshot_from_json(snapshot_to_json(snap)) == snap
