@@ -324,6 +324,7 @@ def test_the_decision_window_lists_only_what_is_offered_and_follows_changes(tmp_
             assert shown(screen) == ["1. Seal the unit and call out the tactical team", "2. Wait"]
             assert "keys 1-2" in str(screen.query_one("#options-label").render())
             assert not screen.query_one("#cons-negotiate").display
+            assert not screen.query_one("#offer-hidden").display  # a team is not told what is hidden, or why
             app.session.fire_inject("rumour")  # agitation 5: talks are on the table
             await run_minutes(app, wall, pilot, 0.5)
             assert shown(screen) == ["1. Seal the unit and call out the tactical team", "2. Wait",
@@ -541,3 +542,22 @@ def test_the_class_snapshot_codec_keeps_the_offer(scn):
     snap = sim.snapshot("commander")
     assert snap.open_decisions[0].offered == ("seal_and_call", "wait")
     assert snapshot_from_json(snapshot_to_json(snap)) == snap
+
+
+def test_the_instructors_room_names_the_hidden_options_and_their_conditions(tmp_path):
+    import asyncio
+
+    from test_tui import make_app, run_minutes
+
+    path = tmp_path / "opts.yaml"
+    path.write_text(_scenario(), encoding="utf-8")
+
+    async def body() -> None:
+        app, wall = make_app(tmp_path, scenario=str(path), lang="es", seed=SEED, role="instructor")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await run_minutes(app, wall, pilot, 3)
+            await pilot.press("d")
+            line = str(app.screen.query_one("#offer-hidden").render())
+            assert "(Instructor) No se ofrecen ahora: «Negociar con los voceros» (solo mientras agitation >= 4)" in line
+
+    asyncio.run(body())

@@ -4,7 +4,8 @@ A `ModalScreen[bool]` that dismisses with True once the decision is in the
 journal. It lists only the options the point offers now (a format-2 option may be offered
 only while a condition holds): the others are hidden, not greyed, because a trainee in the
 situation would not have them, and their condition may rest on something the team only
-knows through the exercise. When the offer changes while the window is open, the list,
+knows through the exercise (the instructor's own room adds a muted line naming the hidden
+options and their conditions). When the offer changes while the window is open, the list,
 its numbers and keys follow, and a line says what changed. It does not stop the clock (unless the scenario's decision point
 pauses it): the app's timer keeps running and calls `on_tick`, which updates
 the time left and notices when the point closes (deadline reached, default
@@ -89,6 +90,7 @@ class DecisionScreen(ModalScreen[bool]):
                 yield Static("  ·  ".join(ctx), id="context")
                 yield Label(t("options", lang, n=len(self.option_ids)), id="options-label", classes="section")
                 yield Static("", id="offer-note", classes="note")
+                yield Static("", id="offer-hidden")
                 with NumberedSet(id="options"):
                     for i, oid in enumerate(self.option_ids, 1):
                         opt = dp.options[oid]
@@ -129,6 +131,7 @@ class DecisionScreen(ModalScreen[bool]):
         for w in self.query(".error").results(Static):
             w.display = False
         self.query_one("#offer-note", Static).display = False
+        self.query_one("#offer-hidden", Static).display = False
         self._show_offer(self.session.sim.offered_options(self.point), announce=False)
         self._show_record()
         self.on_tick()
@@ -156,6 +159,12 @@ class DecisionScreen(ModalScreen[bool]):
                 button.label = f"{n}. {tr(opt.label, lang)}" + (f" — {tr(opt.detail, lang)}" if opt.detail else "")
                 box.label = f"{n}. {tr(opt.label, lang)}"
         self.query_one("#options-label", Label).update(t("options", lang, n=len(self.offered)))
+        if self.session.instructor:  # ground truth: what is hidden from the team, and why
+            hidden = [t("offer_hidden_one", lang, option=tr(self.dp.options[o].label, lang),
+                        condition=cond.text)
+                      for o in self.option_ids if o not in self.offered
+                      and (cond := self.dp.options[o].offered_while) is not None]
+            self._say("#offer-hidden", t("offer_hidden", lang, options="; ".join(hidden)) if hidden else "")
         if announce:
             added = [tr(self.dp.options[o].label, lang) for o in self.offered if o not in old]
             removed = [tr(self.dp.options[o].label, lang) for o in old if o not in self.offered]
