@@ -132,7 +132,8 @@ def _finding_data(f: Finding) -> dict[str, Any]:
 def _decision_data(rows: list[DecisionRow]) -> list[dict[str, Any]]:
     return [{"point": r.point, "opened_at": r.opened_at, "deadline_at": r.deadline_at, "decided_at": r.decided_at,
              "option": r.option, "cause": r.cause, "by": r.by, "answered": r.answered, "latency": r.latency,
-             "as_expected": r.as_expected, "force": r.force, "evidence": [s for s in (r.open_seq, r.seq) if s]}
+             "as_expected": r.as_expected, "force": r.force, "evidence": [s for s in (r.open_seq, r.seq) if s],
+             **({"offered": list(r.offered)} if r.offered is not None else {})}
             for r in rows]
 
 

@@ -48,6 +48,9 @@ class DecisionRow:
     latency: float | None = None  # the engine's DecisionState.latency: None unless answered
     seq: int | None = None  # the decision event's sequence number (evidence)
     open_seq: int | None = None  # the decision_open event's
+    # The options on the table when it was decided (or last, if never decided); None: every option
+    # (the point has no conditional options). `expected` holds only doctrine options that were offered.
+    offered: tuple[str, ...] | None = None
 
     @property
     def allowed(self) -> float | None:
@@ -75,6 +78,10 @@ def decision_rows(rec: ExerciseRecord, lang: str = "en") -> list[DecisionRow]:
         if isinstance(point, str) and point not in entries:
             entries[point] = inp
     decided = {e.ref: e for e in rec.events_of("decision")}
+    offered: dict[str, tuple[str, ...]] = {}  # the last list each point offered (format-2 points only)
+    for e in rec.events_of("decision_open", "decision_offer", "decision"):
+        if isinstance(e.data.get("offered"), list):
+            offered[e.ref] = tuple(e.data["offered"])
     rows = []
     for ev in rec.events_of("decision_open"):
         point = ev.ref
@@ -92,12 +99,12 @@ def decision_rows(rec: ExerciseRecord, lang: str = "en") -> list[DecisionRow]:
             decided_at=float(d.t) if d else None, option=option,
             option_label=tr(opt.label, lang) if opt else (option or ""), by=data.get("by"),
             cause=data.get("cause"), force=data.get("force"), over_level=bool(data.get("over_level")),
-            expected=dp.expected if dp else (),
+            expected=tuple(o for o in dp.expected if point not in offered or o in offered[point]) if dp else (),
             rationale=dict(inp.payload.get("rationale") or {}) if inp else None,
             role=inp.payload.get("role") if inp else None,
             entry_t=float(inp.t) if inp else None, entry_wall=inp.wall if inp else None,
             answered=bool(st and st.answered), latency=st.latency if st else None,
-            seq=int(d.seq) if d else None, open_seq=int(ev.seq),
+            seq=int(d.seq) if d else None, open_seq=int(ev.seq), offered=offered.get(point),
         ))
     return rows
 
@@ -363,8 +370,11 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
     for p in points:
         row = by_point.get(p)
         dp = scn.decisions[p]
+        # Doctrine as far as it was on the table: an option never offered is never held against the team.
         doctrine = [o for o in dp.expected] or [o for o, opt in dp.options.items()
                                                 if _touches(scn, opt.effects, names)]
+        if row is not None and row.offered is not None:
+            doctrine = [o for o in doctrine if o in row.offered]
 
         def docs(lang: str, p: str = p, doctrine: list[str] = doctrine) -> str:
             return " / ".join(t("quoted_label", lang, label=option_label(rec, p, o, lang)) for o in doctrine) or "—"

@@ -117,7 +117,8 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
         stop_at = float(sim.now)
     orders.sort(key=lambda o: o.at)
     name = f"team:{stored.name}" if stored is not None else "team"
-    return Plan(Policy(name, decisions, tuple(orders)), tuple(injects), stop_at)
+    reactive = stored.reactive if stored is not None else ()  # a format-2 policy's orders on a condition
+    return Plan(Policy(name, decisions, tuple(orders), reactive=reactive), tuple(injects), stop_at)
 
 
 def answered_points(sim: Simulation) -> list[str]:
@@ -155,15 +156,29 @@ def build_arms(scenario: Scenario, sim: Simulation, team: Plan, doctrine: Policy
             chosen = team.policy.decisions[point]
         else:
             chosen = PolicyDecision(scenario.decisions[point].default, plausible_delay(sim, point), None)
+        on_table = offered_at(sim, point, st.opened_at + chosen.after)
         for option in scenario.decisions[point].options:
             if answered and option == st.option:
                 continue
+            if on_table is not None and option not in on_table:
+                continue  # not offered then: "what if it had been chosen" would be a false question
             decisions = dict(team.policy.decisions)
             decisions[point] = replace(chosen, option=option)
-            policy = Policy(f"{team.policy.name}+{point}={option}", decisions, team.policy.orders)
+            policy = replace(team.policy, name=f"{team.policy.name}+{point}={option}", decisions=decisions)
             arms.append(Arm("counterfactual", replace(team, policy=policy), point, option,
                             decisions[point].after, answered))
     return tuple(arms)
+
+
+def offered_at(sim: Simulation, point: str, t: float) -> tuple[str, ...] | None:
+    """The options a point offered at minute `t` of the journal's run (None: every option, no conditions)."""
+    found: tuple[str, ...] | None = None
+    for e in sim.events:
+        if e.t > t:
+            break
+        if e.ref == point and e.kind in ("decision_open", "decision_offer", "decision") and "offered" in e.data:
+            found = tuple(e.data["offered"])
+    return found
 
 
 def doctrine_for(scenario: Scenario) -> Policy:

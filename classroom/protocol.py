@@ -242,7 +242,7 @@ def snapshot_to_json(snap: Snapshot) -> dict[str, Any]:
         "t": _r(snap.t), "role": snap.role,
         "quantities": [[q.id, q.value, q.previous, _r(q.changed_at), _r(q.as_of)] for q in snap.quantities],
         "units": [[u.id, u.resource, u.status, u.task, _r(u.eta), _r(u.since), u.location] for u in snap.units],
-        "open": [[d.id, _r(d.opened_at), _r(d.deadline_at)] for d in snap.open_decisions],
+        "open": [[d.id, _r(d.opened_at), _r(d.deadline_at), list(d.offered)] for d in snap.open_decisions],
         "decided": [list(d) for d in snap.decided],
         # Each order's status as the snapshot's viewer may know it (`OrderStatus.as_data()`).
         "orders": [[o.id, o.available, o.reason, o.status.as_data() if o.status else None] for o in snap.orders],
@@ -257,7 +257,7 @@ def snapshot_from_json(d: dict[str, Any]) -> Snapshot:
             float(d["t"]), d["role"],
             tuple(QuantityView(q[0], float(q[1]), q[2], q[3], float(q[4])) for q in d["quantities"]),
             tuple(UnitView(u[0], u[1], u[2], u[3], u[4], float(u[5]), u[6]) for u in d["units"]),
-            tuple(OpenDecision(o[0], float(o[1]), o[2]) for o in d["open"]),
+            tuple(OpenDecision(o[0], float(o[1]), o[2], tuple(str(x) for x in o[3])) for o in d["open"]),
             tuple((x[0], x[1], float(x[2]), x[3]) for x in d["decided"]),
             tuple(OrderView(o[0], bool(o[1]), o[2], None if o[3] is None else order_status_from_json(o[3]))
                   for o in d["orders"]),

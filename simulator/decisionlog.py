@@ -27,6 +27,8 @@ MESSAGES = {
     "too_long": {"es": "Texto demasiado largo (máx. {n} caracteres).", "en": "Too long (max {n} characters)."},
     "two_options": {"es": "Registre al menos dos opciones, incluida la elegida.",
                     "en": "Record at least two options, including the one chosen."},
+    "one_option": {"es": "Registre la opción considerada (es la única que se ofrece ahora).",
+                   "en": "Record the option considered (it is the only one offered now)."},
     "unknown_option": {"es": "Opción desconocida: {o}.", "en": "Unknown option: {o}."},
     "force_required": {"es": "Indique el nivel de fuerza autorizado (LNUF I–V).",
                        "en": "State the force level authorised (LNUF I–V)."},
@@ -38,9 +40,14 @@ def message(code: str, lang: str, **kw: Any) -> str:
 
 
 def check_rationale(dp: DecisionPoint, option: str, rationale: dict[str, Any], force: int | None,
-                    lang: str = "en") -> dict[str, str]:
-    """Problems with a rationale, field -> message (empty when it can be committed)."""
+                    lang: str = "en", offered: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Problems with a rationale, field -> message (empty when it can be committed).
+
+    `offered` (the options offered now; None: all) caps "at least two options considered": a
+    point that offers only one option now cannot ask for two.
+    """
     out: dict[str, str] = {}
+    need = min(2, len(dp.options if offered is None else offered))
     for f in FIELD_LABELS:
         v = rationale.get(f)
         if f == "options_considered":
@@ -48,8 +55,8 @@ def check_rationale(dp: DecisionPoint, option: str, rationale: dict[str, Any], f
             bad = [o for o in opts if o not in dp.options]
             if bad:
                 out[f] = message("unknown_option", lang, o=bad[0])
-            elif f in dp.required and (len(set(opts) | {option}) < 2 or len(opts) < 1):
-                out[f] = message("two_options", lang)
+            elif f in dp.required and (len(set(opts) | {option}) < need or len(opts) < 1):
+                out[f] = message("two_options" if need >= 2 else "one_option", lang)
             continue
         text = (v or "").strip() if isinstance(v, str) else ""
         if f in dp.required and not text:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from .effects import Effect, apply
 from .errors import CommandRejected
 from .expr import Expr
-from .loading import suggest
+from .loading import audience_of, suggest
 from .schema import RATIONALE_FIELDS
-from .state import DECISION_NAMES
+from .state import DECISION_NAMES, name_audience, sees_all_of
 from .text import Text
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class Option:
     label: Text
     detail: Text | None
     effects: tuple[Effect, ...]
+    offered_while: Expr | None = None  # format 2: the option is offered only while this holds
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class DecisionPoint:
     max_force: int | None
     options: dict[str, Option]
 
+    @property
+    def conditional(self) -> bool:
+        """True when some option is offered only under a condition (`offered_while`)."""
+        return any(o.offered_while is not None for o in self.options.values())
+
 
 def parse_decisions(b: Builder) -> dict[str, DecisionPoint]:
     """The scenario's `decisions` section, checked."""
@@ -69,10 +75,20 @@ def parse_decisions(b: Builder) -> dict[str, DecisionPoint]:
         p = ("decisions", k)
         opts = {}
         for ok, o in dp["options"].items():
+            offered = None
+            if "offered_while" in o and b.needs_format(p + ("options", ok, "offered_while"),
+                                                       "an option offered only under a condition (`offered_while`)"):
+                offered = _offered_while(b, p + ("options", ok), o["offered_while"], dp, ok)
             opts[ok] = Option(ok, o["label"], o.get("detail"),
-                              b.effects(p + ("options", ok, "effects"), o.get("effects"), f"decision.{k}.{ok}"))
+                              b.effects(p + ("options", ok, "effects"), o.get("effects"), f"decision.{k}.{ok}"),
+                              offered)
         if dp["default"] not in opts:
             b.err(p + ("default",), f"default {dp['default']!r} is not one of the options{suggest(dp['default'], list(opts))}")
+        elif opts[dp["default"]].offered_while is not None:
+            b.err(p + ("options", dp["default"], "offered_while"),
+                  f"the default option {dp['default']!r} cannot be conditional: it is what happens when the team "
+                  "does not decide, so it must always be offered (make another option the default, or drop "
+                  "`offered_while` here)", key=True)
         for j, e in enumerate(dp.get("expected", [])):
             if e not in opts:
                 b.err(p + ("expected", j), f"expected option {e!r} is not one of the options{suggest(e, list(opts))}")
@@ -87,6 +103,21 @@ def parse_decisions(b: Builder) -> dict[str, DecisionPoint]:
                                tuple(dp.get("required", RATIONALE_FIELDS)), bool(dp.get("force", False)),
                                dp.get("max_force"), opts)
     return out
+
+
+def _offered_while(b: Builder, path: tuple, value: Any, dp: dict[str, Any], option: str) -> Expr | None:
+    """An option's `offered_while` condition, checked: it may read only what the point's audience sees."""
+    ex = b.expr(path + ("offered_while",), value)
+    if ex is None:
+        return None
+    audience = audience_of(dp.get("audience"))
+    for name in ex.names:
+        if not sees_all_of(b.d, audience, name_audience(b.d, name)):
+            b.err(path + ("offered_while",), f"reads {name!r}, which some of those who decide this point may not "
+                  "see: the options they are offered would reveal it (use a name they see, or give the point "
+                  f"the audience of {name!r})")
+            return None
+    return ex
 
 
 @dataclass(slots=True)
@@ -121,6 +152,8 @@ class DecisionDesk:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.states: dict[str, DecisionState] = {}
+        # Open points with conditional options: the options offered now, in file order.
+        self.offered: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
     def init_names(scn: Scenario, v: dict[str, float]) -> None:
@@ -132,10 +165,34 @@ class DecisionDesk:
                 v[f"{d.id}.{o}"] = 0.0
 
     def watch(self) -> None:
-        """Register the `when` condition of each conditional decision point."""
+        """Register the `when` condition of each conditional point and each option's `offered_while`."""
         for dp in self.sim.scn.decisions.values():
             if dp.when is not None:
                 self.sim.state.add_watcher(dp.when, lambda w, dp=dp: self._condition(w, dp))
+            for o in dp.options.values():
+                if o.offered_while is not None:
+                    self.sim.state.add_watcher(o.offered_while, lambda w, dp=dp: self._reoffer(dp))
+
+    def offers(self, point: str) -> tuple[str, ...]:
+        """The options offered now at an open point, in file order (every option when none is conditional)."""
+        found = self.offered.get(point)
+        return found if found is not None else tuple(self.sim.scn.decisions[point].options)
+
+    def _offered_now(self, dp: DecisionPoint) -> tuple[str, ...]:
+        v = self.sim.v
+        return tuple(o.id for o in dp.options.values() if o.offered_while is None or o.offered_while.fn(v))
+
+    def _reoffer(self, dp: DecisionPoint) -> None:
+        # A name an option's condition reads changed: while the point is open, say what is offered now.
+        old = self.offered.get(dp.id)
+        if old is None:
+            return
+        new = self._offered_now(dp)
+        if new != old:
+            self.offered[dp.id] = new
+            self.sim.emit("decision_offer", dp.id, dp.audience, {
+                "offered": list(new), "added": [o for o in new if o not in old],
+                "removed": [o for o in old if o not in new]})
 
     def start(self) -> None:
         """Schedule the timed decision points."""
@@ -158,7 +215,11 @@ class DecisionDesk:
         self.states[dp.id] = DecisionState(now, deadline)
         sim.state.set(f"{dp.id}.open", 1.0)
         sim.state.set(f"{dp.id}.opened_at", now)
-        sim.emit("decision_open", dp.id, dp.audience, {"deadline": deadline, "pause": dp.pause})
+        data: dict[str, Any] = {"deadline": deadline, "pause": dp.pause}
+        if dp.conditional:
+            self.offered[dp.id] = self._offered_now(dp)
+            data["offered"] = list(self.offered[dp.id])
+        sim.emit("decision_open", dp.id, dp.audience, data)
         # The policy's answer is scheduled before the deadline, so an answer timed exactly at
         # the deadline is taken (a team answering at the last moment is still answering).
         if sim.policy is not None:
@@ -177,8 +238,24 @@ class DecisionDesk:
             self.apply(dp, dp.default, None, None, cause="default")
 
     def _policy(self, dp: DecisionPoint, option: str, force: int | None, cause: str = "policy") -> None:
-        if self.states[dp.id].decided_at is None:
-            self.apply(dp, option, "policy" if cause == "policy" else None, force, cause=cause)
+        if self.states[dp.id].decided_at is not None:
+            return
+        if option not in self.offers(dp.id):
+            # The policy names an option the point does not offer now: the policy did not answer, so the
+            # default (always offered) is taken at the deadline, or now when the point has none.
+            sim = self.sim
+            offered = ", ".join(self.offers(dp.id))
+            later = dp.deadline is not None
+            sim.warn(f"policy.{dp.id}", "not_offered", {
+                "es": f"política: {dp.id} no ofrece ahora la opción {option!r} (se ofrecen: {offered}); se tomará "
+                      f"la opción por defecto {dp.default!r} " + ("al vencer el plazo" if later else "ahora"),
+                "en": f"policy: {dp.id} does not offer {option!r} now (offered: {offered}); the default "
+                      f"{dp.default!r} will be taken " + ("at the deadline" if later else "now"),
+            })
+            if not later:
+                self.apply(dp, dp.default, None, None, cause="default")
+            return
+        self.apply(dp, option, "policy" if cause == "policy" else None, force, cause=cause)
 
     def check(self, point: str, option: str, force: int | None = None) -> DecisionPoint:
         """The decision point, if `option` can be taken there now; else CommandRejected saying why."""
@@ -196,6 +273,12 @@ class DecisionDesk:
                                   field="point")
         if option not in dp.options:
             raise CommandRejected(f"{point} has no option {option!r}", field="option")
+        offered = self.offers(point)
+        if option not in offered:
+            cond = dp.options[option].offered_while
+            raise CommandRejected(f"{point}: option {option!r} is not offered now (it is offered only while "
+                                  f"{cond.text if cond else '?'}); offered now: {', '.join(offered)}",
+                                  field="option")
         if force is not None and not 1 <= force <= 5:
             raise CommandRejected("force level must be I to V (1-5)", field="force")
         return dp
@@ -215,6 +298,9 @@ class DecisionDesk:
         if cause == "default":
             s.set(f"{dp.id}.defaulted", 1.0)
         data: dict[str, Any] = {"option": option, "by": by, "cause": cause, "latency": now - st.opened_at}
+        offered = self.offered.pop(dp.id, None)
+        if offered is not None:  # a point with conditional options: what was on the table when it was decided
+            data["offered"] = list(offered)
         if force is not None:
             data["force"] = force
             if dp.max_force is not None and force > dp.max_force:

@@ -151,7 +151,7 @@ class Exercise:
         dp = sim.check_decision(point, option, force)
         st = sim.decisions[point]
         if check:
-            problems = check_rationale(dp, option, rationale or {}, force, lang)
+            problems = check_rationale(dp, option, rationale or {}, force, lang, sim.offered_options(point))
             if problems:
                 f, msg = next(iter(problems.items()))
                 raise CommandRejected(msg, field=f)

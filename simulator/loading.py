@@ -132,6 +132,11 @@ def audience_of(v: Any) -> tuple[str, ...]:
     return tuple(v)
 
 
+def format_needed(feature: str, version: int, have: int, fix: str = "; `sitroom migrate FILE` converts it") -> str:
+    """The message for a feature that a file's format version lacks (with the fix)."""
+    return f"{feature} needs `sitroom: {version}` at the top of the file (this file says `sitroom: {have}`{fix})"
+
+
 class Builder:
     """Second pass over schema-valid data: typed objects, id cross-references, expressions."""
 
@@ -148,8 +153,7 @@ class Builder:
         """True when the file's format has `feature`; else report it (with the fix) and return False."""
         if self.format >= version:
             return True
-        self.err(path, f"{feature} needs `sitroom: {version}` at the top of the file (this file says "
-                 f"`sitroom: {self.format}`; `sitroom migrate FILE` converts it)", key=True)
+        self.err(path, format_needed(feature, version, self.format), key=True)
         return False
 
     def err(self, path: PathKey, msg: str, *, key: bool = False) -> None:

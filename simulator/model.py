@@ -30,7 +30,7 @@ from .hazards import Hazards
 from .injects import InjectDesk
 from .metrics import MetricBook, ObjectiveRating, rate
 from .orders import OrderDesk, OrderStatus, resolve_params
-from .policy import Policy, late_answers
+from .policy import Policy, PolicyDriver, late_answers
 from .scenario import Ending, Scenario
 from .state import LoopError, State, Watcher
 from .streams import Streams
@@ -93,6 +93,7 @@ class Simulation:
         self.injects = InjectDesk(self)
         self.hazards = Hazards(self)
         self.metrics = MetricBook(self)
+        self.policy_driver = PolicyDriver(self)  # the policy's format-2 orders (on a condition, waiting)
         # Views of the concepts under their long-standing names.
         self.units: dict[str, Unit] = self.fleet.units
         self.task_runs: dict[str, list[TaskRun]] = self.fleet.task_runs
@@ -127,6 +128,7 @@ class Simulation:
         self.fleet.watch()
         self.metrics.watch()
         self.hazards.watch()
+        self.policy_driver.watch()
         for e in self.scn.endings:
             self.state.add_watcher(e.when, lambda w, e=e: self._ending(w, e))
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
@@ -137,6 +139,7 @@ class Simulation:
         self.points.start()
         self.hazards.start()
         self.orders.start()
+        self.policy_driver.start()
         self.later(self.scn.limit, lambda: self.finish("time_limit", {}))
         if self.state.reads_t():
             self.later(1.0, self._tick)
@@ -390,6 +393,10 @@ class Simulation:
         """The decision point, if `option` can be taken there now; else CommandRejected saying why."""
         return self.points.check(point, option, force)
 
+    def offered_options(self, point: str) -> tuple[str, ...]:
+        """The options an open point offers now, in file order (see `offered_while`)."""
+        return self.points.offers(point)
+
     def open_decisions(self) -> list[str]:
         """Points opened and not yet decided."""
         return [k for k, st in self.decisions.items() if st.decided_at is None]
@@ -457,7 +464,8 @@ class Simulation:
             qs.append(QuantityView(q.id, value, prev, changed, as_of))
         units = tuple(UnitView(u.id, u.resource, u.status, u.task, u.eta, u.since, self._location(u))
                       for u in self.units.values() if s.visible(s.resources[u.resource].audience, role))
-        open_ = tuple(OpenDecision(k, st.opened_at, st.deadline_at) for k, st in self.decisions.items()
+        open_ = tuple(OpenDecision(k, st.opened_at, st.deadline_at, self.points.offers(k))
+                      for k, st in self.decisions.items()
                       if st.decided_at is None and s.visible(s.decisions[k].audience, role))
         decided = tuple((k, st.option or "", st.decided_at or 0.0, st.cause or "") for k, st in self.decisions.items()
                         if st.decided_at is not None and s.visible(s.decisions[k].audience, role))

@@ -4,21 +4,34 @@ A policy says, for each decision point, which option to take and how many
 minutes after the point opens; unlisted points take the scenario default at
 their deadline. Policies ship beside a scenario (``policies/<scenario>.<name>.yaml``)
 or come from any file.
+
+Orders are given at a minute (`at`, format 1: refused, with an `order_rejected` event, if
+the order cannot be given then) or, in a policy file that says `sitroom: 2`, when a
+condition first holds (`on`, `after` minutes later), and either may `wait` for the order to
+become possible (a free unit) instead of being refused, for at most `within` minutes.
+`PolicyDriver` gives the format-2 orders in a run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
 from .errors import CommandRejected, PolicyError, Problem
+from .expr import Expr, ExprError, compile_expr
+from .loading import format_needed
 from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
 from .scenario import Scenario
 from .schema import POLICY_SCHEMA
+from .state import name_audience, sees_all_of
+
+if TYPE_CHECKING:
+    from .model import Simulation
+    from .state import Watcher
 
 _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA)
 
@@ -34,11 +47,42 @@ class PolicyDecision:
 
 @dataclass(frozen=True)
 class PolicyOrder:
-    """A scripted order, the minute it is given and its parameters (None: the order's defaults)."""
+    """A scripted order: the minute it is due (`at`), or the condition that makes it due (`on`, format 2).
+
+    `params`: the order's parameters (format 2 orders with `params`; None: the order's defaults).
+    `after`: minutes from `on` first holding to the order being due. `wait`: if it cannot be
+    given when due, it is given as soon as it can (within `within` minutes, when set).
+    """
 
     order: str
-    at: float
+    at: float | None = None
+    on: Expr | None = None
+    after: float = 0.0
+    wait: bool = False
+    within: float | None = None
     params: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def reactive(self) -> bool:
+        """True for a format-2 order (given on a condition, or waiting until it can be given)."""
+        return self.on is not None or self.wait
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as it is written in a policy file."""
+        out: dict[str, Any] = {"order": self.order}
+        if self.on is not None:
+            out["on"] = self.on.text
+            if self.after:
+                out["after"] = self.after
+        else:
+            out["at"] = self.at
+        if self.wait:
+            out["wait"] = True
+            if self.within is not None:
+                out["within"] = self.within
+        if self.params:
+            out["params"] = dict(self.params)
+        return out
 
 
 @dataclass(frozen=True)
@@ -47,20 +91,23 @@ class Policy:
 
     name: str
     decisions: dict[str, PolicyDecision] = field(default_factory=dict)
-    orders: tuple[PolicyOrder, ...] = ()
+    orders: tuple[PolicyOrder, ...] = ()  # timed orders (format 1), by time
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    reactive: tuple[PolicyOrder, ...] = ()  # format 2: on a condition, or waiting; in file order
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as the YAML/JSON mapping it is read from."""
-        return {
+        out: dict[str, Any] = {"sitroom": 2} if self.reactive else {}
+        out.update({
             "policy": self.name,
             "decisions": {
                 k: {"option": d.option, "after": d.after, **({"force": d.force} if d.force else {})}
                 for k, d in self.decisions.items()
             },
             "orders": [{"order": o.order, "at": o.at, **({"params": dict(o.params)} if o.params else {})}
-                       for o in self.orders],
-        }
+                       for o in self.orders] + [o.to_dict() for o in self.reactive],
+        })
+        return out
 
 
 def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc: Any = None) -> Policy:
@@ -93,23 +140,75 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
                  + _suggest(opt, list(scenario.decisions[point].options)))
             continue
         decisions[point] = PolicyDecision(opt, float(spec.get("after", 0.0)), spec.get("force"))
-    orders = []
+    orders: list[PolicyOrder] = []
+    reactive: list[PolicyOrder] = []
+    fmt = int(data.get("sitroom", 1))
+    names = _names(scenario)
+    unseen: list[str] = []
     for i, o in enumerate(data.get("orders") or []):
+        where = f"orders.{i}"
         if o["order"] not in scenario.orders:
-            prob(("orders", i, "order"), f"orders.{i}: scenario has no order {o['order']!r}"
+            prob(("orders", i, "order"), f"{where}: scenario has no order {o['order']!r}"
                  + _suggest(o["order"], list(scenario.orders)))
+            continue
+        new = [k for k in ("on", "after", "wait", "within") if k in o]
+        if new and fmt < 2:
+            prob(("orders", i, new[0]), f"{where}.{new[0]}: " + format_needed(
+                "a policy order on a condition or waiting for a free unit", 2, fmt, ""))
+            continue
+        if ("at" in o) == ("on" in o):
+            prob(("orders", i), f"{where}: give exactly one of 'at' (minute) or 'on' (condition)")
+            continue
+        if "after" in o and "on" not in o:
+            prob(("orders", i, "after"), f"{where}.after: 'after' counts minutes from 'on' holding; with 'at', "
+                 "write the minute itself")
+            continue
+        if "within" in o and not o.get("wait"):
+            prob(("orders", i, "within"), f"{where}.within: 'within' is how long a waiting order waits: it needs "
+                 "'wait: true'")
             continue
         params = o.get("params")
         if params:
             why = _params_problem(scenario, o["order"], params)
             if why:
-                prob(("orders", i, "params"), f"orders.{i}.params: {why}")
+                prob(("orders", i, "params"), f"{where}.params: {why}")
                 continue
-        orders.append(PolicyOrder(o["order"], float(o["at"]), dict(params) if params else None))
+        on = None
+        if "on" in o:
+            try:
+                on = compile_expr(o["on"], names.__contains__)
+            except ExprError as exc:
+                prob(("orders", i, "on"), f"{where}.on: {exc}"
+                     + (_suggest(str(exc).split("'")[1], sorted(names)) if str(exc).startswith("unknown name")
+                        and "'" in str(exc) else ""))
+                continue
+            unseen += [f"{where}.on reads {n!r}, which the team does not see: a policy standing for a team "
+                       "should react only to what the team knows" for n in on.names if not _team_sees(scenario, n)]
+        po = PolicyOrder(o["order"], float(o["at"]) if "at" in o else None, on, float(o.get("after", 0.0)),
+                         bool(o.get("wait", False)), float(o["within"]) if "within" in o else None,
+                         dict(params) if params else None)
+        (reactive if po.reactive else orders).append(po)
     if problems:
         raise PolicyError(problems)
-    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at)),
-                  tuple(text["en"] for _, text in late_answers(decisions, scenario)))
+    return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at or 0.0)),
+                  tuple(text["en"] for _, text in late_answers(decisions, scenario)) + tuple(unseen),
+                  tuple(reactive))
+
+
+def _names(scenario: Scenario) -> set[str]:
+    """Every name a policy's condition may read: the scenario's name table."""
+    from .model import Simulation  # the model imports this module: import at call time
+
+    return set(Simulation.initial_names(scenario))
+
+
+def _team_sees(scenario: Scenario, name: str) -> bool:
+    """Does the team (every role) see the value of `name`?"""
+    data = scenario.cache.get("data")
+    if data is None:
+        loc = load_text(scenario.text, scenario.path or "<scenario>")
+        data = scenario.cache["data"] = loc.data if not isinstance(loc, Problem) else {}
+    return sees_all_of(data, ("all",), name_audience(data, name))
 
 
 def _params_problem(scenario: Scenario, order_id: str, params: dict[str, Any]) -> str:
@@ -176,3 +275,108 @@ def doctrine_policy(scenario: Scenario) -> Policy:
         "expected",
         {k: PolicyDecision(dp.expected[0]) for k, dp in scenario.decisions.items() if dp.expected},
     )
+
+
+class PolicyDriver:
+    """Gives a policy's format-2 orders in one run: on a condition, and waiting until they can be given.
+
+    Deterministic: conditions are watchers of the name table (as everywhere in the model), and a
+    waiting order is looked at again, in file order, after any change to a name the order's
+    status can depend on (every resource's units, its `available` names, its count).
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.orders = sim.policy.reactive if sim.policy is not None else ()
+        self.waiting: dict[int, float] = {}  # index -> minute it became due
+        self._watchers: dict[int, Watcher] = {}
+        self._asked: set[int] = set()  # a look is scheduled for this minute
+
+    def watch(self) -> None:
+        """Register each order's `on` condition, and (inactive) what a waiting order waits on."""
+        sim = self.sim
+        scn = sim.scn
+        for i, po in enumerate(self.orders):
+            if po.on is not None:
+                sim.state.add_watcher(po.on, lambda w, i=i: self._condition(w, i))
+            if po.wait:
+                o = scn.orders[po.order]
+                names = {f"{po.order}.count"} | set(o.available.names if o.available is not None else ())
+                for r in scn.resources:
+                    names |= {f"{r}.ready", f"{r}.standby"}
+                probe = Expr(f"<policy wait {po.order}>", lambda _v: 1.0, tuple(sorted(n for n in names if n in sim.v)))
+                w = sim.state.add_watcher(probe, lambda w, i=i: self._look(i))
+                w.active = False
+                self._watchers[i] = w
+
+    def start(self) -> None:
+        """Schedule the orders timed by `at`."""
+        for i, po in enumerate(self.orders):
+            if po.at is not None:
+                self.sim.later(po.at, lambda i=i: self._due(i))
+
+    def _condition(self, w: Watcher, i: int) -> None:
+        if w.expr.fn(self.sim.v):
+            w.active = False  # once: when it first holds
+            self.sim.later(self.orders[i].after, lambda: self._due(i))
+
+    def _chosen(self, po: PolicyOrder) -> dict[str, Any] | None:
+        """The order's complete parameters (the policy's, defaults filled in), or None for an order without."""
+        from .orders import resolve_params
+
+        o = self.sim.scn.orders[po.order]
+        return resolve_params(o, po.params) if o.params is not None else None
+
+    def _due(self, i: int) -> None:
+        sim = self.sim
+        po = self.orders[i]
+        chosen = self._chosen(po)
+        st = sim.orders.status(po.order, chosen)
+        if st.ok:
+            sim.orders.give(po.order, "policy", "policy", chosen)
+        elif po.wait and st.code not in ("limit", "ended"):
+            self.waiting[i] = sim.env.now
+            self._watchers[i].active = True
+            sim.emit("order_waiting", po.order, ("instructor",), {"by": "policy", "cause": "policy",
+                                                                  "within": po.within, **st.as_data()})
+            if po.within is not None:
+                sim.later(po.within, lambda: self._give_up(i))
+        else:
+            sim.emit("order_rejected", po.order, ("instructor",), {"by": "policy", "cause": "policy", **st.as_data()})
+
+    def _look(self, i: int) -> None:
+        # Something the order's status reads changed: look again once every change of this moment is done.
+        if i in self.waiting and i not in self._asked:
+            self._asked.add(i)
+            self.sim.later(0.0, lambda: self._try(i))
+
+    def _try(self, i: int) -> None:
+        self._asked.discard(i)
+        if i not in self.waiting:
+            return
+        sim = self.sim
+        po = self.orders[i]
+        chosen = self._chosen(po)
+        st = sim.orders.status(po.order, chosen)
+        if st.ok:
+            self._stop(i)
+            sim.orders.give(po.order, "policy", "policy", chosen)
+        elif st.code in ("limit", "ended"):
+            self._stop(i)
+            if st.code == "limit":
+                sim.emit("order_rejected", po.order, ("instructor",), {"by": "policy", "cause": "policy",
+                                                                       **st.as_data()})
+
+    def _give_up(self, i: int) -> None:
+        if i not in self.waiting:
+            return
+        sim = self.sim
+        po = self.orders[i]
+        self._stop(i)
+        sim.emit("order_rejected", po.order, ("instructor",), {"by": "policy", "cause": "policy",
+                                                               "waited": po.within,
+                                                               **sim.orders.status(po.order, self._chosen(po)).as_data()})
+
+    def _stop(self, i: int) -> None:
+        self.waiting.pop(i, None)
+        self._watchers[i].active = False

@@ -324,6 +324,10 @@ SCHEMA: dict[str, Any] = {
                             "label": {"$ref": "#/$defs/text"},
                             "detail": {"$ref": "#/$defs/text"},
                             "effects": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
+                            "offered_while": {"$ref": "#/$defs/expr", "description":
+                                              "format 2: the option is offered only while this holds (looked "
+                                              "at when the point opens and whenever a name it reads changes); "
+                                              "never on the default option"},
                         },
                     },
                 },
@@ -453,6 +457,8 @@ POLICY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["policy"],
     "properties": {
+        "sitroom": {"enum": list(FORMATS), "description": "policy format (default 1; format 2 adds orders on a "
+                    "condition and orders that wait for a free unit)"},
         "policy": {"type": "string", "pattern": ID},
         "description": {"$ref": "#/$defs/text"},
         "decisions": {
@@ -478,13 +484,25 @@ POLICY_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["order", "at"],
+                "required": ["order"],
                 "additionalProperties": False,
-                "properties": {"order": {"type": "string", "pattern": ID}, "at": {"type": "number", "minimum": 0},
-                               "params": {"type": "object", "additionalProperties": False,
-                                          "description": "the order's parameters (format 2 orders with `params`)",
-                                          "properties": {"count": {"type": "integer", "minimum": 1},
-                                                         "site": {"type": "string", "pattern": ID}}}},
+                "properties": {
+                    "order": {"type": "string", "pattern": ID},
+                    "at": {"type": "number", "minimum": 0, "description": "minute the order is given (or due, "
+                           "with `wait`)"},
+                    "on": {"type": "string", "description": "format 2: the order is due when this condition "
+                           "first holds (an expression of the scenario's names)"},
+                    "after": {"type": "number", "minimum": 0, "description": "format 2, with `on`: minutes from "
+                              "the condition holding to the order being due"},
+                    "wait": {"type": "boolean", "description": "format 2: if it cannot be given when due (too "
+                             "few free units, not available), give it as soon as it can"},
+                    "within": {"type": "number", "exclusiveMinimum": 0, "description": "format 2, with `wait`: "
+                               "give up after waiting this many minutes (an `order_rejected` event)"},
+                    "params": {"type": "object", "additionalProperties": False,
+                               "description": "the order's parameters (format 2 orders with `params`)",
+                               "properties": {"count": {"type": "integer", "minimum": 1},
+                                              "site": {"type": "string", "pattern": ID}}},
+                },
             },
         },
     },

@@ -40,6 +40,7 @@ class OpenDecision:
     id: str
     opened_at: float
     deadline_at: float | None
+    offered: tuple[str, ...]  # the options offered now, in file order (all of them unless some are conditional)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,8 @@ def cmd_scenarios(a: argparse.Namespace) -> int:
 def cmd_run(a: argparse.Namespace) -> int:
     scn = load_scenario(resolve_scenario(a.scenario))
     policy = find_policy(a.policy, scn) if a.policy else None
+    for w in policy.warnings if policy is not None else ():  # what of the policy will not take effect as written
+        _err(f"{a.policy}: warning: {w}")
     if a.journal and Path(a.journal).exists():
         _err(f"{a.journal}: a file is already there; choose a new journal path")
         return 1

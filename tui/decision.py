@@ -1,7 +1,12 @@
 """The decision window: prompt, context, options and a National Decision Model rationale.
 
 A `ModalScreen[bool]` that dismisses with True once the decision is in the
-journal. It does not stop the clock (unless the scenario's decision point
+journal. It lists only the options the point offers now (a format-2 option may be offered
+only while a condition holds): the others are hidden, not greyed, because a trainee in the
+situation would not have them, and their condition may rest on something the team only
+knows through the exercise (the instructor's own room adds a muted line naming the hidden
+options and their conditions). When the offer changes while the window is open, the list,
+its numbers and keys follow, and a line says what changed. It does not stop the clock (unless the scenario's decision point
 pauses it): the app's timer keeps running and calls `on_tick`, which updates
 the time left and notices when the point closes (deadline reached, default
 applied). Everything typed lives in the session's `Draft`, so closing the
@@ -55,6 +60,7 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         self.dp = session.scenario.decisions[point]
         self.draft = session.drafts.setdefault(point, Draft())
         self.option_ids = list(self.dp.options)
+        self.offered: tuple[str, ...] = tuple(self.option_ids)  # what the list shows now (see `_show_offer`)
         self._closed_shown = False
         self._mounted = False
 
@@ -82,7 +88,9 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
                 if default is not None:
                     ctx.append(t("if_no_decision", lang, option=tr(default.label, lang)))
                 yield Static("  ·  ".join(ctx), id="context")
-                yield Label(t("options", lang, n=len(self.option_ids)), classes="section")
+                yield Label(t("options", lang, n=len(self.option_ids)), id="options-label", classes="section")
+                yield Static("", id="offer-note", classes="note")
+                yield Static("", id="offer-hidden")
                 with NumberedSet(id="options"):
                     for i, oid in enumerate(self.option_ids, 1):
                         opt = dp.options[oid]
@@ -122,8 +130,56 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         self._mounted = True
         for w in self.query(".error").results(Static):
             w.display = False
+        self.query_one("#offer-note", Static).display = False
+        self.query_one("#offer-hidden", Static).display = False
+        self._show_offer(self.session.sim.offered_options(self.point), announce=False)
         self._show_record()
         self.on_tick()
+
+    # ---------------------------------------------------------------- the options offered now
+    def _number(self, oid: str) -> int:
+        """The number an offered option has in the list now (1-based)."""
+        return self.offered.index(oid) + 1
+
+    def _show_offer(self, offered: tuple[str, ...], *, announce: bool) -> None:
+        """Show only the offered options, numbered in file order; say what changed when `announce`."""
+        if not offered and self.offered:  # a closed point (or no view yet): keep the list as it was
+            return
+        lang = self.lang
+        old = self.offered
+        self.offered = tuple(o for o in self.option_ids if o in offered)
+        for oid in self.option_ids:
+            opt = self.dp.options[oid]
+            shown = oid in self.offered
+            button = self.query_one(f"#opt-{oid}", OptionButton)
+            box = self.query_one(f"#cons-{oid}", ConsideredBox)
+            button.display = box.display = shown
+            if shown:
+                n = self._number(oid)
+                button.label = f"{n}. {tr(opt.label, lang)}" + (f" — {tr(opt.detail, lang)}" if opt.detail else "")
+                box.label = f"{n}. {tr(opt.label, lang)}"
+        self.query_one("#options-label", Label).update(t("options", lang, n=len(self.offered)))
+        if self.session.instructor:  # ground truth: what is hidden from the team, and why
+            hidden = [t("offer_hidden_one", lang, option=tr(self.dp.options[o].label, lang),
+                        condition=cond.text)
+                      for o in self.option_ids if o not in self.offered
+                      and (cond := self.dp.options[o].offered_while) is not None]
+            self._say("#offer-hidden", t("offer_hidden", lang, options="; ".join(hidden)) if hidden else "")
+        if announce:
+            added = [tr(self.dp.options[o].label, lang) for o in self.offered if o not in old]
+            removed = [tr(self.dp.options[o].label, lang) for o in old if o not in self.offered]
+            parts = []
+            if added:
+                parts.append(t("offer_added", lang, options="; ".join(added)))
+            if removed:
+                parts.append(t("offer_removed", lang, options="; ".join(removed)))
+            self._say("#offer-note", " ".join(parts))
+        if self.draft.option is not None and self.draft.option not in self.offered:
+            chosen = tr(self.dp.options[self.draft.option].label, lang)
+            self._say("#e-option", t("option_withdrawn", lang, option=chosen))
+        elif announce:
+            self._say("#e-option", "")
+        self._show_record()
 
     # ---------------------------------------------------------------- keeping the draft
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -151,10 +207,10 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         """Exactly what Ctrl+S will write to the journal, in words, kept up to date."""
         lang = self.lang
         opt = self.dp.options.get(self.draft.option or "")
-        chosen = (f"{self.option_ids.index(opt.id) + 1}. {tr(opt.label, lang)}" if opt is not None
+        chosen = (f"{self._number(opt.id)}. {tr(opt.label, lang)}" if opt is not None and opt.id in self.offered
                   else t("record_none", lang))
-        considered = ", ".join(str(self.option_ids.index(o) + 1) for o in self.draft.considered) \
-            or t("record_none", lang)
+        considered = ", ".join(str(self._number(o)) if o in self.offered else f"«{tr(self.dp.options[o].label, lang)}»"
+                               for o in self.draft.considered) or t("record_none", lang)
         written = sum(1 for f in TEXT_FIELDS if self.draft.fields.get(f, "").strip())
         parts = [t("record_option", lang, option=chosen), t("record_considered", lang, options=considered),
                  t("record_fields", lang, n=written, of=len(TEXT_FIELDS))]
@@ -191,6 +247,9 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
                 self.query_one("#commit", Button).disabled = True
                 left.update(t("expired", self.lang))
             return
+        offered = sim.offered_options(self.point)
+        if tuple(o for o in self.option_ids if o in offered) != self.offered:
+            self._show_offer(offered, announce=True)
         if sim.halted_for == self.point:
             left.update(t("clock_halted_for_this", self.lang))
             return
@@ -201,8 +260,8 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
 
     # ---------------------------------------------------------------- actions
     def action_pick(self, n: int) -> None:
-        if 1 <= n <= len(self.option_ids):
-            self.query_one(f"#opt-{self.option_ids[n - 1]}", RadioButton).value = True
+        if 1 <= n <= len(self.offered):
+            self.query_one(f"#opt-{self.offered[n - 1]}", RadioButton).value = True
 
     def action_close(self) -> None:
         self.dismiss(False)
@@ -231,13 +290,16 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
             self.on_tick()
             return
         option = self.draft.option
-        if option is None:
-            self._error("option", t("choose_option", lang, n=len(self.option_ids)))
+        if option is None or option not in self.offered:
+            if option is None:
+                self._error("option", t("choose_option", lang, n=len(self.offered)))
+            else:
+                self._error("option", t("option_withdrawn", lang, option=tr(self.dp.options[option].label, lang)))
             self.query_one("#options").focus()
             return
         rationale = {f: self.draft.fields.get(f, "") for f in TEXT_FIELDS}
         rationale["options_considered"] = list(self.draft.considered)
-        problems = check_rationale(self.dp, option, rationale, self.draft.force, lang)
+        problems = check_rationale(self.dp, option, rationale, self.draft.force, lang, self.offered)
         if problems:
             for f, msg in problems.items():
                 self._error(f, msg)
@@ -250,6 +312,13 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         try:
             self.session.decide(self.point, option, rationale, self.draft.force)
         except CommandRejected as exc:
+            if exc.field == "option":  # withdrawn just before the commit (the host's view may not show it yet)
+                now = self.session.sim.offered_options(self.point)
+                if now and option not in now:
+                    self._show_offer(now, announce=True)
+                else:
+                    self._error("option", t("option_withdrawn", lang, option=tr(self.dp.options[option].label, lang)))
+                return
             self._error(exc.field or "point", t("rejected", lang, msg=str(exc)))
             return
         except JournalError as exc:  # the disk refused: nothing was recorded, the draft stays

@@ -31,7 +31,8 @@ CHANNEL_STYLE = {
 }
 
 # Event kinds that become feed lines; state and unit changes have their own boards.
-FEED_KINDS = ("start", "inject", "decision_open", "decision", "order", "order_rejected", "task", "warning", "end")
+FEED_KINDS = ("start", "inject", "decision_open", "decision", "decision_offer", "order", "order_rejected",
+              "order_waiting", "task", "warning", "end")
 
 
 def channel_label(channel: str, lang: str) -> str:
@@ -55,9 +56,9 @@ def event_channel(scn: Scenario, ev: Event) -> str:
     if ev.kind == "inject":
         inj = scn.injects.get(ev.ref)
         return str(ev.data.get("channel") or (inj.channel if inj else "system"))
-    if ev.kind in ("decision_open", "decision"):
+    if ev.kind in ("decision_open", "decision", "decision_offer"):
         return "decision"
-    if ev.kind in ("order", "order_rejected"):
+    if ev.kind in ("order", "order_rejected", "order_waiting"):
         return "order"
     if ev.kind == "task":
         return "report"
@@ -108,14 +109,25 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
         else:
             body = t("ev_decision", lang, title=tr(dp.title, lang), option=label,
                      by=who(d.get("by") or "", lang, team, d.get("cause", "team")))
-    elif ev.kind in ("order", "order_rejected"):
+    elif ev.kind == "decision_offer":  # a format-2 point's options changed while it is open
+        dp = scn.decisions.get(ev.ref)
+        if dp is None:
+            return None
+        channel = "decision"
+
+        def labels(ids: list[str]) -> str:
+            return "; ".join(tr(dp.options[o].label, lang) for o in ids if o in dp.options)
+        change = " ".join(([t("offer_added", lang, options=labels(d["added"]))] if d.get("added") else [])
+                          + ([t("offer_removed", lang, options=labels(d["removed"]))] if d.get("removed") else []))
+        body = t("ev_decision_offer", lang, title=tr(dp.title, lang), change=change)
+    elif ev.kind in ("order", "order_rejected", "order_waiting"):
         o = scn.orders.get(ev.ref)
         label = tr(o.label, lang) if o else ev.ref
         chosen = params_text(scn, o, d.get("params")) if o else None
         if chosen:
             label = t("order_with", lang, label=label, params=tr(chosen, lang))
         channel = "order"
-        key = "ev_order" if ev.kind == "order" else "ev_order_rejected"
+        key = {"order": "ev_order", "order_rejected": "ev_order_rejected"}.get(ev.kind, "ev_order_waiting")
         body = t(key, lang, label=label, by=who(d.get("by") or "", lang, team, d.get("cause", "team")))
     elif ev.kind == "task":
         task = scn.tasks.get(ev.ref)

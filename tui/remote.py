@@ -156,6 +156,11 @@ class RemoteSim:
             out[point] = DecisionState(opened.get(point, at), None, at, option, None, None, cause)
         return out
 
+    def offered_options(self, point: str) -> tuple[str, ...]:
+        """The options the point offers now, as the host last said (none when it is not open)."""
+        snap = self._view.snapshot
+        return next((d.offered for d in snap.open_decisions if d.id == point), ()) if snap else ()
+
     def snapshot(self, role: str | None = None) -> Snapshot:
         """The host's snapshot for this team's role (the host decides what the role sees)."""
         snap = self._view.snapshot

@@ -58,7 +58,7 @@ class NumberedSet(RadioSet):
     def on_key(self, event: events.Key) -> None:
         """Digits choose the button with that number."""
         if event.character and event.character in "123456789":
-            buttons = list(self.query(RadioButton))
+            buttons = [b for b in self.query(RadioButton) if b.display]  # the numbers shown
             n = int(event.character)
             if n <= len(buttons):
                 event.stop()
