@@ -108,14 +108,14 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
     stop_at: float | None = None
     for inp in journal_inputs:
         if inp.kind == "order":
-            orders.append(PolicyOrder(inp.payload["order"], float(inp.t), inp.payload.get("params")))
+            orders.append(PolicyOrder(inp.payload["order"], float(inp.t), params=inp.payload.get("params")))
         elif inp.kind == "inject":
             injects.append((float(inp.t), inp.payload["inject"]))
         elif inp.kind == "end":
             stop_at = float(inp.t)
     if not sim.ended:
         stop_at = float(sim.now)
-    orders.sort(key=lambda o: o.at)
+    orders.sort(key=lambda o: o.at or 0.0)
     name = f"team:{stored.name}" if stored is not None else "team"
     reactive = stored.reactive if stored is not None else ()  # a format-2 policy's orders on a condition
     return Plan(Policy(name, decisions, tuple(orders), reactive=reactive), tuple(injects), stop_at)
