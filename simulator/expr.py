@@ -4,7 +4,7 @@ Expressions use a subset of Python's expression syntax::
 
     0.02 * agitation * (0.5 if lockdown else 1)
     hostages > 0 and cert.on_scene >= 2
-    clamp(morale - 0.1 * t / 60, 0, 1)
+    clamp(agitation - 0.1 * t / 60, 0, 10)
 
 Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
 such as ``cert.ready`` or ``DP1.retake_now``), arithmetic (+ - * / // % **),
@@ -16,6 +16,10 @@ is never evaluated), which gives the same values with far fewer calls. Evaluatio
 arithmetic is in floats, division by zero gives 0, overflow gives infinity, and
 floor/ceil/round pass infinity and NaN through, so an exercise in class never stops on
 arithmetic (the model clamps non-finite results where it uses them, with a warning).
+
+An expression that fails says what to write instead (`fix_hint`, `unit_fix`): ``x = 1``
+asks for ``==``, ``&&`` for ``and``, ``3/h`` says rates are per hour and carry no unit,
+``50%`` asks for ``0.5``. These are looked for only once an expression has failed.
 """
 
 from __future__ import annotations
