@@ -188,6 +188,7 @@ def test_every_derived_name_family_is_documented_and_every_documented_one_exists
 
 
 WRONG_ON_PURPOSE = {"cert.free", "DP9.open"}  # the page cites them as errors
+NOT_NAMES = {"e.g", "data.path", "ruta.de"}  # prose in code spans (`e.g. ...`, `file:line:col: data.path: ...`)
 
 
 @pytest.mark.parametrize("doc", [DOC, DOC_ES], ids=["en", "es"])
@@ -204,7 +205,7 @@ def test_every_dotted_name_the_page_cites_exists(doc):
     checked = 0
     for name in sorted(cited):
         head, tail = name.split(".", 1)
-        if tail in files:
+        if tail in files or name in NOT_NAMES:
             continue
         checked += 1
         if head in fields:

@@ -40,7 +40,8 @@ def test_every_bundled_format_1_scenario_migrates_to_a_valid_file_with_the_same_
         pytest.skip("already format 2")
     m = migrate_text(original.text, str(entry.path))
     assert m.source_format == 1 and m.scenario.format == 2
-    assert _diff(original.text, m.text) == ["-sitroom: 1", "+sitroom: 2"]  # every comment and line kept
+    removed, added = _diff(original.text, m.text)  # one line changed; every comment and other line kept
+    assert removed.startswith("-sitroom: 1") and added == "+" + removed[1:].replace("sitroom: 1", "sitroom: 2", 1)
     assert [c.text["en"] for c in m.changes] == ["sitroom: 1 -> 2"]
     migrated = load_scenario_text(m.text, "migrated.yaml")
     policies = [None] + [find_policy(p, original) for p in entry.policies[:1]]
