@@ -157,7 +157,7 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         amt = b.expr(path + (other,), raw) if isinstance(raw, str | int | float) else b.dist(path + (other,), raw)
     elif ref is not None:
         b.ref(path + (verb,), ref, target)
-        if verb == "mobilise":
+        if verb == "mobilise" and b.format >= 2:  # a check format 1 did not make: its files keep loading
             _check_standby(b, path, target, int(spec.get("count", 0)))
     elif verb == "after":
         if "do" not in spec:

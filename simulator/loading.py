@@ -346,7 +346,8 @@ class Builder:
             return None
         try:
             ex = compile_expr(value, self.known)
-            if ex.is_constant and path and path[-1] in ("when", "until", "available", "if", "applies_when"):
+            conditions = ("when", "until", "available", "if", "applies_when")
+            if ex.is_constant and path and path[-1] in conditions and self.format >= 2:  # format 1: as it was
                 self._constant_condition(path, bool(ex({})))
             return ex
         except ExprError as exc:

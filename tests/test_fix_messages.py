@@ -227,3 +227,14 @@ def test_the_cli_takes_the_hyphenated_name_and_says_the_names_when_wrong(capsys)
     capsys.readouterr()
     assert main(["run", "P0-modulo-b", "--seed", "1", "--policy", "doctrin"]) == 1
     assert "(did you mean 'doctrine'?); its policies: doctrine, force-first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("          - {mobilise: cert}", "          - {mobilise: officers}"),
+    ("    at: 2\n", "    at: 200\n"),
+    ('  - when: "control == 1"', '  - when: "true"'),
+    (WHEN, 'when: "false"'),
+])
+def test_a_format_1_file_keeps_loading_as_it_did(old, new):
+    text = BASE.replace("\nsitroom: 2\n", "\nsitroom: 1\n").replace(old, new)
+    assert load_scenario_text(text).format == 1  # the new refusals are format 2's
