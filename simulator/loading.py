@@ -24,7 +24,8 @@ from .state import derived_names
 
 # Keys that were once part of the format, with what to write instead.
 REMOVED = {"missing": "'missing' is no longer part of the format: a measure that never happened has no "
-                      "value; say how to rate that with the objective's 'if_missing' (default U)"}
+                      "value; say how to rate that with the objective's 'if_missing' (default U); "
+                      "`sitroom migrate FILE` converts it"}
 
 
 def suggest(word: str, choices: list[str]) -> str:
