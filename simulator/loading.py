@@ -214,8 +214,10 @@ def value_hint(err: jsonschema.ValidationError, loc: Located) -> str:
         if m and field in _TIME_KEYS:
             return f"{inst!r}: {field} is minutes after T0, not a clock time{_minute_of(loc, m)}"
         try:
-            float(inst.replace(",", "."))
+            number = float(inst.replace(",", "."))
         except ValueError:
+            return ""
+        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
             return ""
         return f"{inst!r} is in quotes: write the number without them ({inst.replace(',', '.')})"
     if isinstance(inst, str) and err.validator == "type" and err.validator_value == "boolean":

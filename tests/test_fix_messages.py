@@ -120,6 +120,8 @@ CASES = [
      "decisions.DP1.options.seal_and_call.effects.1.mobilise",
      "officers has no standby units, so mobilise would do nothing: give the resource `standby: N` (and a "
      "`mobilise` time) for units that start off duty, or send its ready units with a task"),
+    ("a number in quotes", "    initial: 3\n", '    initial: "3,5"\n', '"3,5', "state.agitation.initial",
+     "'3,5' is in quotes: write the number without them (3.5)"),
     ("clock start", '  start: "2025-01-01T20:00:00-06:00"', '  start: "20:00"', '"20:00', "clock.start",
      "not an ISO date-time: '20:00'; write the date, the local time and its UTC offset, e.g. "
      '"2025-03-14T20:00:00-06:00"'),
