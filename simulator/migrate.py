@@ -28,6 +28,10 @@ from .schema import FORMAT_VERSION, FORMATS
 from .text import Text
 
 
+class NotConvertible(ScenarioError):
+    """The original file cannot be read as a scenario of a format this release knows (nothing to convert)."""
+
+
 @dataclass(frozen=True)
 class Change:
     """One edit: where in the original file (1-based line and column) and what, in es and en."""
@@ -66,13 +70,15 @@ def migrate_text(text: str, name: str = "<scenario>", out_name: str | None = Non
     """
     loc = load_text(text, name)
     if isinstance(loc, Problem):
-        raise ScenarioError([loc])
+        raise NotConvertible([loc])
     if not isinstance(loc.data, dict):
-        raise ScenarioError([loc.problem((), "a scenario is a map of keys (sitroom, id, title, ...)")])
+        raise NotConvertible([loc.problem((), "a scenario is a map of keys (sitroom, id, title, ...)")])
     fmt = loc.data.get("sitroom", 1)
+    if isinstance(fmt, str) and fmt.strip() in {str(f) for f in FORMATS}:
+        fmt = int(fmt)  # `sitroom: "1"`: the number in quotes (the conversion writes it bare)
     if isinstance(fmt, bool) or fmt not in FORMATS:
-        raise ScenarioError([loc.problem(("sitroom",), f"sitroom: {fmt!r} is not a format this release reads "
-                                                        f"({' or '.join(map(str, FORMATS))})")])
+        raise NotConvertible([loc.problem(("sitroom",), f"sitroom: {fmt!r} is not a format this release reads "
+                                                         f"({' or '.join(map(str, FORMATS))})")])
     lines = text.splitlines(keepends=True)
     edits: list[_Edit] = []
     changes: list[Change] = []
@@ -223,6 +229,9 @@ WORDS: dict[str, Text] = {
              "en": "{out} is the file being converted: use --in-place to replace it"},
     "bundled": {"es": "{file} es un escenario incluido; dé --out ARCHIVO para escribir la copia convertida",
                 "en": "{file} is a bundled scenario; give --out FILE to write the converted copy"},
+    "unreadable": {"es": "{file}: no se puede convertir (arriba, por qué); no se escribió nada",
+                   "en": "{file}: cannot be converted (why is above); nothing written"},
+    "folder": {"es": "{file}: es una carpeta, no un archivo", "en": "{file}: is a folder, not a file"},
     "invalid": {"es": "{file}: el archivo convertido no valida (arriba, lo que falla); no se escribió nada",
                 "en": "{file}: the converted file does not validate (what fails is above); nothing written"},
 }

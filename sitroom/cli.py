@@ -352,7 +352,7 @@ def cmd_new(a: argparse.Namespace) -> int:
 def cmd_migrate(a: argparse.Namespace) -> int:
     """`sitroom migrate`: convert a format-1 scenario to format 2, comments and layout kept."""
     from simulator import ScenarioError
-    from simulator.migrate import migrate_text, say
+    from simulator.migrate import NotConvertible, migrate_text, say
 
     lang = a.lang
     src = resolve_scenario(a.file)
@@ -367,7 +367,7 @@ def cmd_migrate(a: argparse.Namespace) -> int:
         _err(say("exists", lang, out=a.out, file=src))
         return 1
     if not src.is_file():
-        _err(say("nofile", lang, file=a.file))
+        _err(say("folder" if src.is_dir() else "nofile", lang, file=a.file))
         return 1
     try:
         raw = src.read_bytes().decode("utf-8")
@@ -379,8 +379,7 @@ def cmd_migrate(a: argparse.Namespace) -> int:
     except ScenarioError as exc:
         for prob in exc.problems:
             _err(str(prob))
-        if exc.problems and exc.problems[0].line and "YAML" not in exc.problems[0].message:
-            _err(say("invalid", lang, file=src))
+        _err(say("unreadable" if isinstance(exc, NotConvertible) else "invalid", lang, file=src))
         return 1
     report = sys.stderr if a.out == "-" else sys.stdout
     from simulator.schema import FORMAT_VERSION

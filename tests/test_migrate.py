@@ -191,3 +191,22 @@ def test_a_bundled_scenario_needs_out_and_a_missing_file_is_named(tmp_path, caps
     assert "is a bundled scenario; give --out FILE" in capsys.readouterr().err
     assert main(["migrate", str(tmp_path / "none.yaml"), "--lang", "en"]) == 1
     assert capsys.readouterr().err.strip() == f"{tmp_path / 'none.yaml'}: no such file"
+
+
+def test_a_quoted_format_number_is_converted_bare():
+    text = OLD.replace("\nsitroom: 1\n", '\nsitroom: "1"\n')
+    m = migrate_text(text)
+    assert m.scenario.format == 2 and '\nsitroom: 2\n' in m.text
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    ("", "the file is empty"), ("- a\n- b\n", "a scenario is a map of keys"),
+    ("sitroom: 3\nid: x\n", "sitroom: 3 is not a format this release reads (1 or 2)"),
+])
+def test_a_file_that_is_no_scenario_is_not_converted(tmp_path, capsys, content, why):
+    path = tmp_path / "x.yaml"
+    path.write_text(content, encoding="utf-8")
+    assert main(["migrate", str(path), "--in-place", "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert why in err and f"{path}: cannot be converted (why is above); nothing written" in err
+    assert path.read_text(encoding="utf-8") == content
