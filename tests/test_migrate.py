@@ -133,7 +133,8 @@ def test_without_out_or_in_place_nothing_is_written(old_file, capsys):
     assert main(["migrate", str(old_file), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert f"{old_file}: format 1 -> 2, 3 change(s):" in out
-    assert f"  {old_file}:10:10: sitroom: 1 -> 2" in out
+    line = OLD.splitlines().index("sitroom: 1") + 1
+    assert f"  {old_file}:{line}:10: sitroom: 1 -> 2" in out
     assert "nothing written: --out NEW.yaml writes the converted copy; --in-place replaces" in out
     assert old_file.read_text(encoding="utf-8") == OLD
     assert sorted(p.name for p in old_file.parent.iterdir()) == ["old.yaml"]
@@ -210,3 +211,22 @@ def test_a_file_that_is_no_scenario_is_not_converted(tmp_path, capsys, content, 
     err = capsys.readouterr().err
     assert why in err and f"{path}: cannot be converted (why is above); nothing written" in err
     assert path.read_text(encoding="utf-8") == content
+
+
+@pytest.mark.parametrize(("page", "lang", "old", "new"), [("authoring.md", "en", "old.yaml", "new.yaml"),
+                                                          ("authoring.es.md", "es", "viejo.yaml", "nuevo.yaml")])
+def test_the_reference_page_shows_what_the_command_says(tmp_path, monkeypatch, capsys, page, lang, old, new):
+    """The page's example: the skeleton as a format-1 file whose time_to_seal has `missing: 30`."""
+    from engine_fixtures import REPO
+
+    text = (REPO / "docs" / page).read_text(encoding="utf-8")
+    command = f"$ sitroom migrate {old} --out {new}" + (" --lang en" if lang == "en" else "")
+    shown = text.split(command + "\n", 1)[1].split("```", 1)[0]
+    sample = _as_format_1(skeleton("old", "prison")).replace(
+        "    if_missing: U    # si nunca se aisló / if the unit was never sealed\n", "").replace(
+        '    first: "contained == 1"    # sin valor si nunca ocurre / no value if it never happens\n',
+        '    first: "contained == 1"\n    missing: 30    # 30 min when never sealed\n')
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / old).write_text(sample, encoding="utf-8")
+    assert main(["migrate", old, "--out", new, "--lang", lang]) == 0
+    assert capsys.readouterr().out == shown
