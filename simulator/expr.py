@@ -417,7 +417,7 @@ _UNIT_MINUTES: dict[str, float] = {
     **dict.fromkeys(("d", "day", "days", "dia", "día", "dias", "días"), 1440.0),
 }
 _UNIT_RE = re.compile(
-    r"(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<per>/|\bper\b|\bpor\b|\ban?\b|\beach\b|\bevery\b|\bcada\b|\bal\b|\ba la\b)?"
+    r"(?<![\w.])(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<per>/|\bper\b|\bpor\b|\ban?\b|\beach\b|\bevery\b|\bcada\b|\bal\b|\ba la\b)?"
     r"\s*(?P<unit>[A-Za-zÀ-ÿ]+)\b")
 _NO_UNITS = "numbers in a scenario carry no unit"
 _RATE_RULE = "a rate is occurrences per hour, written as a number or an expression of the state"
