@@ -28,6 +28,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -182,7 +183,7 @@ def compile_expr(text: str, known: Callable[[str], bool]) -> Expr:
     if not text.strip():
         raise ExprError("empty expression")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = _parse(text)
     except SyntaxError as exc:
         off = max((exc.offset or 1) - 1, 0) + len(text) - len(text.lstrip())
         raise fix_hint(text) or ExprError(f"cannot parse expression: {exc.msg}", off) from None
@@ -461,9 +462,16 @@ def _unit_hint(text: str, exc: ExprError) -> ExprError | None:
                      f"{_TIME_RULE}): remove it", exc.offset)
 
 
+def _parse(text: str) -> ast.Expression:
+    """Python's parse of an expression, without the SyntaxWarnings it prints for `0and` or `1if`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text.strip(), mode="eval")
+
+
 def _parses(text: str) -> bool:
     try:
-        ast.parse(text.strip(), mode="eval")
+        _parse(text)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         return False
     return True
