@@ -68,6 +68,7 @@ def migrate_text(text: str, name: str = "<scenario>", out_name: str | None = Non
 
     `name` names the original in messages; `out_name` the converted file (default: `name`).
     """
+    text = text.removeprefix("\ufeff")  # positions are counted without a byte-order mark (the loader drops it too)
     loc = load_text(text, name)
     if isinstance(loc, Problem):
         raise NotConvertible([loc])
@@ -102,7 +103,7 @@ def _version(loc: Located, lines: list[str], edits: list[_Edit], changes: list[C
                                           "en": f"sitroom: 1 -> {FORMAT_VERSION}"}))
         return
     first = min((pos for (key, *rest), pos in loc.key_marks.items() if not rest), default=(1, 1))
-    edits.append(_Edit(first[0] - 1, "insert", f"sitroom: {FORMAT_VERSION}\n"))
+    edits.append(_Edit(first[0] - 1, "insert", f"sitroom: {FORMAT_VERSION}{_newline(lines[first[0] - 1])}"))
     changes.append(Change(first[0], 1, {"es": f"se añadió sitroom: {FORMAT_VERSION} (el archivo no decía su formato)",
                                         "en": f"added sitroom: {FORMAT_VERSION} (the file did not say its format)"}))
 
@@ -180,9 +181,14 @@ def _add_key(loc: Located, lines: list[str], edits: list[_Edit], beside: tuple[A
     n, c = line - 1, col - 1
     old = lines[n]
     if not old[:c].strip():  # block style: a line after the key's (a one-line id)
-        edits.append(_Edit(n + 1, "insert", old[:c] + entry + "\n"))
+        edits.append(_Edit(n + 1, "insert", old[:c] + entry + _newline(old)))
     else:
         edits.append(_Edit(n, "replace", old[:c] + entry + ", " + old[c:]))
+
+
+def _newline(line: str) -> str:
+    """The line ending the file uses on `line` (a Windows file keeps its CRLF)."""
+    return "\r\n" if line.endswith("\r\n") else "\n"
 
 
 def _apply(lines: list[str], edits: list[_Edit]) -> str:

@@ -230,3 +230,11 @@ def test_the_reference_page_shows_what_the_command_says(tmp_path, monkeypatch, c
     (tmp_path / old).write_text(sample, encoding="utf-8")
     assert main(["migrate", old, "--out", new, "--lang", lang]) == 0
     assert capsys.readouterr().out == shown
+
+
+def test_a_windows_file_keeps_its_line_endings():
+    text = OLD.replace("\n", "\r\n")
+    m = migrate_text(text)
+    assert m.scenario.format == 2 and m.scenario.objectives["OBJ1"].if_missing == "M"
+    assert "\n" not in m.text.replace("\r\n", "")
+    assert _diff(text.replace("\r\n", "\n"), m.text.replace("\r\n", "\n")) == _diff(OLD, migrate_text(OLD).text)
