@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,14 +71,32 @@ def _ids() -> list[tuple[str, Path]]:
     return out
 
 
+def policy_key(name: str) -> str:
+    """A policy name as it is compared: case, `_` and `-` aside (`force_first` is `force-first`)."""
+    return name.strip().lower().replace("_", "-")
+
+
 def find_policy(name: str, scenario: Scenario) -> Policy:
-    """A policy argument: a path, or the name of a policy bundled with the scenario."""
+    """A policy argument: a file, or the name of a policy bundled with the scenario.
+
+    A bundled name may be written with `-` or `_` (`force-first`, `force_first`: the file's name
+    and the name inside it), with or without the scenario id and `.yaml` around it.
+    """
     p = Path(name)
-    if p.exists():
+    if p.is_file():
         return load_policy(p, scenario)
     files = _policy_files(scenario.id)
-    if name in files:
-        return load_policy(files[name], scenario)
+    want = policy_key(name.removesuffix(".yaml").removesuffix(".yml").removeprefix(f"{scenario.id}."))
+    for key, path in files.items():
+        if policy_key(key) == want:
+            return load_policy(path, scenario)
     known = ", ".join(files) or "none"
-    raise PolicyError([Problem(name, 0, 0, f"no such file, and scenario {scenario.id!r} bundles no policy "
-                               f"called {name!r} (bundled: {known})")])
+    if p.suffix in (".yaml", ".yml") or "/" in name or p.exists():
+        why = "is a folder, not a policy file" if p.exists() else "no such file"
+        msg = f"{why}; bundled policies of {scenario.id!r}: {known}"
+    else:
+        close = difflib.get_close_matches(want, [policy_key(k) for k in files], n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        msg = (f"scenario {scenario.id!r} bundles no policy called {name!r}{hint}; its policies: {known} "
+               "(or give a policy file's path)")
+    raise PolicyError([Problem(name, 0, 0, msg)])

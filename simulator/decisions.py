@@ -94,6 +94,8 @@ def parse_decisions(b: Builder) -> dict[str, DecisionPoint]:
                 b.err(p + ("expected", j), f"expected option {e!r} is not one of the options{suggest(e, list(opts))}")
         if ("at" in dp) == ("when" in dp):
             b.err(p, "give exactly one of 'at' (minute) or 'when' (condition)")
+        if "at" in dp and b.format >= 2:  # a check format 1 did not make: its files keep loading
+            b.within_limit(p + ("at",), dp["at"])
         if "max_force" in dp and not dp.get("force"):
             b.err(p + ("max_force",), "max_force needs 'force: true'")
         out[k] = DecisionPoint(k, dp["title"], dp["prompt"], b.audience(p + ("audience",), dp.get("audience")),

@@ -163,7 +163,10 @@ def _poisson(rng: np.random.Generator, a: dict[str, float], d: Dist) -> float:
 
 def _binomial_check(c: Const) -> list[tuple[str | None, str]]:
     p = c("p")
-    return [("p", "binomial p must be between 0 and 1")] if p is not None and not 0 <= p <= 1 else []
+    if p is None or 0 <= p <= 1:
+        return []
+    pct = f"; for {p:g} % write {p / 100:g}" if 1 < p <= 100 else ""
+    return [("p", f"binomial p is a probability, between 0 and 1{pct}")]
 
 
 def _binomial_repair(a: dict[str, float], out: Fix) -> None:
@@ -280,6 +283,7 @@ def parse_dist(b: Builder, path: PathKey, value: Any) -> Dist | None:
     values = tuple(float(v) for v in spec.pop("values", []) or [])
     params: dict[str, Expr] = {}
     allowed = KINDS[kind].params
+    broken = False  # a parameter that did not compile (already reported): no Dist to build
     for k, v in spec.items():
         if k not in allowed:
             b.err(path + (k,), f"{kind} distribution takes {', '.join(allowed)}, not {k!r}", key=True)
@@ -287,6 +291,8 @@ def parse_dist(b: Builder, path: PathKey, value: Any) -> Dist | None:
         e = b.expr(path + (k,), v)
         if e is not None:
             params[k] = e
+        else:
+            broken = True
 
     def c(name: str) -> float | None:
         e = params.get(name)
@@ -302,4 +308,6 @@ def parse_dist(b: Builder, path: PathKey, value: Any) -> Dist | None:
         b.source_ref(path + ("source",), source)
     if lo is not None and hi is not None and lo > hi:
         b.err(path, f"min {lo} is above max {hi}")
+    if broken:
+        return None
     return Dist(kind, params, values, weights, lo, hi, source, where)

@@ -157,6 +157,8 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         amt = b.expr(path + (other,), raw) if isinstance(raw, str | int | float) else b.dist(path + (other,), raw)
     elif ref is not None:
         b.ref(path + (verb,), ref, target)
+        if verb == "mobilise" and b.format >= 2:  # a check format 1 did not make: its files keep loading
+            _check_standby(b, path, target, int(spec.get("count", 0)))
     elif verb == "after":
         if "do" not in spec:
             b.err(path, "'after' needs 'do'")
@@ -164,3 +166,17 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         return Effect("after", after=b.dist(path + ("after",), spec["after"]),
                       do=parse_effects(b, path + ("do",), spec["do"], at + ".do"), cond=cond, where=at)
     return Effect(verb, target=target, amount=amt, count=int(spec.get("count", 0)), cond=cond, where=at)
+
+
+def _check_standby(b: Builder, path: PathKey, resource: str, count: int) -> None:
+    """`mobilise` calls out standby units: refuse it on a resource that has none, or more than it has."""
+    spec = (b.d.get("resources") or {}).get(resource)
+    if not isinstance(spec, dict):
+        return  # an unknown resource is reported by the reference check
+    standby = int(spec.get("standby", 0))
+    if standby == 0:
+        b.err(path + ("mobilise",), f"{resource} has no standby units, so mobilise would do nothing: give the "
+              f"resource `standby: N` (and a `mobilise` time) for units that start off duty, or send its ready "
+              f"units with a task")
+    elif count > standby:
+        b.err(path + ("count",), f"count {count} is more than the {standby} standby units of {resource}")

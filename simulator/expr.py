@@ -4,7 +4,7 @@ Expressions use a subset of Python's expression syntax::
 
     0.02 * agitation * (0.5 if lockdown else 1)
     hostages > 0 and cert.on_scene >= 2
-    clamp(morale - 0.1 * t / 60, 0, 1)
+    clamp(agitation - 0.1 * t / 60, 0, 10)
 
 Allowed: numbers, true/false, names (state quantities, ``t``, and dotted names
 such as ``cert.ready`` or ``DP1.retake_now``), arithmetic (+ - * / // % **),
@@ -16,6 +16,10 @@ is never evaluated), which gives the same values with far fewer calls. Evaluatio
 arithmetic is in floats, division by zero gives 0, overflow gives infinity, and
 floor/ceil/round pass infinity and NaN through, so an exercise in class never stops on
 arithmetic (the model clamps non-finite results where it uses them, with a warning).
+
+An expression that fails says what to write instead (`fix_hint`, `unit_fix`): ``x = 1``
+asks for ``==``, ``&&`` for ``and``, ``3/h`` says rates are per hour and carry no unit,
+``50%`` asks for ``0.5``. These are looked for only once an expression has failed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -127,6 +133,23 @@ _CMPOPS: dict[type, Callable[[float, float], bool]] = {
 }
 
 
+# Operators Python parses but the language lacks: what to write instead.
+_BAD_BINOP: dict[type, str] = {
+    ast.BitXor: "^ is not a power: write ** (agitation ** 2)",
+    ast.BitAnd: "& is not allowed: write `and`",
+    ast.BitOr: "| is not allowed: write `or`",
+    ast.LShift: "<< is not allowed (no bit operations)",
+    ast.RShift: ">> is not allowed (no bit operations)",
+    ast.MatMult: "@ is not allowed",
+}
+_BAD_CMP: dict[type, str] = {
+    ast.Is: "`is` does not compare numbers: write ==",
+    ast.IsNot: "`is not` does not compare numbers: write !=",
+    ast.In: "`in` is not allowed: compare with == and join with `or`",
+    ast.NotIn: "`not in` is not allowed: compare with != and join with `and`",
+}
+
+
 @dataclass(frozen=True)
 class Expr:
     """A compiled expression: call it with the name -> value mapping."""
@@ -160,10 +183,10 @@ def compile_expr(text: str, known: Callable[[str], bool]) -> Expr:
     if not text.strip():
         raise ExprError("empty expression")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = _parse(text)
     except SyntaxError as exc:
-        off = max((exc.offset or 1) - 1, 0)
-        raise ExprError(f"cannot parse expression: {exc.msg}", off) from None
+        off = max((exc.offset or 1) - 1, 0) + len(text) - len(text.lstrip())
+        raise fix_hint(text) or ExprError(f"cannot parse expression: {exc.msg}", off) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression is too deeply nested") from None
     lead = len(text) - len(text.lstrip())
@@ -172,6 +195,8 @@ def compile_expr(text: str, known: Callable[[str], bool]) -> Expr:
         fn = _build(tree.body, known, names, lead)
     except RecursionError:
         raise ExprError("expression is too deeply nested") from None
+    except ExprError as exc:
+        raise _unit_hint(text, exc) or exc from None
     return Expr(text, _fast(tree.body, known, names, lead) or fn, tuple(sorted(names)))
 
 
@@ -284,6 +309,9 @@ def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], le
                 text = str(node.value) if isinstance(node.value, float) or node.value < 10**20 else f"{str(node.value)[:12]}..."
                 raise ExprError(f"number {text} is out of range (at most {MAX_NUMBER:g} in magnitude)", off)
             return lambda _e: v
+        if isinstance(node.value, str):
+            raise ExprError(f"{node.value!r}: quoted text is not a value in an expression; compare numbers, or "
+                            "read a name such as DP1.OPTION (1 once that option was chosen)", off)
         raise ExprError(f"only numbers are allowed here, not {type(node.value).__name__}", off)
     if isinstance(node, ast.Name | ast.Attribute):
         name = _dotted(node)
@@ -299,7 +327,7 @@ def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], le
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
         if op is None:
-            raise ExprError(f"operator {type(node.op).__name__} is not allowed", off)
+            raise ExprError(_BAD_BINOP.get(type(node.op), f"operator {type(node.op).__name__} is not allowed"), off)
         a = _build(node.left, known, names, lead)
         b = _build(node.right, known, names, lead)
         if not _reads_names(node.right):
@@ -317,7 +345,7 @@ def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], le
             return x
         if isinstance(node.op, ast.Not):
             return lambda e: not x(e)
-        raise ExprError("operator ~ is not allowed", off)
+        raise ExprError("operator ~ is not allowed: write `not x` for 'x is false'", off)
     if isinstance(node, ast.BoolOp):
         parts = [_build(v, known, names, lead) for v in node.values]
         if len(parts) == 2:
@@ -334,7 +362,8 @@ def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], le
         for op_node, right in zip(node.ops, node.comparators, strict=True):
             op = _CMPOPS.get(type(op_node))
             if op is None:
-                raise ExprError(f"comparison {type(op_node).__name__} is not allowed", off)
+                raise ExprError(_BAD_CMP.get(type(op_node), f"comparison {type(op_node).__name__} is not allowed"),
+                                off)
             ops.append((op, _build(right, known, names, lead)))
         if len(ops) == 1:
             (op, right_fn), = ops
@@ -374,3 +403,136 @@ def _build_node(node: ast.AST, known: Callable[[str], bool], names: set[str], le
             return lambda e: f(a0(e))
         return lambda e: f(*(a(e) for a in args))
     raise ExprError(f"{type(node).__name__} is not allowed in an expression", off)
+
+
+# ----------------------------------------------------------------------------- messages that tell the fix
+# An author's typical slips, each turned into a message that says what to write instead.
+# They are looked for only once an expression has failed, so a valid expression is never
+# second-guessed.
+
+# Unit words an author may append to a number, with their length in minutes.
+_UNIT_MINUTES: dict[str, float] = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds", "seg", "segundo", "segundos"), 1 / 60),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "minuto", "minutos"), 1.0),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "hora", "horas"), 60.0),
+    **dict.fromkeys(("d", "day", "days", "dia", "día", "dias", "días"), 1440.0),
+}
+_UNIT_RE = re.compile(
+    r"(?<![\w.])(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<per>/|\bper\b|\bpor\b|\ban?\b|\beach\b|\bevery\b|\bcada\b|\bal\b|\ba la\b)?"
+    r"\s*(?P<unit>[A-Za-zÀ-ÿ]+)\b")
+_NO_UNITS = "numbers in a scenario carry no unit"
+_RATE_RULE = "a rate is occurrences per hour, written as a number or an expression of the state"
+_TIME_RULE = "times are minutes, written as a number or an expression of the state"
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def unit_fix(text: str) -> tuple[int, str] | None:
+    """(offset, message) when `text` writes a number with a unit ("3/h", "5 min"), else None."""
+    for m in _UNIT_RE.finditer(text):
+        unit = m.group("unit")
+        minutes = _UNIT_MINUTES.get(unit.lower())
+        if minutes is None:
+            continue
+        n = float(m.group("num"))
+        written = m.group(0).strip()
+        if m.group("per"):  # a rate: occurrences per unit of time
+            per_hour = n * 60 / minutes
+            conv = "" if minutes == 60 else f"{m.group('num')} per {unit} is {_num(per_hour)} per hour: "
+            return m.start(), f"{written!r}: {_NO_UNITS}; {_RATE_RULE}: {conv}write {_num(per_hour)}"
+        conv = "" if minutes == 1 else f"{m.group('num')} {unit} is {_num(n * minutes)} minutes: "
+        return m.start(), f"{written!r}: {_NO_UNITS}; {_TIME_RULE}: {conv}write {_num(n * minutes)}"
+    return None
+
+
+def _unit_hint(text: str, exc: ExprError) -> ExprError | None:
+    """A unit read as a name ("3/h" reads `h`): say what to write instead."""
+    msg = str(exc)
+    if not msg.startswith("unknown name "):
+        return None
+    name = msg.split("'")[1] if "'" in msg else ""
+    if name.lower() not in _UNIT_MINUTES:
+        return None
+    found = unit_fix(text)
+    if found is not None:
+        return ExprError(found[1], found[0])
+    return ExprError(f"unknown name {name!r}: it looks like a unit, and {_NO_UNITS} ({_RATE_RULE}; "
+                     f"{_TIME_RULE}): remove it", exc.offset)
+
+
+def _parse(text: str) -> ast.Expression:
+    """Python's parse of an expression, without the SyntaxWarnings it prints for `0and` or `1if`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(text.strip(), mode="eval")
+
+
+def _parses(text: str) -> bool:
+    try:
+        _parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return False
+    return True
+
+
+# (pattern, replacement, what to say): symbols from other languages and spreadsheets first.
+_SLIPS: tuple[tuple[str, str, str], ...] = (
+    (r"=>", ">=", "write >= for 'at least' (=> is not an operator)"),
+    (r"=<", "<=", "write <= for 'at most' (=< is not an operator)"),
+    (r"<>", "!=", "write != for 'not equal'"),
+    (r"&&", " and ", "write `and` (not &&)"),
+    (r"\|\|", " or ", "write `or` (not ||)"),
+    (r"!(?!=)", "not ", "write `not x` (not !x); != is 'not equal'"),
+    (r"(?<![=<>!])=(?![=<>])", "==", "use == to compare (a single = does not compare)"),
+)
+# Words that are only a slip when swapping them makes the expression parse.
+_WORDS: tuple[tuple[str, str, str], ...] = (
+    (r"\bAND\b|\bAnd\b", "and", "write `and` in lower case"),
+    (r"\bOR\b|\bOr\b", "or", "write `or` in lower case"),
+    (r"\bNOT\b|\bNot\b", "not", "write `not` in lower case"),
+    (r"\by\b", "and", "write `and` (expressions use Python's words: and, or, not)"),
+    (r"\bo\b", "or", "write `or` (expressions use Python's words: and, or, not)"),
+    (r"\bno\b", "not", "write `not` (expressions use Python's words: and, or, not)"),
+    (r"\b(?:si|sí)\b", "if", "write `A if CONDITION else B` (Python's words: if, else)"),
+    (r"\bsino\b|\bsi no\b", "else", "write `A if CONDITION else B` (Python's words: if, else)"),
+)
+_PERCENT = re.compile(r"(\d+(?:\.\d*)?)\s*%")
+
+
+def fix_hint(text: str) -> ExprError | None:
+    """For an expression that does not parse: the slip it makes, where, and what to write instead."""
+    found = unit_fix(text)
+    if found is not None:
+        return ExprError(*reversed(found))
+    pct = _PERCENT.search(text)
+    if pct is not None:
+        fixed = _PERCENT.sub(lambda m: _num(float(m.group(1)) / 100), text)
+        if _parses(fixed):
+            v = _num(float(pct.group(1)) / 100)
+            return ExprError(f"{pct.group(0)!r}: a probability or share is a fraction between 0 and 1: write {v} "
+                             f"for {pct.group(1)} %", pct.start())
+    slips: list[tuple[int, int, str, str, str]] = []  # (offset, order, pattern, replacement, message)
+    for i, (pattern, repl, say) in enumerate(_SLIPS):
+        m = re.search(pattern, text)
+        if m is not None:
+            slips.append((m.start(), i, pattern, repl, say))
+    symbols_fixed = text
+    for _, _, pattern, repl, _ in slips:
+        symbols_fixed = re.sub(pattern, repl, symbols_fixed)
+    for i, (pattern, repl, say) in enumerate(_WORDS, len(_SLIPS)):
+        m = re.search(pattern, symbols_fixed)
+        if m is not None and _parses(re.sub(pattern, repl, symbols_fixed)):
+            at = re.search(pattern, text)
+            slips.append((at.start() if at else 0, i, pattern, repl, say))
+    if not slips:
+        return None
+    off, _, _, _, say = min(slips)
+    fixed = text
+    for _, _, pattern, repl, _ in sorted(slips, key=lambda s: s[1]):
+        fixed = re.sub(pattern, repl, fixed)
+    fixed = " ".join(fixed.split())
+    if _parses(fixed) and len(fixed) <= 80:
+        say += f": {fixed}"
+    return ExprError(say, off)

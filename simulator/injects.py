@@ -130,8 +130,8 @@ def parse_injects(b: Builder) -> dict[str, Inject]:
                     b.err(p + ("expect", "contingency"), "an inject cannot be its own contingency")
             expect = Expectation(tuple(refs), float(e["within"]), e.get("contingency"), e.get("note"), options)
         at = i.get("at")
-        if at is not None and at > d.get("clock", {}).get("limit", math.inf):
-            b.err(p + ("at",), f"at {at} is after the time limit")
+        if at is not None:
+            b.within_limit(p + ("at",), at)
         fields: list[str] = []
         for lang in ("es", "en"):
             for mt in FIELD.finditer(i["text"][lang]):

@@ -8,7 +8,6 @@ audiences, sources, distributions and effects, each with `path:line:col` message
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -17,18 +16,14 @@ import jsonschema
 from .distributions import Dist, parse_dist
 from .errors import Problem
 from .expr import MAX_NUMBER, Expr, ExprError, compile_expr, constant
+from .hints import constant_condition, key_hint, late_message, meant, name_hint, suggest, value_hint
 from .safeyaml import Located, PathKey
 from .state import derived_names
 
 # Keys that were once part of the format, with what to write instead.
 REMOVED = {"missing": "'missing' is no longer part of the format: a measure that never happened has no "
-                      "value; say how to rate that with the objective's 'if_missing' (default U)"}
-
-
-def suggest(word: str, choices: list[str]) -> str:
-    """' (did you mean X?)' for the closest of `choices`, or ''."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+                      "value; say how to rate that with the objective's 'if_missing' (default U); "
+                      "`sitroom migrate FILE` converts it"}
 
 
 def where(path: PathKey) -> str:
@@ -80,10 +75,16 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         extra = [k for k in err.instance if k not in allowed]
         return [
             loc.problem(path + (k,), f"{at}: {REMOVED[k]}" if k in REMOVED and path[:1] == ("metrics",)
-                        else f"{at}: unknown key {k!r}{suggest(k, allowed)}", key=True) for k in extra
+                        else f"{at}: unknown key {k!r}{key_hint(k, allowed)}", key=True) for k in extra
         ]
     if v == "required":
+        if isinstance(err.instance, dict) and meant(err.instance, err.schema, err.validator_value):
+            return []  # the unknown key that stands for it says what to write
         return [loc.problem(path, f"{at}: {err.message}")]
+    if v in ("type", "enum"):
+        hint = value_hint(err, loc)
+        if hint:
+            return [loc.problem(path, f"{at}: {hint}")]
     if v == "oneOf":
         # Report the alternative that went deepest: usually what the author meant.
         ctx = list(err.context or [])
@@ -94,7 +95,8 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
             return _explain(best, loc)
         if best is not None and best.validator in ("additionalProperties", "required", "enum"):
             return _explain(best, loc)
-        return [loc.problem(path, f"{at}: {_short(err)}")]
+        hint = value_hint(err, loc)
+        return [loc.problem(path, f"{at}: {hint or _short(err)}")]
     if v == "propertyNames":
         bad = err.instance if isinstance(err.instance, str) else "?"
         return [loc.problem(path + (bad,), f"{at}: id {bad!r} must start with a letter and use only letters, digits and _", key=True)]
@@ -156,6 +158,13 @@ class Builder:
         self.err(path, format_needed(feature, version, self.format), key=True)
         return False
 
+    def within_limit(self, path: PathKey, at: float) -> None:
+        """Report a minute `at` after the time limit: it would never happen (say why it may have been written)."""
+        limit = (self.d.get("clock") or {}).get("limit", math.inf)
+        if at > limit:
+            line, col = self.loc.where(path)
+            self.err(path, late_message(self.loc, self.line(line)[col - 1:], at, limit))
+
     def err(self, path: PathKey, msg: str, *, key: bool = False) -> None:
         """Report a problem at `path` (its key when `key`)."""
         self.problems.append(self.loc.problem(path, f"{where(path)}: {msg}", key=key))
@@ -174,12 +183,17 @@ class Builder:
             self.err(path, "expected an expression")
             return None
         try:
-            return compile_expr(value, self.known)
+            ex = compile_expr(value, self.known)
+            conditions = ("when", "until", "available", "if", "applies_when")
+            if ex.is_constant and path and path[-1] in conditions and self.format >= 2:  # format 1: as it was
+                said = constant_condition(path, bool(ex({})))
+                if said:
+                    self.err(path, said)
+            return ex
         except ExprError as exc:
             msg = str(exc)
-            if msg.startswith("unknown name"):
-                bad = msg.split("'")[1] if "'" in msg else ""
-                msg += suggest(bad, sorted(self.names))
+            if msg.startswith("unknown name") and msg.count("'") == 2:
+                msg += name_hint(self.d, msg.split("'")[1], self.names)
             line, col = self.loc.where(path)
             # Point inside the expression when it sits on one line (plain or quoted scalar).
             line_text = self.line(line)

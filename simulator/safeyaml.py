@@ -92,6 +92,10 @@ def load_text(text: str | bytes, file: str, *, max_bytes: int = MAX_BYTES) -> Lo
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = f"YAML syntax: {exc.problem or exc.context}"
+        tab = _tab_near(text, mark)
+        if tab is not None:
+            return Problem(file, tab[0], tab[1], "a tab character: YAML indents with spaces only; replace the "
+                           "tab with spaces (two per level, as in the lines around it)")
         if mark is not None:
             return Problem(file, mark.line + 1, mark.column + 1, msg)
         return Problem(file, 0, 0, msg)
@@ -109,6 +113,19 @@ def load_text(text: str | bytes, file: str, *, max_bytes: int = MAX_BYTES) -> Lo
         line, col = r.mark
         return Problem(file, line, col, r.message)
     return loc
+
+
+def _tab_near(text: str, mark: Any) -> tuple[int, int] | None:
+    """(line, col) of a tab in the indentation of the line a YAML error points to (or the line before)."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    for n in (mark.line, mark.line - 1):
+        if 0 <= n < len(lines):
+            lead = lines[n][: len(lines[n]) - len(lines[n].lstrip(" \t"))]
+            if "\t" in lead:
+                return n + 1, lead.index("\t") + 1
+    return None
 
 
 def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Located | Problem:

@@ -146,7 +146,8 @@ def _scenario(b: Builder, raw: str, file: str) -> Scenario | None:
     try:
         datetime.fromisoformat(clock["start"])
     except ValueError:
-        b.err(("clock", "start"), f"not an ISO date-time: {clock['start']!r}")
+        b.err(("clock", "start"), f"not an ISO date-time: {clock['start']!r}; write the date, the local time and "
+              "its UTC offset, e.g. \"2025-03-14T20:00:00-06:00\"")
     if b.problems:
         return None
     return Scenario(

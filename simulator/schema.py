@@ -20,6 +20,7 @@ FORMATS = (1, 2)
 
 ID = r"^[A-Za-z][A-Za-z0-9_]*$"
 SCENARIO_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+POLICY_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"  # as the CLI writes them: `--policy force-first`
 
 CHANNELS = ["radio", "phone", "cctv", "media", "social", "intel", "control", "report", "alarm"]
 CAPABILITIES = [
@@ -459,7 +460,8 @@ POLICY_SCHEMA: dict[str, Any] = {
     "properties": {
         "sitroom": {"enum": list(FORMATS), "description": "policy format (default 1; format 2 adds orders on a "
                     "condition and orders that wait for a free unit)"},
-        "policy": {"type": "string", "pattern": ID},
+        "policy": {"type": "string", "pattern": POLICY_NAME,
+                   "description": "the policy's name: letters, digits, _ and - (`force-first`)"},
         "description": {"$ref": "#/$defs/text"},
         "decisions": {
             "type": "object",

@@ -26,7 +26,8 @@ _HEAD = """\
 # Unidades / units: tiempos en minutos desde T0 (la hora de `clock.start`); tasas de los
 # procesos por hora. Times are minutes after T0 (the time in `clock.start`); process rates
 # are per hour. Cada texto va en es y en / every text is in es and en.
-sitroom: 1
+# Formato 2 del archivo / file format 2 (`sitroom migrate` convierte / converts format-1 files).
+sitroom: 2
 id: @QID@
 version: "0.1"
 """

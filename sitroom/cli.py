@@ -281,11 +281,13 @@ def cmd_whatif(a: argparse.Namespace) -> int:
     return run_whatif(a)
 
 
-def _write_text(path: Path, text: str) -> bool:
-    """Write a file whole (through a temporary beside it); say why not on stderr."""
+def _write_text(path: Path, text: str, like: Path | None = None) -> bool:
+    """Write a file whole (through a temporary beside it, with the permissions of `like`); say why not on stderr."""
     tmp = path.with_name(path.name + ".part")
     try:
         tmp.write_text(text, encoding="utf-8")
+        if like is not None:
+            os.chmod(tmp, like.stat().st_mode & 0o7777)
         tmp.replace(path)
     except OSError as exc:
         _err(f"{path}: cannot write: {exc.strerror or exc}")
@@ -346,6 +348,66 @@ def cmd_new(a: argparse.Namespace) -> int:
         return 1
     print(f"{out}: new {a.kind} scenario {a.scenario_id!r} written; check it with `sitroom validate {out}`, "
           f"try it with `sitroom run {out} --seed 1` (reference: docs/authoring.md)")
+    return 0
+
+
+def cmd_migrate(a: argparse.Namespace) -> int:
+    """`sitroom migrate`: convert a format-1 scenario to format 2, comments and layout kept."""
+    from simulator import ScenarioError
+    from simulator.migrate import NotConvertible, migrate_text, say
+
+    lang = a.lang
+    src = resolve_scenario(a.file)
+    if src != Path(a.file) and (a.in_place or not a.out):  # found by its id among the bundled scenarios
+        _err(say("bundled", lang, file=a.file))
+        return 1
+    out = None if a.out in (None, "-") else Path(a.out)
+    if out is not None and out.resolve() == src.resolve():
+        _err(say("same", lang, out=a.out))
+        return 1
+    if out is not None and out.exists() and not a.check:
+        _err(say("exists", lang, out=a.out, file=src))
+        return 1
+    if not src.is_file():
+        _err(say("folder" if src.is_dir() else "nofile", lang, file=a.file))
+        return 1
+    try:
+        raw = src.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _err(f"{src}: not UTF-8 text (byte {exc.start}: {exc.reason})")
+        return 1
+    try:
+        m = migrate_text(raw, str(src), str(out or src))
+    except ScenarioError as exc:
+        for prob in exc.problems:
+            _err(str(prob))
+        _err(say("unreadable" if isinstance(exc, NotConvertible) else "invalid", lang, file=src))
+        return 1
+    report = sys.stderr if a.out == "-" else sys.stdout
+    from simulator.schema import FORMAT_VERSION
+
+    if not m.changed:
+        print(say("current", lang, file=src, new=FORMAT_VERSION), file=report)
+        if a.out == "-":
+            sys.stdout.write(m.text)
+        return 0
+    print(say("head", lang, file=src, old=m.source_format, new=FORMAT_VERSION, n=len(m.changes)), file=report)
+    for c in m.changes:
+        print(f"  {src}:{c.line}:{c.col}: {tr(c.text, lang)}", file=report)
+    print(say("valid", lang), file=report)
+    if a.check:
+        print(say("check", lang), file=report)
+        return 1
+    if a.out == "-":
+        sys.stdout.write(m.text)
+        return 0
+    target = src if a.in_place else out
+    if target is None:
+        print(say("dry", lang, file=src), file=report)
+        return 0
+    if not _write_text(target, m.text, like=src if a.in_place else None):
+        return 1
+    print(say("written", lang, out=target), file=report)
     return 0
 
 
@@ -461,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_msel(sub)
     _add_new(sub)
+    _add_migrate(sub)
 
     s = sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     s.add_argument("--policy", action="store_true", help="the policy format instead")
@@ -660,6 +723,24 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--out", metavar="FILE", help="file to write (default: SCENARIO_ID.yaml; - for standard output)")
     s.add_argument("--kind", choices=["prison", "cartel"], default="prison", help="which example to start from")
     s.set_defaults(func=cmd_new)
+
+
+def _add_migrate(sub: argparse._SubParsersAction) -> None:
+    """The `migrate` sub-command."""
+    s = sub.add_parser("migrate", help="convert a format-1 scenario to format 2 (comments and layout kept)",
+                       description="Rewrite a `sitroom: 1` scenario as `sitroom: 2`: the format number, and what "
+                       "format 2 writes differently (a metric's removed `missing` becomes its objectives' "
+                       "`if_missing`). Only the lines that change are touched; the result is validated before "
+                       "anything is written, and written whole. Without --out or --in-place nothing is written. "
+                       "Convierte un escenario del formato 1 al 2.")
+    s.add_argument("file", metavar="FILE", help="the scenario file (a bundled id needs --out)")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="FILE", help="write the converted copy here (a new file; - for standard "
+                       "output)")
+    where.add_argument("--in-place", action="store_true", dest="in_place", help="replace FILE with the converted text")
+    s.add_argument("--check", action="store_true", help="write nothing; exit 1 if FILE needs converting, 0 if not")
+    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    s.set_defaults(func=cmd_migrate)
 
 
 def _add_msel(sub: argparse._SubParsersAction) -> None:

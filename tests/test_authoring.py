@@ -9,8 +9,16 @@ import yaml
 from engine_fixtures import P0, REPO
 
 import simulator.expr
-from simulator import ScenarioError, Simulation, load_scenario, load_scenario_text, run_headless
+from simulator import (
+    ScenarioError,
+    Simulation,
+    bundled_scenarios,
+    load_scenario,
+    load_scenario_text,
+    run_headless,
+)
 from simulator.skeleton import KINDS, skeleton
+from simulator.state import derived_names
 from sitroom.cli import main
 
 DOC = REPO / "docs" / "authoring.md"
@@ -120,42 +128,118 @@ def test_every_yaml_example_on_the_reference_page_validates(line, block):
         pytest.fail("\n".join(str(p) for p in exc.problems))
 
 
-def _documented_suffixes(doc=DOC) -> dict[str, list[str]]:
-    """The dotted-name table of a page: prefix letter -> suffixes (R.ready -> R: [ready, ...])."""
-    text = doc.read_text(encoding="utf-8")
-    out: dict[str, list[str]] = {}
-    for prefix, suffix in re.findall(r"^\| `(R|T|DP|O|I|P)\.([a-z_]+)` \|", text, re.M):
-        out.setdefault(prefix, []).append(suffix)
+# The placeholder the reference page writes for an id of each section (`R.ready`: any resource).
+PLACEHOLDERS = {"resources": "R", "tasks": "T", "decisions": "DP", "orders": "O", "injects": "I",
+                "processes": "P", "state": "Q"}
+OPTION = {"en": "OPTION", "es": "OPCIÓN"}
+
+
+def _scenarios_data() -> list[dict]:
+    """The data of every scenario the engine's names are collected over: both skeletons and the bundled ones."""
+    out = [yaml.safe_load(skeleton("x", kind)) for kind in KINDS]
+    out += [yaml.safe_load(b.scenario.text) for b in bundled_scenarios()]
     return out
 
 
-def test_every_documented_dotted_name_loads_and_an_undocumented_one_does_not():
-    docs = _documented_suffixes()
-    assert _documented_suffixes(DOC_ES) == docs
-    assert docs == {
-        "R": ["ready", "standby", "mobilising", "en_route", "on_scene", "returning", "busy", "total"],
-        "T": ["active", "queued", "on_scene", "done"],
-        "DP": ["open", "decided", "defaulted", "opened_at", "at"],
-        "O": ["count"], "I": ["fired"], "P": ["count"],
-    }
-    example = {"R": "cert", "T": "retake", "DP": "DP1", "O": "seal", "I": "first_report", "P": "escalation"}
-    names = [f"{example[p]}.{s}" for p, sufs in docs.items() for s in sufs] + ["DP1.wait", "t", "agitation"]
-    metric = "metrics:\n  probe:\n    label: {es: x, en: x}\n    value: \"" + " + ".join(names) + "\"\n"
-    load_scenario_text(_with_fragment(metric))
-    for wrong in ("cert.free", "retake.running", "DP1.option", "seal.fired"):
+def engine_families() -> set[str]:
+    """Every dotted-name family the engine derives (`R.ready`, `DP.OPTION`, ...), from `derived_names`.
+
+    A name belongs to a section when it goes away with that section, so ids shared by two
+    sections (a task and an order both called `retake`) are told apart.
+    """
+    families: set[str] = set()
+    for d in _scenarios_data():
+        every = derived_names(d)
+        for section, letter in PLACEHOLDERS.items():
+            own = every - derived_names({**d, section: {}})
+            for name in own:
+                if "." not in name:
+                    continue
+                head, tail = name.split(".", 1)
+                if section == "decisions" and tail in ((d["decisions"][head] or {}).get("options") or {}):
+                    tail = "OPTION"
+                families.add(f"{letter}.{tail}")
+    return families
+
+
+def _documented(doc=DOC) -> set[str]:
+    """The dotted-name families in the table of names of a page (`| `R.ready` | ... |`)."""
+    text = doc.read_text(encoding="utf-8")
+    found = re.findall(r"^\| `((?:R|T|DP|O|I|P|Q)\.[A-Za-z_ÓÍ]+)` \|", text, re.M)
+    return {f.replace(OPTION["es"], "OPTION") for f in found}
+
+
+def _page_names() -> set[str]:
+    """Every name an expression may read in the page's scenario: the skeleton with each example added."""
+    names = derived_names(yaml.safe_load(skeleton("example", "prison")))
+    for _, block in _yaml_blocks():
+        data = yaml.safe_load(block if block.lstrip().startswith("sitroom:") else _with_fragment(block))
+        names |= derived_names(data)
+    return names
+
+
+def test_every_derived_name_family_is_documented_and_every_documented_one_exists():
+    engine = engine_families()
+    assert {"R.ready", "T.active", "DP.open", "DP.OPTION", "O.count", "I.fired", "P.count"} <= engine
+    for doc in (DOC, DOC_ES):
+        documented = _documented(doc)
+        assert sorted(engine - documented) == [], f"{doc.name}: families the engine derives but the page omits"
+        assert sorted(documented - engine) == [], f"{doc.name}: families the page lists but the engine lacks"
+
+
+WRONG_ON_PURPOSE = {"cert.free", "DP9.open"}  # the page cites them as errors
+NOT_NAMES = {"e.g", "data.path", "ruta.de"}  # prose in code spans (`e.g. ...`, `file:line:col: data.path: ...`)
+
+
+@pytest.mark.parametrize("doc", [DOC, DOC_ES], ids=["en", "es"])
+def test_every_dotted_name_the_page_cites_exists(doc):
+    from simulator.schema import SCHEMA
+
+    text = doc.read_text(encoding="utf-8")
+    spans = re.findall(r"`([^`\n]+)`", text) + [b for _, b in _yaml_blocks(doc)]
+    cited = {t for s in spans for t in re.findall(r"(?<![\w.])([A-Za-z_]\w*\.[A-Za-zÀ-ÿ_]\w*)(?![\w(])", s)}
+    names, families = _page_names(), engine_families()
+    fields = {"clock": set(SCHEMA["properties"]["clock"]["properties"]),
+              "expect": set(SCHEMA["$defs"]["inject"]["properties"]["expect"]["properties"])}
+    files = ("yaml", "xlsx", "csv", "md", "py", "pdf", "org", "es")
+    checked = 0
+    for name in sorted(cited):
+        head, tail = name.split(".", 1)
+        if tail in files or name in NOT_NAMES:
+            continue
+        checked += 1
+        if head in fields:
+            assert tail in fields[head], f"{doc.name}: `{name}` is not a field"
+        elif head in PLACEHOLDERS.values():
+            assert name.replace(OPTION["es"], "OPTION") in families, f"{doc.name}: no family `{name}`"
+        elif name in WRONG_ON_PURPOSE:
+            assert name not in names
+        else:
+            assert name in names, f"{doc.name}: `{name}` is not a name of the page's scenario"
+    assert checked >= 40
+
+
+def test_a_wrong_dotted_name_is_refused_with_the_right_one():
+    for wrong, right in (("cert.free", "cert.ready"), ("retake.running", None), ("DP1.option", None),
+                         ("seal.fired", None)):
         bad = "metrics:\n  probe:\n    label: {es: x, en: x}\n    value: \"" + wrong + "\"\n"
         with pytest.raises(ScenarioError) as exc:
             load_scenario_text(_with_fragment(bad))
         assert f"unknown name {wrong!r}" in str(exc.value)
+        if right:
+            assert f"did you mean {right!r}" in str(exc.value)
 
 
 def test_the_expression_docstring_cites_only_names_that_exist():
-    cited = re.findall(r"``([A-Za-z_]\w*\.\w+)``", simulator.expr.__doc__ or "")
-    assert cited
+    doc = simulator.expr.__doc__ or ""
+    cited = re.findall(r"``([A-Za-z_]\w*\.\w+)``", doc)
+    examples = [line.strip() for line in doc.split("::", 1)[1].split("\n\n")[1].splitlines()]
+    assert cited and len(examples) == 3
+    names = derived_names(yaml.safe_load(P0.read_text(encoding="utf-8")))
     for name in cited:
-        data = yaml.safe_load(P0.read_text(encoding="utf-8"))
-        data["metrics"]["cited"] = {"label": {"es": "x", "en": "x"}, "value": name}
-        load_scenario_text(yaml.safe_dump(data, allow_unicode=True))  # raises if P0 has no such name
+        assert name in names, name
+    for text in examples:
+        simulator.expr.compile_expr(text, names.__contains__)  # raises if P0 lacks a name it reads
 
 
 @pytest.mark.parametrize("doc", [DOC, DOC_ES], ids=["en", "es"])
