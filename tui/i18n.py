@@ -74,6 +74,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "channel_counts": {"es": "Mensajes por canal (C: siguiente)", "en": "Messages per channel (C: next)"},
     "no_open_decisions": {"es": "Ninguna decisión pendiente.", "en": "No decision pending."},
     "delayed_note": {"es": "* reportado con retraso", "en": "* reported with a delay"},
+    "ev_reveal": {"es": "Se confirma {label}: {value} (antes: {before})", "en": "{label} confirmed: {value} (before: {before})"},
+    "team_sees": {"es": "equipo: {value}", "en": "team: {value}"},
     "as_of": {"es": "(reporte de {t})", "en": "(as of {t})"},
     "no_deadline": {"es": "sin plazo", "en": "no deadline"},
     "expired": {"es": "vencida", "en": "expired"},
