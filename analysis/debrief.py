@@ -232,6 +232,11 @@ class _Builder:
                     [f"M{k} — T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')})"
                      f"{' [' + t('leg_contingency', L) + ']' if m.detail == 'contingency' else ''}: {m.label}"
                      for k, m in enumerate(tl.messages, 1)]))
+            if tl.reveals:
+                self.doc.add(Heading(t("reveals_title", L), 4), Items(
+                    [t("reveal_item", L, t=fmt_num(m.t), clock=(start + timedelta(minutes=m.t)).strftime('%H:%M'),
+                       label=m.label, value=m.value, before=m.before)
+                     for m in tl.reveals]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
                     [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "
