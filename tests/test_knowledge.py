@@ -450,3 +450,33 @@ def test_p2_escapees_are_unknown_to_the_team_until_the_count_reveals_and_quotes_
     assert rev.seq < result.seq and result.data["values"]["escapes"] == rev.data["value"] == sim.value_at(
         "escapes", rev.t)[0]
     assert sim.v["escapes"] <= sim.v["escape_group"] + 10  # the drawn group bounds the escape (last draw may overshoot)
+
+
+# ----------------------------------------------------------------------------- the room
+
+
+def test_the_room_shows_the_estimate_marked_and_then_the_revealed_value(tmp_path):
+    from test_tui import make_app, run_minutes, sync
+
+    path = tmp_path / "k.yaml"
+    path.write_text(BASE, encoding="utf-8")
+
+    @sync
+    async def body() -> None:
+        app, wall = make_app(tmp_path, scenario=str(path), seed=1)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await run_minutes(app, wall, pilot, 6)
+            board = app.screen.query_one("#board")
+            assert board.get_cell("escaped", "value") == "5–20"
+            assert board.get_cell("escaped", "change").plain == "estimado"
+            assert board.get_cell("involved", "value") == "?"
+            assert board.get_cell("involved", "change").plain == "desconocido"
+            feed = " ".join(line.text.strip() for line in app.screen.query_one("#feed").lines)
+            assert "faltan 5–20 (estimado)" in feed
+            truth = app.session.sim.v["escaped"]
+            await run_minutes(app, wall, pilot, 56)
+            assert board.get_cell("escaped", "value") == f"{truth:g}"
+            feed = " ".join(line.text.strip() for line in app.screen.query_one("#feed").lines)
+            assert "Dato confirmado — Evadidos:" in feed
+
+    body()
