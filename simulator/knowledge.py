@@ -159,7 +159,11 @@ class Knowledge:
         if spec is None or spec.low is None or spec.high is None:
             return Estimate()
         v = self.sim.v
-        lo, hi = float(spec.low.fn(v)), float(spec.high.fn(v))
+        # What the audience sees of each name; the quantity itself and other unknowns at their truth
+        # (the author's choice, documented as revealing).
+        names = set(spec.low.names) | set(spec.high.names)
+        env = {n: v[n] if n == q.id or n in self.hidden else self.seen(n) for n in sorted(names)}
+        lo, hi = float(spec.low.fn(env)), float(spec.high.fn(env))
         if not (math.isfinite(lo) and math.isfinite(hi)):
             return Estimate()
         lo, hi = min(lo, hi), max(lo, hi)

@@ -480,3 +480,15 @@ def test_the_room_shows_the_estimate_marked_and_then_the_revealed_value(tmp_path
             assert "Dato confirmado — Evadidos:" in feed
 
     body()
+
+
+def test_a_range_written_from_the_truth_follows_it_and_one_from_delayed_names_uses_the_report():
+    def around(d):
+        d["state"]["escaped"]["estimate"] = {"low": "escaped - 3", "high": "escaped + involved_seen"}
+        d["state"]["involved_seen"] = {"label": {"es": "x", "en": "x"}, "initial": 1, "report_delay": 30}
+        d["injects"]["alarm"]["effects"] = [{"set": "involved_seen", "to": 50}]
+    sim = Simulation(scn(edit(around)), 1)
+    sim.advance(20)
+    est = next(q for q in sim.snapshot("commander").quantities if q.id == "escaped").estimate
+    truth = sim.v["escaped"]
+    assert est == Estimate(truth - 3, truth + 1)  # involved_seen is 50 now, but reported 30 minutes late
