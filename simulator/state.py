@@ -153,7 +153,8 @@ def parse_state(b: Builder) -> dict[str, Quantity]:
             draw = _parse_draw(b, p, init)
         elif (lo is not None and init < lo) or (hi is not None and init > hi):
             b.err(p + ("initial",), f"initial {init} is outside [{lo}, {hi}]")
-        placeholder = min(max(0.0, lo if lo is not None else 0.0), hi if hi is not None else 0.0)
+        placeholder = 0.0 if lo is None else max(0.0, float(lo))  # drawn or computed: 0 within the bounds
+        placeholder = placeholder if hi is None else min(placeholder, float(hi))
         estimate, reveal = _parse_estimate(b, p, s, aud)
         out[k] = Quantity(k, s["label"], float(init) if isinstance(init, int | float) else placeholder, lo, hi,
                           bool(s.get("integer", False)), aud, float(s.get("report_delay", 0)),
