@@ -105,6 +105,12 @@ _EFFECT_VERBS = {
     "if": {"type": "string", "description": "apply only when this expression is true"},
 }
 
+def _initial_schema() -> dict[str, Any]:
+    """A number, or (format 2) a distribution map: one `type` check, so a string gets one clear message."""
+    obj = {k: v for k, v in _dist_schema()["oneOf"][1].items() if k != "type"}  # its keys apply to maps only
+    return {"type": ["number", "object"], **obj}
+
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://sitroom.invalid/schema/scenario-1.json",
@@ -198,7 +204,7 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "label": {"$ref": "#/$defs/text"},
-                "initial": {"$ref": "#/$defs/dist", "description":
+                "initial": {**_initial_schema(), "description":
                             "the value at T0; format 2: a distribution drawn at T0 from the quantity's own "
                             "stream (parameters as numbers)"},
                 "compute": {"$ref": "#/$defs/expr", "description": "format 2, instead of `initial`: the "
