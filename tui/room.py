@@ -141,11 +141,13 @@ class RoomScreen(Screen[None]):
         # Fit the three columns in the left panel; long labels end in an ellipsis.
         truth = self.truth_on
         inner = max(int(self.app.size.width * 0.5), 44) - 5
-        label_w = max(inner - 5 - 11 - 6 - (7 if truth else 0), 12)
+        snap = s.sim.snapshot(s.role)
+        # Room for the word "desconocido" while some quantity is known only as an estimate.
+        change_w = 11 if any(q.value is None for q in snap.quantities) else 10
+        label_w = max(inner - 5 - change_w - 6 - (7 if truth else 0), 12)
         board.add_column(t("col_quantity", lang), key="label", width=label_w)
         board.add_column(t("col_value", lang), key="value", width=5)
-        board.add_column(t("col_change", lang), key="change", width=11)
-        snap = s.sim.snapshot(s.role)
+        board.add_column(t("col_change", lang), key="change", width=change_w)
         shown = {q.id for q in snap.quantities}
         if truth:
             board.add_column(t("col_truth", lang), key="truth", width=5)
