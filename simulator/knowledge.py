@@ -8,9 +8,10 @@ board (`view`), for the numbers an inject quotes (`seen_expr`) and for who may r
 - a quantity with an `estimate` shows the estimate (a range, or "unknown") until it is
   revealed, by its `reveal` condition or a `{reveal: id}` effect; the reveal is an event for
   the quantity's audience. From then on its report delay applies as for any quantity;
-- a computed quantity (`compute: expr`) is kept up to date in the table, with its history, by a
-  watcher registered before every other, so what reads it sees the new value in the same
-  step; its audience sees the expression of what that audience sees of each name it reads
+- a computed quantity (`compute: expr`) is kept up to date in the table, with its history: at
+  once when a state quantity it reads changes (`follow`, from `Simulation.set_quantity`), and by
+  a watcher registered before every other when a derived name it reads does, so what reads it
+  sees the new value in the same step; its audience sees the expression of what that audience sees of each name it reads
   (delays and estimates included: a range is the smallest and largest value the expression
   takes at the ends of the ranges it reads);
 - a drawn initial value is drawn at T0 from its own stream `("initial", id)`;
@@ -55,6 +56,13 @@ class Knowledge:
         # The longest report delay behind a computed quantity (its audience's picture is that old).
         self.delay = {q.id: max((qs[n].report_delay for n in self.bases[q.id] if n in qs), default=0.0)
                       for q in self.order}
+        # State quantity -> the computed quantities that read it (through others too), each after
+        # those it reads: `set_quantity` brings them up to date at once (`follow`).
+        self.dependents: dict[str, list[Quantity]] = {}
+        for q in self.order:
+            for n in self.bases[q.id]:
+                if n in qs:
+                    self.dependents.setdefault(n, []).append(q)
         self.unrevealed: set[str] = set()  # estimated quantities not yet revealed
         self.hidden: set[str] = set()  # those, and the computed quantities that read one of them
         self.revealed_at: dict[str, float] = {}
@@ -123,6 +131,12 @@ class Knowledge:
         x = self._computed(q)
         if x is not None:
             self.sim.set_quantity(q.id, x, "computed")
+
+    def follow(self, deps: list[Quantity]) -> None:
+        """A state quantity changed: recompute what is computed from it now, in order, so that
+        every condition looked at afterwards sees them agree."""
+        for q in deps:
+            self._recompute(q)
 
     # ------------------------------------------------------------------ reveals
     def _update_hidden(self) -> None:

@@ -308,6 +308,9 @@ class Simulation:
             self.emit("state", qid, aud, {"value": value, "delta": value - old, "cause": cause})
         else:
             self.n_events += 1  # counted as if recorded (budgets, sequence numbers)
+        deps = self.knowledge.dependents.get(qid)
+        if deps is not None:  # computed quantities that read it: up to date before anything looks
+            self.knowledge.follow(deps)
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""

@@ -492,3 +492,14 @@ def test_a_range_written_from_the_truth_follows_it_and_one_from_delayed_names_us
     est = next(q for q in sim.snapshot("commander").quantities if q.id == "escaped").estimate
     truth = sim.v["escaped"]
     assert est == Estimate(truth - 3, truth + 1)  # involved_seen is 50 now, but reported 30 minutes late
+
+
+def test_a_computed_quantity_agrees_with_its_names_even_in_the_middle_of_a_round():
+    def glitch(d):
+        d["injects"]["catch"] = {"when": "t >= 10", "channel": "report", "text": {"es": "x", "en": "x"},
+                                 "effects": [{"add": "recaptured", "by": 1}]}
+        d["injects"]["mismatch"] = {"when": "t >= 10 and at_large != escaped - recaptured", "channel": "report",
+                                    "audience": "instructor", "text": {"es": "x", "en": "x"}}
+    sim = Simulation(scn(edit(glitch)), 1)
+    sim.run_to_end()
+    assert events(sim, "inject", "catch") and not events(sim, "inject", "mismatch")
