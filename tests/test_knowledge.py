@@ -503,3 +503,13 @@ def test_a_computed_quantity_agrees_with_its_names_even_in_the_middle_of_a_round
     sim = Simulation(scn(edit(glitch)), 1)
     sim.run_to_end()
     assert events(sim, "inject", "catch") and not events(sim, "inject", "mismatch")
+
+
+def test_the_class_console_cell_words_an_estimate_and_shows_it_beside_the_truth():
+    from simulator import QuantityView
+    from tui.feed import seen_cell
+
+    assert seen_cell(QuantityView("x", None, None, None, 0.0, Estimate()), "es") == "desconocido"
+    assert seen_cell(QuantityView("x", None, None, None, 0.0, Estimate(5, 20)), "en") == "5–20 (estimate)"
+    assert seen_cell(QuantityView("x", 14.0, None, None, 0.0, Estimate(5, 20)), "es") == "14 (equipo: 5–20 (estimado))"
+    assert seen_cell(QuantityView("x", 3.0, None, None, 0.0), "en") == "3"
