@@ -126,6 +126,9 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
         if tl.contingencies:
             ax.scatter([m.t for m in tl.contingencies], [y0] * len(tl.contingencies), marker="v", s=150,
                        color=OI["vermillion"], zorder=4, label=t("leg_contingency", lang))
+        if tl.reveals:
+            ax.scatter([m.t for m in tl.reveals], [y0] * len(tl.reveals), marker="o", s=90, facecolors="white",
+                       edgecolors=OI["blue"], linewidths=2, zorder=5, label=t("leg_reveal", lang))
         if len(tl.injects) + len(tl.contingencies) <= 30:
             # Numbered as in the list under the chart (M1, M2, ... in time order): ids are not for people.
             for k, m in enumerate(tl.messages, 1):

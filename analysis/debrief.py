@@ -236,6 +236,11 @@ class _Builder:
                 self.doc.add(Heading(t("orders_title", L), 4), Items(
                     [f"T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')}): {m.label}"
                      f"{' — ' + m.detail if m.detail else ''}" for m in tl.orders]))
+            if tl.reveals:
+                self.doc.add(Heading(t("reveals_title", L), 4), Items(
+                    [t("reveal_item", L, t=fmt_num(m.t), clock=(start + timedelta(minutes=m.t)).strftime('%H:%M'),
+                       label=m.label, value=m.value, before=m.before)
+                     for m in tl.reveals]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
                     [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "

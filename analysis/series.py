@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from simulator import inject_text, params_text, tr
+from simulator.text import quoted_text
 
 from .measures import DecisionRow, decision_rows
 from .record import ExerciseRecord
@@ -25,6 +26,17 @@ class Mark:
     ref: str
     label: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """A quantity the team knew only as an estimate, revealed: what it then saw, and what it had been told."""
+
+    t: float
+    ref: str
+    label: str
+    value: str
+    before: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Timeline:
     pauses: list[Pause] = field(default_factory=list)
     notes: list[Mark] = field(default_factory=list)
     unit_labels: dict[str, str] = field(default_factory=dict)  # unit id -> "CERT squad 2"
+    reveals: list[Reveal] = field(default_factory=list)  # a quantity the team knew only as an estimate, revealed
 
     @property
     def messages(self) -> list[Mark]:
@@ -61,7 +74,7 @@ class Timeline:
 
     @property
     def empty(self) -> bool:
-        return not (self.injects or self.decisions or self.orders or self.units or self.notes)
+        return not (self.injects or self.decisions or self.orders or self.units or self.notes or self.reveals)
 
 
 def _wall(s: str) -> datetime | None:
@@ -116,6 +129,11 @@ def timeline(rec: ExerciseRecord, lang: str = "en") -> Timeline:
         text = inject_text(inj, lang, e.data.get("values")) if inj is not None else e.ref
         mark = Mark(float(e.t), e.ref, f"{label}: {text}" if label else text, e.data.get("cause", ""))
         (tl.contingencies if e.data.get("cause") == "contingency" else tl.injects).append(mark)
+    for e in rec.events_of("reveal"):
+        q = scn.state.get(e.ref)
+        d = e.data
+        tl.reveals.append(Reveal(float(e.t), e.ref, tr(q.label, lang) if q else e.ref,
+                                 quoted_text(d.get("value"), lang), quoted_text(d.get("estimate"), lang)))
     tl.decisions = decision_rows(rec, lang)
     for e in rec.events_of("order"):
         o = scn.orders.get(e.ref)

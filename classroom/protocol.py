@@ -20,6 +20,7 @@ from typing import Any
 
 from simulator import Event, OpenDecision, OrderStatus, OrderView, QuantityView, Snapshot, UnitView
 from simulator.orders import PARAM_NAMES, STATUS_CODES
+from simulator.views import Estimate
 
 PROTOCOL_VERSION = 2  # 2: order statuses as data inside the snapshot; the clock carries the alert speed
 MAX_MESSAGE_BYTES = 16 * 1024  # a decision with a full rationale is about 3 KiB
@@ -240,7 +241,11 @@ def snapshot_to_json(snap: Snapshot) -> dict[str, Any]:
     """A role's snapshot as JSON (computed by the engine on the host, never widened)."""
     return {
         "t": _r(snap.t), "role": snap.role,
-        "quantities": [[q.id, q.value, q.previous, _r(q.changed_at), _r(q.as_of)] for q in snap.quantities],
+        # A sixth element when the quantity's audience knows it only as an estimate: [low, high], or [] for
+        # unknown (the value is then null in a team's view; the truth in the instructor's).
+        "quantities": [[q.id, q.value, q.previous, _r(q.changed_at), _r(q.as_of)]
+                       + ([] if q.estimate is None else [[] if q.estimate.unknown else [q.estimate.low, q.estimate.high]])
+                       for q in snap.quantities],
         "units": [[u.id, u.resource, u.status, u.task, _r(u.eta), _r(u.since), u.location] for u in snap.units],
         "open": [[d.id, _r(d.opened_at), _r(d.deadline_at), list(d.offered)] for d in snap.open_decisions],
         "decided": [list(d) for d in snap.decided],
@@ -255,7 +260,9 @@ def snapshot_from_json(d: dict[str, Any]) -> Snapshot:
     try:
         return Snapshot(
             float(d["t"]), d["role"],
-            tuple(QuantityView(q[0], float(q[1]), q[2], q[3], float(q[4])) for q in d["quantities"]),
+            tuple(QuantityView(q[0], None if q[1] is None else float(q[1]), q[2], q[3], float(q[4]),
+                               None if len(q) < 6 else Estimate(*(float(x) for x in q[5])) if q[5] else Estimate())
+                  for q in d["quantities"]),
             tuple(UnitView(u[0], u[1], u[2], u[3], u[4], float(u[5]), u[6]) for u in d["units"]),
             tuple(OpenDecision(o[0], float(o[1]), o[2], tuple(str(x) for x in o[3])) for o in d["open"]),
             tuple((x[0], x[1], float(x[2]), x[3]) for x in d["decided"]),

@@ -88,6 +88,10 @@ def _later(sim: Simulation, e: Effect, cause: str) -> Generator[Any, Any, None]:
     apply(sim, e.do, cause)
 
 
+def _reveal(sim: Simulation, e: Effect, cause: str) -> None:
+    sim.knowledge.reveal(e.target, cause)
+
+
 def _end(sim: Simulation, e: Effect, cause: str) -> None:
     sim.finish(e.target, {"cause": cause})
 
@@ -101,6 +105,7 @@ VERBS: dict[str, Verb] = {
     "inject": Verb((), "injects", _inject),
     "after": Verb(("do",), None, _after),
     "end": Verb((), None, _end),
+    "reveal": Verb((), None, _reveal),  # format 2: the quantity's audience learns its value
 }
 _RUN = {k: verb.run for k, verb in VERBS.items()}  # the run-time half of VERBS, one lookup away
 
@@ -149,6 +154,9 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         state = list(b.d.get("state", {}))
         if target not in state:
             b.err(path + (verb,), f"no state quantity called {target!r}{suggest(target, state)}")
+        elif "compute" in (b.d["state"][target] or {}):
+            b.err(path + (verb,), f"{target} is computed ({b.d['state'][target]['compute']}): change the names it "
+                  "reads instead")
         other = VERBS[verb].extra[0]
         if other not in spec:
             b.err(path, f"{verb!r} needs {other!r}")
@@ -159,6 +167,15 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         b.ref(path + (verb,), ref, target)
         if verb == "mobilise" and b.format >= 2:  # a check format 1 did not make: its files keep loading
             _check_standby(b, path, target, int(spec.get("count", 0)))
+    elif verb == "reveal":
+        state = b.d.get("state") or {}
+        if not b.needs_format(path + (verb,), "the `reveal` effect"):
+            return None
+        if target not in state:
+            b.err(path + (verb,), f"no state quantity called {target!r}{suggest(target, list(state))}")
+        elif "estimate" not in (state[target] or {}):
+            b.err(path + (verb,), f"{target} has no `estimate`: its audience already sees its value, there is "
+                  "nothing to reveal")
     elif verb == "after":
         if "do" not in spec:
             b.err(path, "'after' needs 'do'")

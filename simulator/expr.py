@@ -40,6 +40,10 @@ MAX_NUMBER = 1e9
 Env = Mapping[str, float]
 Fn = Callable[[Env], float]
 
+# `since(X)` reads `t - <SINCE>X`: the table holds the minute X last happened under that name
+# (NaN before, so that every comparison with `since(X)` is false until X happens).
+SINCE = "since:"
+
 
 class ExprError(Exception):
     """An expression does not parse or uses something the language lacks."""
@@ -192,12 +196,37 @@ def compile_expr(text: str, known: Callable[[str], bool]) -> Expr:
     lead = len(text) - len(text.lstrip())
     names: set[str] = set()
     try:
+        tree = _since(tree, known, lead)
         fn = _build(tree.body, known, names, lead)
     except RecursionError:
         raise ExprError("expression is too deeply nested") from None
     except ExprError as exc:
         raise _unit_hint(text, exc) or exc from None
     return Expr(text, _fast(tree.body, known, names, lead) or fn, tuple(sorted(names)))
+
+
+def _since(tree: ast.Expression, known: Callable[[str], bool], lead: int) -> ast.Expression:
+    """Each `since(X)` rewritten as `t - since:X` (checked: X must be an id `known` accepts)."""
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Call(self, n: ast.Call) -> ast.AST:
+            self.generic_visit(n)
+            if not (isinstance(n.func, ast.Name) and n.func.id == "since"):
+                return n
+            off = n.col_offset + lead
+            if len(n.args) != 1 or n.keywords or not isinstance(n.args[0], ast.Name):
+                raise ExprError("since() takes one id: of an inject, a decision point or a process", off)
+            ident = n.args[0].id
+            if not known(SINCE + ident):
+                raise ExprError(f"since({ident}): no inject, decision point or process called {ident!r}", off)
+            new = ast.BinOp(ast.copy_location(ast.Name("t", ast.Load()), n), ast.Sub(),
+                            ast.copy_location(ast.Name(SINCE + ident, ast.Load()), n))
+            return ast.copy_location(new, n)
+
+    if not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "since"
+               for n in ast.walk(tree)):
+        return tree
+    return ast.fix_missing_locations(Rewrite().visit(tree))
 
 
 _HELPERS: dict[str, object] = {"_div": _div, "_floordiv": _floordiv, "_mod": _mod, "_pow": _pow, "bool": bool}

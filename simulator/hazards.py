@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from simpy.events import Timeout
 
 from .effects import Effect, apply
-from .expr import Expr, constant
+from .expr import SINCE, Expr, constant
 from .text import Text
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ class Hazard:
         raw = float(self._rate_fn(v))
         if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
             p = self.p
+            if raw != raw and any(v[n] != v[n] for n in p.rate.names if n.startswith(SINCE)):
+                return 0.0  # a since() before its event has no value: not a fault, "not yet"
             used = 0.0 if raw != raw else MAX_RATE
             self.sim.warn(f"processes.{p.id}.rate", "rate", {
                 "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",

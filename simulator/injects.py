@@ -1,8 +1,10 @@
 """Injects (the MSEL): timed, conditional, manual and contingency messages, and the
 expectations they carry (an action the team should take within some minutes).
 
-An inject's text may quote state values as `{name}`; the values are taken when it is
-delivered and kept in the event, so every reader shows the same numbers.
+An inject's text may quote state values as `{name}` (format 2: any expression, `{near + far}`);
+the values, as the inject's audience sees them (`knowledge.Knowledge.seen_expr`: report delays
+and estimates applied), are taken when it is delivered and kept in the event, so every reader
+shows the same numbers.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from .distributions import Dist
 from .effects import Effect, apply
-from .expr import Expr
+from .expr import Expr, ExprError, compile_expr
+from .knowledge import seen_data
 from .loading import audience_of, suggest
 from .state import name_audience, sees_all_of
-from .text import Text, number_text, tr
+from .text import Text, quoted_text, tr
 
 if TYPE_CHECKING:
     from .events import Event
@@ -27,7 +30,8 @@ if TYPE_CHECKING:
     from .scenario import Scenario
     from .state import Watcher
 
-FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")  # format 1: a name
+FIELD2 = re.compile(r"\{([^{}]+)\}")  # format 2: an expression (what `inject_text` fills in, both formats)
 
 
 @dataclass(frozen=True)
@@ -74,16 +78,18 @@ class Inject:
     effects: tuple[Effect, ...]
     expect: Expectation | None
     is_contingency: bool = False
-    fields: tuple[str, ...] = ()  # names written as {name} in the text, filled in at delivery
+    fields: tuple[str, ...] = ()  # names (format 2: expressions) written as {...} in the text, filled in at delivery
+    exprs: dict[str, Expr] = field(default_factory=dict, compare=False)  # each field compiled (run time only)
 
 
-def inject_text(inj: Inject, lang: str, values: dict[str, float] | None = None) -> str:
-    """An inject's message in `lang`, with each {name} replaced by its value at delivery."""
+def inject_text(inj: Inject, lang: str, values: dict[str, Any] | None = None) -> str:
+    """An inject's message in `lang`, with each {field} replaced by its value at delivery (a number,
+    an estimate's range, or the word for unknown)."""
     text = tr(inj.text, lang)
     if not inj.fields:
         return text
     vals = values or {}
-    return FIELD.sub(lambda m: number_text(vals[m.group(1)]) if m.group(1) in vals else m.group(0), text)
+    return FIELD2.sub(lambda m: quoted_text(vals[m.group(1)], lang) if m.group(1) in vals else m.group(0), text)
 
 
 def parse_injects(b: Builder) -> dict[str, Inject]:
@@ -132,25 +138,48 @@ def parse_injects(b: Builder) -> dict[str, Inject]:
         at = i.get("at")
         if at is not None:
             b.within_limit(p + ("at",), at)
-        fields: list[str] = []
-        for lang in ("es", "en"):
-            for mt in FIELD.finditer(i["text"][lang]):
-                name = mt.group(1)
-                if not b.known(name):
-                    b.err(p + ("text", lang), f"{{{name}}}: unknown name{suggest(name, sorted(b.names))}")
-                    continue
-                quoted = name_audience(d, name)
-                if not sees_all_of(d, audience_of(i.get("audience")), quoted):
-                    b.err(p + ("text", lang), f"{{{name}}}: this inject's audience may not see {name} "
-                          f"(its audience is {', '.join(quoted)}); quote it only to those who see it")
-                elif name not in fields:
-                    fields.append(name)
+        fields, exprs = _fields(b, p, i)
         out[k] = Inject(k, float(at) if at is not None else None, b.opt_expr(p, i, "when"),
                         b.dist(p + ("delay",), i.get("delay")), bool(i.get("manual", False)), i["channel"],
                         i.get("from"), b.audience(p + ("audience",), i.get("audience")), i["text"],
                         b.effects(p + ("effects",), i.get("effects"), f"inject.{k}"), expect, k in contingencies,
-                        tuple(sorted(fields)))
+                        tuple(sorted(fields)), exprs)
     return out
+
+
+def _fields(b: Builder, p: tuple[str, ...], i: dict[str, Any]) -> tuple[list[str], dict[str, Expr]]:
+    """The {name} (format 2: {expression}) fields of an inject's texts, each checked against its audience."""
+    d = b.d
+    fields: list[str] = []
+    exprs: dict[str, Expr] = {}
+    for lang in ("es", "en"):
+        for mt in FIELD2.finditer(i["text"][lang]):
+            inner = mt.group(1)
+            plain = FIELD.fullmatch(mt.group(0)) is not None
+            if not plain and b.format < 2:
+                try:  # braces around something else: literal text in format 1, unless it is an expression
+                    compile_expr(inner, b.known)
+                except ExprError:
+                    continue
+                b.needs_format(p + ("text", lang), f"{{{inner}}}: an expression in an inject's text")
+                continue
+            if plain and not b.known(inner):
+                b.err(p + ("text", lang), f"{{{inner}}}: unknown name{suggest(inner, sorted(b.names))}")
+                continue
+            try:
+                ex = compile_expr(inner, b.known)
+            except ExprError as exc:
+                b.err(p + ("text", lang), f"{{{inner}}}: {exc}")
+                continue
+            blocked = [n for n in ex.names if not sees_all_of(d, audience_of(i.get("audience")), name_audience(d, n))]
+            for n in blocked:
+                quoted = name_audience(d, n)
+                b.err(p + ("text", lang), f"{{{inner}}}: this inject's audience may not see {n} "
+                      f"(its audience is {', '.join(quoted)}); quote it only to those who see it")
+            if not blocked and inner not in fields:
+                fields.append(inner)
+                exprs[inner] = ex
+    return fields, exprs
 
 
 def _targeted(d: dict[str, Any], inject_id: str) -> bool:
@@ -229,6 +258,9 @@ class InjectDesk:
         first = inj.id not in self.fired
         self.fired.setdefault(inj.id, sim.env.now)
         data: dict[str, Any] = {"channel": inj.channel, "cause": cause}
+        for e in inj.effects:  # its own reveals come first, so a roll call's message quotes what it reveals
+            if e.verb == "reveal" and (e.cond is None or e.cond.fn(sim.v)):
+                sim.knowledge.reveal(e.target, f"inject.{inj.id}")
         if inj.fields:  # the numbers the message quotes, as its audience sees them now
             data["values"] = {n: self.quoted(inj, n) for n in inj.fields}
         data.update(extra)
@@ -239,13 +271,16 @@ class InjectDesk:
         apply(sim, inj.effects, f"inject.{inj.id}")
         return ev
 
-    def quoted(self, inj: Inject, name: str) -> float:
-        """The value of `name` as the inject's audience sees it now (with the report delay)."""
+    def quoted(self, inj: Inject, field: str) -> float | list[float] | None:
+        """The value of a field as the inject's audience sees it now (report delays and estimates
+        applied; for the instructor, the truth): a number, [low, high] for a range, None for unknown."""
         sim = self.sim
-        q = sim.scn.state.get(name)
-        if q is None or q.report_delay <= 0 or "instructor" in inj.audience:
-            return sim.v[name]
-        return sim.value_at(name, sim.env.now - q.report_delay)[0]
+        ex = inj.exprs.get(field)
+        if "instructor" in inj.audience:
+            return sim.v[field] if ex is None or ex.names == (field,) else float(ex.fn(sim.v))
+        if ex is None or ex.names == (field,):  # a plain name
+            return seen_data(sim.knowledge.seen(field))
+        return seen_data(sim.knowledge.seen_expr(ex))
 
     def _expectation(self, inj: Inject) -> None:
         sim = self.sim

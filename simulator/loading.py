@@ -15,10 +15,10 @@ import jsonschema
 
 from .distributions import Dist, parse_dist
 from .errors import Problem
-from .expr import MAX_NUMBER, Expr, ExprError, compile_expr, constant
+from .expr import MAX_NUMBER, SINCE, Expr, ExprError, compile_expr, constant
 from .hints import constant_condition, key_hint, late_message, meant, name_hint, suggest, value_hint
 from .safeyaml import Located, PathKey
-from .state import derived_names
+from .state import derived_names, since_targets
 
 # Keys that were once part of the format, with what to write instead.
 REMOVED = {"missing": "'missing' is no longer part of the format: a measure that never happened has no "
@@ -150,6 +150,9 @@ class Builder:
         self.problems: list[Problem] = []
         self.names: set[str] = derived_names(self.d)
         self.format: int = int(self.d.get("sitroom", 1)) if isinstance(self.d, dict) else 1
+        self.since_targets = since_targets(self.d) if isinstance(self.d, dict) else {}
+        self.since_used: set[str] = set()  # the ids some `since(id)` names (format 2)
+        self._since_seen = False
 
     def needs_format(self, path: PathKey, feature: str, version: int = 2) -> bool:
         """True when the file's format has `feature`; else report it (with the fix) and return False."""
@@ -170,7 +173,14 @@ class Builder:
         self.problems.append(self.loc.problem(path, f"{where(path)}: {msg}", key=key))
 
     def known(self, name: str) -> bool:
-        """May an expression read `name`?"""
+        """May an expression read `name`? (`since:X` only in format 2, for an inject, point or process X.)"""
+        if name.startswith(SINCE):
+            ident = name[len(SINCE):]
+            if ident in self.since_targets:
+                self.since_used.add(ident)
+                self._since_seen = True
+                return True
+            return False
         return name in self.names
 
     def expr(self, path: PathKey, value: Any) -> Expr | None:
@@ -183,7 +193,10 @@ class Builder:
             self.err(path, "expected an expression")
             return None
         try:
+            self._since_seen = False
             ex = compile_expr(value, self.known)
+            if self._since_seen and not self.needs_format(path, "since(id)"):
+                return None
             conditions = ("when", "until", "available", "if", "applies_when")
             if ex.is_constant and path and path[-1] in conditions and self.format >= 2:  # format 1: as it was
                 said = constant_condition(path, bool(ex({})))

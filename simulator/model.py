@@ -28,6 +28,7 @@ from .errors import CommandRejected
 from .events import Event
 from .hazards import Hazards
 from .injects import InjectDesk
+from .knowledge import Knowledge
 from .metrics import MetricBook, ObjectiveRating, rate
 from .orders import OrderDesk, OrderStatus, resolve_params
 from .policy import Policy, PolicyDriver, late_answers
@@ -94,6 +95,7 @@ class Simulation:
         self.hazards = Hazards(self)
         self.metrics = MetricBook(self)
         self.policy_driver = PolicyDriver(self)  # the policy's format-2 orders (on a condition, waiting)
+        self.knowledge = Knowledge(self)  # estimates and reveals, computed and drawn quantities, since()
         # Views of the concepts under their long-standing names.
         self.units: dict[str, Unit] = self.fleet.units
         self.task_runs: dict[str, list[TaskRun]] = self.fleet.task_runs
@@ -117,12 +119,15 @@ class Simulation:
             OrderDesk.init_names(scn, v0)
             InjectDesk.init_names(scn, v0)
             Hazards.init_names(scn, v0)
+            Knowledge.init_names(scn, v0)
             scn.cache["names"] = v0
         return v0
 
     def _setup(self) -> None:
-        # Watchers, in a fixed order: injects, decisions, tasks, metrics, processes, endings
-        # (last, so that what the same change triggers still happens before the end).
+        # Watchers, in a fixed order: since() clocks and computed quantities (first, so what reads
+        # them sees them up to date), reveals, injects, decisions, tasks, metrics, processes,
+        # endings (last, so that what the same change triggers still happens before the end).
+        self.knowledge.setup()
         self.injects.watch()
         self.points.watch()
         self.fleet.watch()
@@ -132,6 +137,7 @@ class Simulation:
         for e in self.scn.endings:
             self.state.add_watcher(e.when, lambda w, e=e: self._ending(w, e))
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
+        self.knowledge.start()
         if self.policy is not None:
             for point, text in late_answers(self.policy.decisions, self.scn):
                 self.warn(f"policy.{point}", "late", text)
@@ -301,9 +307,13 @@ class Simulation:
         state.set(qid, value)
         self.history[qid].append((self.env._now, value))
         if self.record:
-            self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
+            aud = ("instructor",) if qid in self.knowledge.hidden else q.audience  # unrevealed: the truth is the instructor's
+            self.emit("state", qid, aud, {"value": value, "delta": value - old, "cause": cause})
         else:
             self.n_events += 1  # counted as if recorded (budgets, sequence numbers)
+        deps = self.knowledge.dependents.get(qid)
+        if deps is not None:  # computed quantities that read it: up to date before anything looks
+            self.knowledge.follow(deps)
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
@@ -455,13 +465,8 @@ class Simulation:
         """The picture one role sees (None: the instructor's ground truth)."""
         s = self.scn
         now = self.env.now
-        qs = []
-        for q in s.state.values():
-            if not s.visible(q.audience, role):
-                continue
-            as_of = now - q.report_delay if role is not None else now
-            value, prev, changed = self.value_at(q.id, as_of)
-            qs.append(QuantityView(q.id, value, prev, changed, as_of))
+        view = self.knowledge.view
+        qs = [view(q, role) for q in s.state.values() if s.visible(q.audience, role)]
         units = tuple(UnitView(u.id, u.resource, u.status, u.task, u.eta, u.since, self._location(u))
                       for u in self.units.values() if s.visible(s.resources[u.resource].audience, role))
         open_ = tuple(OpenDecision(k, st.opened_at, st.deadline_at, self.points.offers(k))

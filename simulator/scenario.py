@@ -84,6 +84,7 @@ class Scenario:
     alert_speed: float = DEFAULT_ALERT_SPEED  # highest speed at which the room keeps running when a decision opens
     exercise: dict[str, Any] = field(default_factory=dict)  # HSEEP overview: scope, mission_areas, threat, ...
     format: int = 1  # the file's `sitroom:` format version
+    since: dict[str, str] = field(default_factory=dict)  # ids read by since(id) -> the name whose change restarts it
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # run templates (model)
 
     def start_datetime(self) -> datetime:
@@ -160,6 +161,7 @@ def _scenario(b: Builder, raw: str, file: str) -> Scenario | None:
         text=raw, sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(), path=file,
         alert_speed=float(clock.get("alert_speed", DEFAULT_ALERT_SPEED)),
         exercise=dict(d.get("exercise") or {}), format=b.format,
+        since={k: b.since_targets[k] for k in sorted(b.since_used)},
     )
 
 

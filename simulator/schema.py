@@ -101,8 +101,16 @@ _EFFECT_VERBS = {
     "after": {"$ref": "#/$defs/dist", "description": "minutes to wait before `do`"},
     "do": {"type": "array", "items": {"$ref": "#/$defs/effect"}},
     "end": {"$ref": "#/$defs/id", "description": "end the exercise with this reason"},
+    "reveal": {"$ref": "#/$defs/id", "description": "format 2: the audience of this quantity (which has an "
+               "`estimate`) sees its value from now on"},
     "if": {"type": "string", "description": "apply only when this expression is true"},
 }
+
+def _initial_schema() -> dict[str, Any]:
+    """A number, or (format 2) a distribution map: one `type` check, so a string gets one clear message."""
+    obj = {k: v for k, v in _dist_schema()["oneOf"][1].items() if k != "type"}  # its keys apply to maps only
+    return {"type": ["number", "object"], **obj}
+
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -193,11 +201,22 @@ SCHEMA: dict[str, Any] = {
         },
         "quantity": {
             "type": "object",
-            "required": ["label", "initial"],
+            "required": ["label"],
             "additionalProperties": False,
             "properties": {
                 "label": {"$ref": "#/$defs/text"},
-                "initial": {"type": "number"},
+                "initial": {**_initial_schema(), "description":
+                            "the value at T0; format 2: a distribution drawn at T0 from the quantity's own "
+                            "stream (parameters as numbers)"},
+                "compute": {"$ref": "#/$defs/expr", "description": "format 2, instead of `initial`: the "
+                            "quantity is this expression of other names, kept up to date"},
+                "estimate": {"description": "format 2: what the audience sees until the quantity is revealed: "
+                             "`unknown`, or a range {low, high} (numbers or expressions)",
+                             "oneOf": [{"const": "unknown"},
+                                       {"type": "object", "required": ["low", "high"], "additionalProperties": False,
+                                        "properties": {"low": _num_or_expr, "high": _num_or_expr}}]},
+                "reveal": {"$ref": "#/$defs/expr", "description": "format 2, with `estimate`: once this holds, "
+                           "the audience sees the value (with its report delay)"},
                 "min": {"type": "number"},
                 "max": {"type": "number"},
                 "integer": {"type": "boolean", "description": "shown as a whole number: the exact sum is kept "

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .distributions import RUN_MAX
-from .expr import Expr
+from .distributions import RUN_MAX, Dist
+from .expr import SINCE, Expr
 from .text import Text
 
 if TYPE_CHECKING:
@@ -50,6 +50,19 @@ def derived_names(d: dict[str, Any]) -> set[str]:
     return names
 
 
+def since_targets(d: dict[str, Any]) -> dict[str, str]:
+    """The ids `since(id)` may name, each with the derived name whose change restarts it.
+
+    An inject restarts it each time it is delivered, a process each time it occurs, a decision
+    point when it is decided (once). An id used by more than one of these is left out.
+    """
+    found: dict[str, list[str]] = {}
+    for section, suffix in (("injects", "fired"), ("decisions", "decided"), ("processes", "count")):
+        for k in d.get(section) or {}:
+            found.setdefault(k, []).append(f"{k}.{suffix}")
+    return {k: v[0] for k, v in found.items() if len(v) == 1}
+
+
 def name_audience(d: dict[str, Any], name: str) -> tuple[str, ...]:
     """Who may see the value of `name` in the scenario data `d` (its concept's audience)."""
     def aud(spec: Any) -> tuple[str, ...]:
@@ -58,6 +71,8 @@ def name_audience(d: dict[str, Any], name: str) -> tuple[str, ...]:
 
     if name == "t":
         return ("all",)
+    if name.startswith(SINCE):  # minutes since X: whoever sees X happen
+        name = name[len(SINCE):] + "."
     if name in (d.get("state") or {}):
         return aud(d["state"][name])
     head = name.split(".", 1)[0]
@@ -85,8 +100,22 @@ def sees_all_of(d: dict[str, Any], reader: tuple[str, ...], quoted: tuple[str, .
 
 
 @dataclass(frozen=True)
+class EstimateSpec:
+    """What a quantity's audience is told until the quantity is revealed: a range, or unknown."""
+
+    low: Expr | None = None  # both None: "unknown"
+    high: Expr | None = None
+
+
+@dataclass(frozen=True)
 class Quantity:
-    """A named state quantity: bounds, whether whole, who sees it, and its report delay."""
+    """A named state quantity: bounds, whether whole, who sees it, and its report delay.
+
+    Format 2 adds: `estimate` (what the audience sees until `reveal` holds or a `{reveal: id}`
+    effect runs), `compute` (a quantity that is an expression of other names, never set by an
+    effect) and `draw` (an initial value drawn at T0 from its own stream; `initial` is then a
+    placeholder that no viewer is shown).
+    """
 
     id: str
     label: Text
@@ -97,6 +126,10 @@ class Quantity:
     audience: tuple[str, ...]
     report_delay: float
     chart: bool
+    estimate: EstimateSpec | None = None
+    reveal: Expr | None = None
+    compute: Expr | None = None
+    draw: Dist | None = None
 
 
 def parse_state(b: Builder) -> dict[str, Quantity]:
@@ -104,17 +137,143 @@ def parse_state(b: Builder) -> dict[str, Quantity]:
     out = {}
     for k, s in (b.d.get("state") or {}).items():
         p = ("state", k)
-        lo, hi, init = s.get("min"), s.get("max"), s["initial"]
+        lo, hi = s.get("min"), s.get("max")
         if lo is not None and hi is not None and lo > hi:
             b.err(p, f"min {lo} is above max {hi}")
-        if (lo is not None and init < lo) or (hi is not None and init > hi):
-            b.err(p + ("initial",), f"initial {init} is outside [{lo}, {hi}]")
         if "source" in s:
             b.source_ref(p + ("source",), s["source"])
-        out[k] = Quantity(k, s["label"], float(init), lo, hi, bool(s.get("integer", False)),
-                          b.audience(p + ("audience",), s.get("audience")), float(s.get("report_delay", 0)),
-                          bool(s.get("chart", True)))
+        aud = b.audience(p + ("audience",), s.get("audience"))
+        init = s.get("initial")
+        compute = draw = None
+        if "compute" in s:
+            compute = _parse_compute(b, p, s)
+        elif init is None:
+            b.err(p, "a quantity needs `initial` (a number, or a distribution to draw it from) or `compute`", key=True)
+        elif isinstance(init, dict):
+            draw = _parse_draw(b, p, init)
+        elif (lo is not None and init < lo) or (hi is not None and init > hi):
+            b.err(p + ("initial",), f"initial {init} is outside [{lo}, {hi}]")
+        placeholder = 0.0 if lo is None else max(0.0, float(lo))  # drawn or computed: 0 within the bounds
+        placeholder = placeholder if hi is None else min(placeholder, float(hi))
+        estimate, reveal = _parse_estimate(b, p, s, aud)
+        out[k] = Quantity(k, s["label"], float(init) if isinstance(init, int | float) else placeholder, lo, hi,
+                          bool(s.get("integer", False)), aud, float(s.get("report_delay", 0)),
+                          bool(s.get("chart", True)), estimate, reveal, compute, draw)
+    _check_computed(b, out)
     return out
+
+
+def _parse_compute(b: Builder, p: tuple[str, ...], s: dict[str, Any]) -> Expr | None:
+    if not b.needs_format(p + ("compute",), "a computed quantity (`compute`)"):
+        return None
+    for other in ("initial", "report_delay", "estimate", "reveal", "source"):
+        if other in s:
+            b.err(p + (other,), f"a computed quantity takes no `{other}`: it is the value of its expression "
+                  "(what its audience sees follows from the names it reads)", key=True)
+    ex = b.expr(p + ("compute",), s["compute"])
+    if ex is not None and "t" in ex.names:
+        b.err(p + ("compute",), "a computed quantity may not read the clock (t, or since()): its value would "
+              "change every minute; read t or since() where the value is used (a condition, a rate, a metric)")
+        return None
+    return ex
+
+
+def _parse_draw(b: Builder, p: tuple[str, ...], init: dict[str, Any]) -> Dist | None:
+    if not b.needs_format(p + ("initial",), "an initial value drawn from a distribution"):
+        return None
+    dist = b.dist(p + ("initial",), init)
+    if dist is not None and dist.names:
+        b.err(p + ("initial",), "the parameters of a drawn initial value must be numbers (it is drawn at T0, "
+              f"before anything happens), not expressions of {', '.join(dist.names)}")
+    return dist
+
+
+def _parse_estimate(b: Builder, p: tuple[str, ...], s: dict[str, Any],
+                    aud: tuple[str, ...]) -> tuple[EstimateSpec | None, Expr | None]:
+    if "reveal" in s and "estimate" not in s:
+        b.err(p + ("reveal",), "`reveal` goes with `estimate`: it says when the audience stops seeing the "
+              "estimate and sees the value", key=True)
+    if "estimate" not in s or not b.needs_format(p + ("estimate",), "an estimate (`estimate`)"):
+        return None, None
+    if "instructor" in aud:
+        b.err(p + ("estimate",), "only the instructor sees this quantity, and the instructor always sees the "
+              "truth: an estimate would be shown to no one", key=True)
+    e = s["estimate"]
+    spec = EstimateSpec()
+    if isinstance(e, dict):
+        lo, hi = b.expr(p + ("estimate", "low"), e["low"]), b.expr(p + ("estimate", "high"), e["high"])
+        if lo is not None and hi is not None and lo.is_constant and hi.is_constant and lo({}) > hi({}):
+            b.err(p + ("estimate",), f"the estimate's low {lo({}):g} is above its high {hi({}):g}")
+        spec = EstimateSpec(lo, hi)
+        for part, ex in (("low", lo), ("high", hi)):
+            for n in ex.names if ex is not None else ():
+                if not sees_all_of(b.d, aud, name_audience(b.d, n)):
+                    b.err(p + ("estimate", part), f"reads {n}, which this quantity's audience may not see: an "
+                          "estimate may read only what its audience may read")
+    reveal = b.expr(p + ("reveal",), s["reveal"]) if "reveal" in s else None
+    return spec, reveal
+
+
+def _check_computed(b: Builder, qs: dict[str, Quantity]) -> None:
+    """A computed quantity's audience is no wider than its names', and no quantity computes from itself."""
+    for q in qs.values():
+        if q.compute is None:
+            continue
+        for n in q.compute.names:
+            quoted = name_audience(b.d, n)
+            if not sees_all_of(b.d, q.audience, quoted):
+                b.err(("state", q.id, "compute"), f"reads {n}, whose audience ({', '.join(quoted)}) is narrower "
+                      f"than this quantity's ({', '.join(q.audience)}): give it an `audience` no wider than "
+                      "that of every name it reads")
+    order = computed_order(qs)
+    if order is None:
+        loop = [q.id for q in qs.values() if q.compute is not None and q.id not in _acyclic(qs)]
+        b.err(("state", loop[0], "compute"), f"computed quantities read each other in a loop ({', '.join(loop)})")
+
+
+def _acyclic(qs: dict[str, Quantity]) -> list[str]:
+    """The computed quantities in an order where each comes after those it reads (the others left out)."""
+    done: list[str] = []
+    placed: set[str] = set()
+    pending = [q for q in qs.values() if q.compute is not None]
+    progress = True
+    while pending and progress:
+        progress = False
+        for q in list(pending):
+            assert q.compute is not None
+            if all(n not in qs or qs[n].compute is None or n in placed for n in q.compute.names):
+                done.append(q.id)
+                placed.add(q.id)
+                pending.remove(q)
+                progress = True
+    return done
+
+
+def computed_order(qs: dict[str, Quantity]) -> list[str] | None:
+    """The computed quantities, each after those it reads; None when some read each other in a loop."""
+    order = _acyclic(qs)
+    return order if len(order) == sum(q.compute is not None for q in qs.values()) else None
+
+
+def computed_bases(qs: dict[str, Quantity], qid: str) -> list[str]:
+    """The non-computed names `qid` is computed from, through other computed ones (sorted); [qid] if not computed."""
+    q = qs.get(qid)
+    if q is None or q.compute is None:
+        return [qid]
+    out: set[str] = set()
+    todo = list(q.compute.names)
+    seen: set[str] = {qid}
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        sub = qs.get(n)
+        if sub is not None and sub.compute is not None:
+            todo.extend(sub.compute.names)
+        else:
+            out.add(n)
+    return sorted(out)
 
 
 class Watcher:

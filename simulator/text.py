@@ -28,3 +28,24 @@ def local_time(start: datetime | str, minutes: float, *, seconds: bool = False) 
 def number_text(v: float) -> str:
     """A quantity's value as a message quotes it: whole numbers bare, others to one decimal."""
     return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
+
+
+# How a message (and the room) words a value the reader does not know yet.
+KNOWLEDGE_WORDS: dict[str, Text] = {
+    "estimate": {"es": "estimado", "en": "estimate"},
+    "unknown": {"es": "desconocido", "en": "unknown"},
+}
+
+
+def range_text(low: float, high: float) -> str:
+    """An estimate's range as numbers: '5–20'."""
+    return f"{number_text(low)}–{number_text(high)}"
+
+
+def quoted_text(v: float | list[float] | None, lang: str) -> str:
+    """A value an inject quotes: a number; [low, high] (an estimate) as '5–20 (estimate)'; None as 'unknown'."""
+    if v is None:
+        return tr(KNOWLEDGE_WORDS["unknown"], lang)
+    if isinstance(v, list | tuple):
+        return f"{range_text(float(v[0]), float(v[1]))} ({tr(KNOWLEDGE_WORDS['estimate'], lang)})"
+    return number_text(v)

@@ -10,14 +10,37 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Estimate:
+    """What a team is told of a quantity it does not know yet: a range, or nothing (unknown)."""
+
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def unknown(self) -> bool:
+        """No range at all: the team only knows that it does not know."""
+        return self.low is None or self.high is None
+
+    def as_data(self) -> list[float] | None:
+        """The JSON form: [low, high], or None for unknown (as an inject's `values` and the wire carry it)."""
+        return None if self.low is None or self.high is None else [self.low, self.high]
+
+
+@dataclass(frozen=True, slots=True)
 class QuantityView:
-    """A state quantity as a viewer sees it (with its report delay applied)."""
+    """A state quantity as a viewer sees it (with its report delay applied).
+
+    `value` is None when the viewer does not know the quantity yet: `estimate` is then what it
+    was told instead. In the instructor's view `value` is the truth and `estimate` what the
+    quantity's audience sees instead of it (None: the audience knows the value).
+    """
 
     id: str
-    value: float
+    value: float | None
     previous: float | None  # value before the last change the viewer saw
     changed_at: float | None
     as_of: float  # the time this picture is of (now - report delay)
+    estimate: Estimate | None = None
 
 
 @dataclass(frozen=True, slots=True)

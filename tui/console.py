@@ -25,7 +25,7 @@ from simulator.clock import SPEED_STEPS, fmt_elapsed, fmt_left, fmt_speed
 
 from . import actions
 from .dialogs import ConfirmScreen, ListDialog
-from .feed import event_line, fit
+from .feed import event_line, fit, seen_cell
 
 if TYPE_CHECKING:
     from .remote import ClientThread
@@ -218,7 +218,7 @@ class TeamDetail(Screen[None]):
         for q in view.snapshot.quantities:
             spec = scenario.state.get(q.id)
             label = tr(spec.label, lang) if spec else q.id
-            value = f"{q.value:g}"
+            value = seen_cell(q, lang)
             if q.id in table.rows:
                 table.update_cell(q.id, "value", value)
             else:

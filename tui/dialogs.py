@@ -204,7 +204,7 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
     # the quantities as reported to it, and units of a resource it cannot see are not counted.
     role = None if session.instructor else session.role
     view = session.sim.snapshot(role)
-    values = {q.id: q.value for q in view.quantities}
+    values = {q.id: q.value for q in view.quantities if q.value is not None}  # not an estimate's stand-in
     parts: list[str] = []
     tasks = [o.task] if o.task else []
     tasks += [e.target for e in o.effects if e.verb == "task" and e.target not in tasks]

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from rich.text import Text
 
-from simulator import Event, Scenario, inject_text, params_text, tr
+from simulator import Event, QuantityView, Scenario, inject_text, params_text, tr
 from simulator.clock import fmt_left
+from simulator.text import quoted_text
 
 from .i18n import STRINGS, t
 
@@ -32,7 +33,7 @@ CHANNEL_STYLE = {
 
 # Event kinds that become feed lines; state and unit changes have their own boards.
 FEED_KINDS = ("start", "inject", "decision_open", "decision", "decision_offer", "order", "order_rejected",
-              "order_waiting", "task", "warning", "end")
+              "order_waiting", "task", "reveal", "warning", "end")
 
 
 def channel_label(channel: str, lang: str) -> str:
@@ -60,7 +61,7 @@ def event_channel(scn: Scenario, ev: Event) -> str:
         return "decision"
     if ev.kind in ("order", "order_rejected", "order_waiting"):
         return "order"
-    if ev.kind == "task":
+    if ev.kind in ("task", "reveal"):
         return "report"
     return "system"
 
@@ -136,6 +137,11 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
             return None
         channel = "report"
         body = t(f"ev_task_{phase}", lang, task=tr(task.label, lang))
+    elif ev.kind == "reveal":  # the team learns a value it only had an estimate of
+        q = scn.state.get(ev.ref)
+        channel = "report"
+        body = t("ev_reveal", lang, label=tr(q.label, lang) if q else ev.ref, value=quoted_text(d.get("value"), lang),
+                 before=quoted_text(d.get("estimate"), lang))
     elif ev.kind == "warning":  # the engine repaired something in the scenario (instructor only)
         text = d.get("text")
         body = t("ev_warning", lang, text=tr(text, lang) if isinstance(text, dict) else str(text or ev.ref))
@@ -147,6 +153,16 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
         if isinstance(msg, dict):
             body += " " + tr(msg, lang)
     return line(local_time(scn, ev.t), channel, sender, body, lang)
+
+
+def seen_cell(q: QuantityView, lang: str) -> str:
+    """A quantity in one cell: the value (or, unknown to the viewer, its estimate in words); in the
+    instructor's view of a quantity the team knows only as an estimate, that estimate beside it."""
+    if q.value is None:
+        return quoted_text(q.estimate.as_data() if q.estimate is not None else None, lang)
+    if q.estimate is not None:
+        return f"{q.value:g} ({t('team_sees', lang, value=quoted_text(q.estimate.as_data(), lang))})"
+    return f"{q.value:g}"
 
 
 def line(clock: str, channel: str, sender: str, body: str, lang: str) -> Text:

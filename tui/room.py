@@ -21,6 +21,7 @@ from textual.widgets import DataTable, RichLog, Static
 
 from simulator import Event, QuantityView, Snapshot, tr
 from simulator.clock import fmt_elapsed
+from simulator.text import KNOWLEDGE_WORDS, range_text
 
 from . import actions
 from .dialogs import inject_label
@@ -49,7 +50,12 @@ BURST_LINES = 200
 
 
 def quantity_value(session: Session, q: QuantityView, lang: str, truth: bool = False) -> str:
+    """The board's value cell: the value as this viewer sees it ('*' when reported late); for a
+    quantity the viewer does not know yet, its estimate's range, or '?' (never the truth)."""
     spec = session.scenario.state[q.id]
+    if q.value is None:
+        est = q.estimate
+        return "?" if est is None or est.unknown or est.low is None or est.high is None else range_text(est.low, est.high)
     if spec.integer and spec.lo == 0 and spec.hi == 1:
         return t("yes", lang) if q.value >= 0.5 else t("no", lang)
     v = f"{q.value:g}" if spec.integer else f"{q.value:.1f}"
@@ -57,6 +63,10 @@ def quantity_value(session: Session, q: QuantityView, lang: str, truth: bool = F
 
 
 def quantity_change(session: Session, q: QuantityView, lang: str) -> Text:
+    """The board's change cell: the last change the viewer saw, or the word estimate/unknown."""
+    if q.value is None:
+        word = "unknown" if q.estimate is None or q.estimate.unknown else "estimate"
+        return Text(tr(KNOWLEDGE_WORDS[word], lang), style="italic")
     if q.previous is None or q.changed_at is None:
         return Text("")
     spec = session.scenario.state[q.id]
@@ -132,11 +142,13 @@ class RoomScreen(actions.Keyed, Screen[None]):
         # Fit the three columns in the left panel; long labels end in an ellipsis.
         truth = self.truth_on
         inner = max(int(self.app.size.width * 0.5), 44) - 5
-        label_w = max(inner - 5 - 10 - 6 - (7 if truth else 0), 12)
+        snap = s.sim.snapshot(s.role)
+        # Room for the word "desconocido" while some quantity is known only as an estimate.
+        change_w = 11 if any(q.value is None for q in snap.quantities) else 10
+        label_w = max(inner - 5 - change_w - 6 - (7 if truth else 0), 12)
         board.add_column(t("col_quantity", lang), key="label", width=label_w)
         board.add_column(t("col_value", lang), key="value", width=5)
-        board.add_column(t("col_change", lang), key="change", width=10)
-        snap = s.sim.snapshot(s.role)
+        board.add_column(t("col_change", lang), key="change", width=change_w)
         shown = {q.id for q in snap.quantities}
         if truth:
             board.add_column(t("col_truth", lang), key="truth", width=5)
