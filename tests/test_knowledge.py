@@ -269,7 +269,7 @@ def load_like(sim):
         end_time = sim.now
 
         def events_of(self, kind):
-            return [e.record() for e in sim.events if e.kind == kind]
+            return [e for e in sim.events if e.kind == kind]
 
     return Rec()
 
