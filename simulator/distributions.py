@@ -51,6 +51,8 @@ class Dist:
         if self.kind in KINDS and all(e.is_constant for e in self.params.values()):
             fixed = _evaluate(self, {})
         object.__setattr__(self, "_fixed", fixed)
+        kind = KINDS.get(self.kind)
+        object.__setattr__(self, "_sample", kind.sample if kind is not None else None)  # what `draw` calls
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -229,12 +231,15 @@ def draw(dist: Dist, rng: np.random.Generator | None, env: Mapping[str, float], 
     args, fixes = _evaluate(dist, env) if fixed is None else fixed
     if fixes and warn is not None:
         _warn_fixes(dist, fixes, warn)
-    x = KINDS[dist.kind].sample(rng, args, dist)
-    if dist.lo is not None and x < dist.lo:
-        x = dist.lo
-    if dist.hi is not None and x > dist.hi:
-        x = dist.hi
-    return float(finite(float(x))[0])
+    x = float(dist._sample(rng, args, dist))  # type: ignore[attr-defined]
+    lo, hi = dist.lo, dist.hi
+    if lo is not None and x < lo:
+        x = lo
+    if hi is not None and x > hi:
+        x = hi
+    if -RUN_MAX <= x <= RUN_MAX:
+        return float(x)
+    return finite(float(x))[0]
 
 
 def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], Fix]:
