@@ -88,7 +88,8 @@ class Simulation:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.events: list[Event] = []
-        self.state = State(scenario.state, dict(self.initial_names(scenario)))
+        self.state = State(scenario.state, dict(self.initial_names(scenario)),
+                           wiring=scenario.cache.setdefault("wiring", {}))
         self.v = self.state.v
         self.history = self.state.history
         self.ended = False
@@ -195,7 +196,7 @@ class Simulation:
         v = self.v
         queue = env._queue  # what env.peek() reads, without the call
         step = env.step
-        dirty = self.state.dirty
+        state = self.state
         max_steps_, max_events = self.budget
         steps = 0
         cut = False
@@ -210,7 +211,7 @@ class Simulation:
             step()
             steps += 1
             self.steps += 1
-            if dirty:
+            if state.dirty:
                 self._propagate()
             if self.steps >= max_steps_ or self.n_events >= max_events:
                 self._over_budget()
@@ -330,7 +331,7 @@ class Simulation:
             self.state.propagate(self)
         except LoopError:
             # Conditions keep re-triggering each other: stop this round, say so, run on.
-            self.state.dirty.clear()
+            self.state.dirty = 0
             self.warn("conditions", "loop", {
                 "es": "hay condiciones que se disparan unas a otras sin fin (un ciclo en los efectos del "
                       "escenario): se detuvo la ronda",
