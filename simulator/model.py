@@ -92,6 +92,8 @@ class Simulation:
                            wiring=scenario.cache.setdefault("wiring", {}))
         self.v = self.state.v
         self.history = self.state.history
+        self._quantities = scenario.state
+        self._exact = self.state.exact
         self.ended = False
         self.end_reason: str | None = None
         self.end_time: float | None = None
@@ -298,23 +300,24 @@ class Simulation:
         An integer quantity keeps its exact value apart (`State.exact`) and shows it rounded
         half to even, so fractional amounts carry over instead of being lost or doubled.
         """
-        q = self.scn.state[qid]
-        state = self.state
-        if not (-RUN_MAX <= value <= RUN_MAX and (q.lo is None or value >= q.lo)
-                and (q.hi is None or value <= q.hi)):  # in range (and not NaN): clamp leaves it as it is
-            value, bad = state.clamp(qid, value)
+        q = self._quantities[qid]
+        lo, hi = q.lo, q.hi
+        if not (-RUN_MAX <= value <= RUN_MAX and (lo is None or value >= lo)
+                and (hi is None or value <= hi)):  # in range (and not NaN): clamp leaves it as it is
+            value, bad = self.state.clamp(qid, value)
             if bad:
                 self.warn(cause, f"value:{qid}", {
                     "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
                     "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
                 })
         if q.integer:
-            state.exact[qid] = value
+            self._exact[qid] = value
             value = float(round(value))
-        old = self.v[qid]
+        v = self.v
+        old = v[qid]
         if value == old:
             return
-        state.set(qid, value)
+        self.state.set(qid, value)
         self.history[qid].append((self.env._now, value))
         if self.record:
             self.emit("state", qid, q.audience, {"value": value, "delta": value - old, "cause": cause})
@@ -323,8 +326,8 @@ class Simulation:
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
-        base = self.state.exact.get(qid, self.v[qid])
-        self.set_quantity(qid, base + delta, cause)
+        base = self._exact.get(qid)
+        self.set_quantity(qid, (self.v[qid] if base is None else base) + delta, cause)
 
     def _propagate(self) -> None:
         try:
