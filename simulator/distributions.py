@@ -53,6 +53,7 @@ class Dist:
         object.__setattr__(self, "_fixed", fixed)
         kind = KINDS.get(self.kind)
         object.__setattr__(self, "_sample", kind.sample if kind is not None else None)  # what `draw` calls
+        object.__setattr__(self, "_plain", self.kind in PLAIN_KINDS)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -208,6 +209,9 @@ KINDS: dict[str, DistKind] = {
     "empirical": DistKind(("values",), _no_check, _none, _empirical),
 }
 PARAMS: dict[str, list[str]] = {k: list(v.params) for k, v in KINDS.items()}  # the schema's view
+# Kinds whose draw reads only `rng.random()` / `rng.triangular()`: a stream's plain-Python
+# steps serve them (`streams.Source`); every other kind is handed the numpy generator.
+PLAIN_KINDS = frozenset({"uniform", "triangular"})
 
 
 def finite(x: float) -> tuple[float, bool]:

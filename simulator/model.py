@@ -292,7 +292,10 @@ class Simulation:
         """One draw of `dist` from the stream (kind, key), with parameter repairs journaled."""
         if dist.kind == "fixed":  # nothing random: its stream would never be read
             return draw(dist, None, self.v, self.warn)
-        return draw(dist, self.streams.source(kind, key), self.v, self.warn)
+        src = self.streams.source(kind, key)
+        if not dist._plain:  # type: ignore[attr-defined]  # numpy's algorithms: its generator itself
+            return draw(dist, src._gen or src.numpy(), self.v, self.warn)
+        return draw(dist, src, self.v, self.warn)
 
     def set_quantity(self, qid: str, value: float, cause: str) -> None:
         """Set a state quantity (clamped to its bounds), journaling the change.

@@ -37,17 +37,27 @@ _U64 = np.dtype(np.uint64)
 
 
 class _NamedKey(ISeedSequence):
-    """Seeds a bit generator from a hash of the stream's name (numpy's seeding interface)."""
+    """Seeds a bit generator from a hash of the stream's name (numpy's seeding interface).
 
-    __slots__ = ("_data",)
+    `buf` (optional): a 4-word array owned by one `Streams`, filled in place and handed to
+    PCG64, which reads it at once (cheaper than a new array per stream).
+    """
 
-    def __init__(self, data: bytes) -> None:
+    __slots__ = ("_data", "_buf")
+
+    def __init__(self, data: bytes, buf: tuple[np.ndarray, memoryview] | None = None) -> None:
         self._data = data
+        self._buf = buf
 
     def generate_state(self, n_words: int, dtype: type = np.uint32) -> np.ndarray:
         """`n_words` words of state derived from the stream's name."""
         if n_words == 4 and dtype is np.uint64:  # what PCG64 asks for: the first 32 bytes of one block
-            return np.frombuffer(hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest(), _U64, 4)
+            digest = hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest()
+            if self._buf is not None:
+                arr, view = self._buf
+                view[:] = digest[:32]
+                return arr
+            return np.frombuffer(digest, _U64, 4)
         size = np.dtype(dtype).itemsize * n_words
         if size <= 64:  # one block (PCG64 asks for 32 bytes)
             return np.frombuffer(hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest()[:size],
@@ -79,10 +89,11 @@ class Source:
     generator methods used by distributions are forwarded to it.
     """
 
-    __slots__ = ("_data", "_state", "_inc", "_drawn", "_gen")
+    __slots__ = ("_data", "_state", "_inc", "_drawn", "_gen", "_buf")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, buf: tuple[np.ndarray, memoryview] | None = None) -> None:
         self._data = data  # the stream's name, hashed into its seed
+        self._buf = buf  # the seeding buffer of its `Streams` (see `_NamedKey`)
         self._state = -1  # the LCG state; -1 until the first plain draw seeds it
         self._inc = 0
         self._drawn = 0  # outputs taken here, skipped when the numpy generator is built
@@ -92,7 +103,7 @@ class Source:
         """The stream's numpy generator, at the point this source has reached."""
         g = self._gen
         if g is None:
-            g = self._gen = _Generator(_PCG64(_NamedKey(self._data)))
+            g = self._gen = _Generator(_PCG64(_NamedKey(self._data, self._buf)))
             if self._drawn:
                 g.bit_generator.advance(self._drawn)
         return g
@@ -149,7 +160,7 @@ class Source:
 class Streams:
     """Lazily created streams, one per (kind, entity) name pair."""
 
-    __slots__ = ("seed", "_sources", "_prefix")
+    __slots__ = ("seed", "_sources", "_prefix", "_buf")
 
     def __init__(self, seed: int) -> None:
         if seed < 0:
@@ -157,18 +168,20 @@ class Streams:
         self.seed = seed
         self._sources: dict[tuple[str, str], Source] = {}
         self._prefix = f"{seed}\x00"
+        arr = np.empty(4, _U64)
+        self._buf = (arr, memoryview(arr).cast("B"))  # one run's seeding buffer (one run, one thread)
 
     def source(self, kind: str, entity: str) -> Source:
         """The stream (kind, entity), created on first use (its numpy generator only if needed)."""
         src = self._sources.get((kind, entity))
         if src is None:
-            src = self._sources[(kind, entity)] = Source(f"{self._prefix}{kind}\x00{entity}".encode())
+            src = self._sources[(kind, entity)] = Source(f"{self._prefix}{kind}\x00{entity}".encode(), self._buf)
         return src
 
     def get(self, kind: str, entity: str) -> np.random.Generator:
         """The numpy generator of stream (kind, entity), created on first use."""
         src = self._sources.get((kind, entity))
         if src is None:
-            src = self._sources[(kind, entity)] = Source(f"{self._prefix}{kind}\x00{entity}".encode())
+            src = self._sources[(kind, entity)] = Source(f"{self._prefix}{kind}\x00{entity}".encode(), self._buf)
         g = src._gen
         return g if g is not None else src.numpy()
