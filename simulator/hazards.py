@@ -77,7 +77,7 @@ class Hazard:
     """
 
     __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on",
-                 "_count_name", "_simenv", "_v", "_when", "_rate_fn", "_fire_cb")
+                 "_count_name", "_simenv", "_v", "_when", "_rate_fn", "_fire_cb", "_cause")
 
     def __init__(self, sim: Simulation, p: Process) -> None:
         self.sim = sim
@@ -97,6 +97,7 @@ class Hazard:
         self._when = p.when.fn if p.when is not None else None
         self._rate_fn = p.rate.fn
         self._fire_cb = self._fire  # one bound method for every timeout it schedules
+        self._cause = f"process.{p.id}"
 
     def _draw(self) -> float:
         """This cycle's target: the next unit-rate exponential of the process's stream."""
@@ -233,19 +234,19 @@ class Hazard:
         sim = self.sim
         if ev._value != self.token or not self.alive or sim.ended:
             return  # superseded by a reschedule
-        self.count += 1
+        count = self.count = self.count + 1
         p = self.p
-        sim.state.set(self._count_name, float(self.count))
+        sim.state.set(self._count_name, float(count))
         if sim.record:
-            sim.emit("process", p.id, ("instructor",), {"n": self.count})
+            sim.emit("process", p.id, ("instructor",), {"n": count})
         else:
             sim.n_events += 1  # counted as if recorded (budgets, sequence numbers)
-        if p.limit is not None and self.count >= p.limit:
+        if p.limit is not None and count >= p.limit:
             self.alive = False
         else:
             self.cycle()
         # If the effects change what the rate reads, the watchers reschedule it after this step.
-        apply(sim, p.effects, f"process.{p.id}")
+        apply(sim, p.effects, self._cause)
 
 
 class Hazards:

@@ -285,8 +285,9 @@ class State:
             due = self.dirty
             self.dirty = 0
             while due:
-                low = due & -due
+                low = due & -due  # the lowest due bit: the earliest registered watcher
                 due ^= low
-                w = watchers[low.bit_length() - 1]
-                if w._active and (w.final or not run.ended):
-                    w.check(w)
+                if self.active & low:  # (a check before it in this round may have retired it)
+                    w = watchers[low.bit_length() - 1]
+                    if w.final or not run.ended:
+                        w.check(w)
