@@ -46,12 +46,13 @@ class Dist:
     where: str = ""  # the scenario path it was written at, for warnings
 
     def __post_init__(self) -> None:
+        kind = KINDS.get(self.kind)
+        object.__setattr__(self, "_repair", kind.repair if kind is not None else None)  # what `_evaluate` calls
         # Parameters that read no name: evaluated and repaired once, here (see `draw`).
         fixed = None
         if self.kind in KINDS and all(e.is_constant for e in self.params.values()):
             fixed = _evaluate(self, {})
         object.__setattr__(self, "_fixed", fixed)
-        kind = KINDS.get(self.kind)
         object.__setattr__(self, "_sample", kind.sample if kind is not None else None)  # what `draw` calls
         object.__setattr__(self, "_plain", self.kind in PLAIN_KINDS)
 
@@ -252,11 +253,14 @@ def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], F
     args: dict[str, float] = {}
     for name, e in dist.params.items():
         raw = float(e.fn(env))
+        if -RUN_MAX <= raw <= RUN_MAX:  # finite(raw) would leave it as it is
+            args[name] = raw
+            continue
         val, moved = finite(raw)
         if moved:
             fixes.append((name, raw, val))
         args[name] = val
-    KINDS[dist.kind].repair(args, fixes)
+    dist._repair(args, fixes)  # type: ignore[attr-defined]
     return args, fixes
 
 
