@@ -300,8 +300,8 @@ def _init_pool_worker(setup: StudySetup, compiled: bytes | None) -> None:
             pass
     _scenario_of(setup)
     # Everything this worker holds so far (modules, the scenario) lives as long as the worker:
-    # the cyclic collector need never look at it again.
-    gc.collect()
+    # the cyclic collector need never look at it again (no collection first: it would cost the
+    # worker's start more than the little garbage it would free).
     gc.freeze()
 
 
