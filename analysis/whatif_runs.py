@@ -336,6 +336,16 @@ def _pool_context() -> Any:
     return mp.get_context("spawn")
 
 
+def start_pool_server() -> None:
+    """Start the process pool's fork server now, so that it imports the engine (about half a
+    second) while the caller still works (reading the journal); the pool then starts at once."""
+    ctx = _pool_context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def iter_local(setup: StudySetup, chunks: Sequence[tuple[int, int]], workers: int
                ) -> Iterator[tuple[int, np.ndarray]]:
     """Run chunks here (one worker) or in a process pool; yield results as they finish.
