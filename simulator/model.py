@@ -147,7 +147,7 @@ class Simulation:
             self.state.add_watcher(e.when, lambda w, e=e: self._ending(w, e))
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
         if self.policy is not None:
-            for point, text in late_answers(self.policy.decisions, self.scn):
+            for point, text in self._late_answers(self.policy):
                 self.warn(f"policy.{point}", "late", text)
         self.injects.start()
         self.points.start()
@@ -161,6 +161,18 @@ class Simulation:
         pending, self._pending = self._pending or [], None
         for delay, fn in pending:
             self.later(delay, fn)
+
+    def _late_answers(self, policy: Policy) -> list[tuple[str, dict[str, str]]]:
+        """`late_answers` of the policy, kept with the scenario for the policy object (what-if arms re-run one)."""
+        seen = self.scn.cache.setdefault("late_answers", {})
+        hit = seen.get(id(policy))
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+        answers = late_answers(policy.decisions, self.scn)
+        if len(seen) >= 64:  # many policies (a long session): forget the old ones
+            seen.clear()
+        seen[id(policy)] = (policy, answers)  # the policy kept alive, so its id is not reused
+        return answers
 
     def later(self, delay: float | Callable[[], float], fn: Callable[[], None]) -> None:
         """Call `fn` after `delay` minutes (a number, or a function giving it when armed).

@@ -45,7 +45,7 @@ class _NamedKey(ISeedSequence):
 
     __slots__ = ("_data", "_buf")
 
-    def __init__(self, data: bytes, buf: tuple[np.ndarray, memoryview] | None = None) -> None:
+    def __init__(self, data: bytes, buf: _SeedBuffer | None = None) -> None:
         self._data = data
         self._buf = buf
 
@@ -54,9 +54,7 @@ class _NamedKey(ISeedSequence):
         if n_words == 4 and dtype is np.uint64:  # what PCG64 asks for: the first 32 bytes of one block
             digest = hashlib.blake2b(self._data, digest_size=64, salt=_SALT0).digest()
             if self._buf is not None:
-                arr, view = self._buf
-                view[:] = digest[:32]
-                return arr
+                return self._buf.fill(digest)
             return np.frombuffer(digest, _U64, 4)
         size = np.dtype(dtype).itemsize * n_words
         if size <= 64:  # one block (PCG64 asks for 32 bytes)
@@ -82,6 +80,25 @@ _M64 = (1 << 64) - 1
 _TO_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53: a double from the top 53 bits of an output
 
 
+class _SeedBuffer:
+    """A 4-word array and a byte view of it, created when a numpy generator is first seeded."""
+
+    __slots__ = ("arr", "view")
+
+    def __init__(self) -> None:
+        self.arr: np.ndarray | None = None
+        self.view: memoryview | None = None
+
+    def fill(self, data: bytes) -> np.ndarray:
+        """The array holding the first 32 bytes of `data`."""
+        arr = self.arr
+        if arr is None:
+            arr = self.arr = np.empty(4, _U64)
+            self.view = memoryview(arr).cast("B")
+        self.view[:] = data[:32]  # type: ignore[index]
+        return arr
+
+
 class Source:
     """One stream: uniform and triangular draws stepped here, anything else by its numpy generator.
 
@@ -91,7 +108,7 @@ class Source:
 
     __slots__ = ("_data", "_state", "_inc", "_drawn", "_gen", "_buf")
 
-    def __init__(self, data: bytes, buf: tuple[np.ndarray, memoryview] | None = None) -> None:
+    def __init__(self, data: bytes, buf: _SeedBuffer | None = None) -> None:
         self._data = data  # the stream's name, hashed into its seed
         self._buf = buf  # the seeding buffer of its `Streams` (see `_NamedKey`)
         self._state = -1  # the LCG state; -1 until the first plain draw seeds it
@@ -168,8 +185,7 @@ class Streams:
         self.seed = seed
         self._sources: dict[tuple[str, str], Source] = {}
         self._prefix = f"{seed}\x00"
-        arr = np.empty(4, _U64)
-        self._buf = (arr, memoryview(arr).cast("B"))  # one run's seeding buffer (one run, one thread)
+        self._buf = _SeedBuffer()  # one run's seeding buffer (one run, one thread), made at first use
 
     def source(self, kind: str, entity: str) -> Source:
         """The stream (kind, entity), created on first use (its numpy generator only if needed)."""
