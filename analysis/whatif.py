@@ -75,6 +75,7 @@ from analysis.whatif_runs import (
     replication_seed,
     run_chunk,
     run_study,
+    start_pool_server,
     team_plan,
 )
 from analysis.whatif_stats import (
@@ -470,6 +471,8 @@ def run_whatif(args: argparse.Namespace) -> int:
         except OSError as exc:
             _err(f"{out_dir}: cannot create the output folder: {exc.strerror or exc}")
             return 1
+    if not scheduler and workers > 1 and 2 * n >= INPROCESS_BELOW:  # a pool will run it (2+ arms)
+        start_pool_server()  # it gets ready while the journal is read
     try:
         study = prepare(args.journal)
     except InputError as exc:

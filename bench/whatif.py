@@ -18,8 +18,16 @@ per other option of each answered point). Figures:
   only pairs where both runs have a value count, so when fewer than 30 regain control the
   first measure with enough pairs is used, and its name is printed).
   A ratio over 1 is how many times fewer replications CRN needs for the same interval.
+- `whatif_c1_default_study_s`: the default hot-wash study of C1, `sitroom whatif JOURNAL
+  --json` at the default n=200 on every arm (16 arms, 3,200 replications, all cores) of the
+  journal of `sitroom run C1-jueves-negro --seed 3 --policy doctrine`, end to end, best of 2.
+  Aim <= 3 s on 2 cores. `whatif_c1_default_study_cpu_s` is the CPU time of the same 3,200
+  replications run in this process on one worker, which a loaded machine disturbs far less
+  than the wall time (on 2 idle cores the wall time is about half of it plus the start-up).
 - `whatif_load_avg_1m_at_start`, `whatif_cores`: the conditions; with a load average
   above the core count the timings (above all the speed-up) mean little.
+
+`python -m bench.whatif c1` measures only the C1 study.
 """
 
 from __future__ import annotations
@@ -38,11 +46,41 @@ from analysis import whatif
 from simulator import find_policy, load_scenario, resolve_scenario, run_headless
 
 
-def _journal(folder: Path) -> Path:
-    scn = load_scenario(resolve_scenario("P0-modulo-b"))
-    path = folder / "bench.sitroom"
-    run_headless(scn, 3, find_policy("force-first", scn), path)
+def _journal(folder: Path, scenario: str = "P0-modulo-b", policy: str = "force-first") -> Path:
+    scn = load_scenario(resolve_scenario(scenario))
+    path = folder / f"bench-{scenario}.sitroom"
+    run_headless(scn, 3, find_policy(policy, scn), path)
     return path
+
+
+def _cli(journal: Path) -> list[str]:
+    exe = Path(sys.executable).with_name("sitroom")
+    return [str(exe), "whatif", str(journal), "--json"] if exe.exists() else \
+        [sys.executable, "-m", "sitroom", "whatif", str(journal), "--json"]
+
+
+def _timed_cli(cmd: list[str]) -> float:
+    """Wall seconds of one run of the command."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "SITROOM_PROGRESS": "0"})
+    return time.perf_counter() - t0
+
+
+def c1_study() -> dict[str, float]:
+    """The default what-if study of a C1 journal (n=200 per arm, every arm), end to end."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    with tempfile.TemporaryDirectory() as tmp:
+        journal = _journal(Path(tmp), "C1-jueves-negro", "doctrine")
+        wall = min(_timed_cli(_cli(journal)) for _ in range(2))
+        setup = whatif.prepare(str(journal)).setup
+        t0 = time.process_time()
+        whatif.run_study(setup, 200, workers=1)
+        cpu = time.process_time() - t0
+    return {
+        "whatif_c1_default_study_s": round(wall, 3),
+        "whatif_c1_default_study_cpu_s": round(cpu, 3),
+        "whatif_c1_load_avg_1m_at_start": round(load, 2),
+    }
 
 
 def _best(fn, repeat: int) -> float:  # noqa: ANN001
@@ -97,12 +135,7 @@ def run() -> dict[str, float]:
             one = min(one, _best(lambda: whatif.run_study(study.setup, n, workers=1), 1) * scale)
             two = min(two, _best(lambda: whatif.run_study(study.setup, n, workers=2), 1) * scale)
 
-        exe = Path(sys.executable).with_name("sitroom")
-        cmd = [str(exe), "whatif", str(journal), "--json"] if exe.exists() else \
-            [sys.executable, "-m", "sitroom", "whatif", str(journal), "--json"]
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "SITROOM_PROGRESS": "0"})
-        cli = time.perf_counter() - t0
+        cli = _timed_cli(_cli(journal))
 
         crn, crn_measure = _crn_ratio(study)
         print(f"  (variance reduction measured on {crn_measure or 'no measure with enough pairs'})")
@@ -116,9 +149,10 @@ def run() -> dict[str, float]:
         # Other work on the machine skews wall times (and the speed-up) badly: report it.
         "whatif_load_avg_1m_at_start": round(load, 2),
         "whatif_cores": float(cores),
+        **c1_study(),
     }
 
 
 if __name__ == "__main__":
-    for k, v in run().items():
+    for k, v in (c1_study() if sys.argv[1:] == ["c1"] else run()).items():
         print(f"{k:<40} {v:>10.3f}")

@@ -46,11 +46,15 @@ class Dist:
     where: str = ""  # the scenario path it was written at, for warnings
 
     def __post_init__(self) -> None:
+        kind = KINDS.get(self.kind)
+        object.__setattr__(self, "_repair", kind.repair if kind is not None else None)  # what `_evaluate` calls
         # Parameters that read no name: evaluated and repaired once, here (see `draw`).
         fixed = None
         if self.kind in KINDS and all(e.is_constant for e in self.params.values()):
             fixed = _evaluate(self, {})
         object.__setattr__(self, "_fixed", fixed)
+        object.__setattr__(self, "_sample", kind.sample if kind is not None else None)  # what `draw` calls
+        object.__setattr__(self, "_plain", self.kind in PLAIN_KINDS)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -209,6 +213,9 @@ KINDS: dict[str, DistKind] = {
     "empirical": DistKind(("values",), _no_check, _none, _empirical),
 }
 PARAMS: dict[str, list[str]] = {k: list(v.params) for k, v in KINDS.items()}  # the schema's view
+# Kinds whose draw reads only `rng.random()` / `rng.triangular()`: a stream's plain-Python
+# steps serve them (`streams.Source`); every other kind is handed the numpy generator.
+PLAIN_KINDS = frozenset({"uniform", "triangular"})
 
 
 def finite(x: float) -> tuple[float, bool]:
@@ -232,12 +239,15 @@ def draw(dist: Dist, rng: np.random.Generator | None, env: Mapping[str, float], 
     args, fixes = _evaluate(dist, env) if fixed is None else fixed
     if fixes and warn is not None:
         _warn_fixes(dist, fixes, warn)
-    x = KINDS[dist.kind].sample(rng, args, dist)
-    if dist.lo is not None and x < dist.lo:
-        x = dist.lo
-    if dist.hi is not None and x > dist.hi:
-        x = dist.hi
-    return float(finite(float(x))[0])
+    x = float(dist._sample(rng, args, dist))  # type: ignore[attr-defined]
+    lo, hi = dist.lo, dist.hi
+    if lo is not None and x < lo:
+        x = lo
+    if hi is not None and x > hi:
+        x = hi
+    if -RUN_MAX <= x <= RUN_MAX:
+        return float(x)
+    return finite(float(x))[0]
 
 
 def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], Fix]:
@@ -246,11 +256,14 @@ def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], F
     args: dict[str, float] = {}
     for name, e in dist.params.items():
         raw = float(e.fn(env))
+        if -RUN_MAX <= raw <= RUN_MAX:  # finite(raw) would leave it as it is
+            args[name] = raw
+            continue
         val, moved = finite(raw)
         if moved:
             fixes.append((name, raw, val))
         args[name] = val
-    KINDS[dist.kind].repair(args, fixes)
+    dist._repair(args, fixes)  # type: ignore[attr-defined]
     return args, fixes
 
 

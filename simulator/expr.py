@@ -275,8 +275,8 @@ def _fast(body: ast.AST, known: Callable[[str], bool], names: set[str], lead: in
             if isinstance(n.op, ast.UAdd):
                 return x
             return ast.UnaryOp(type(n.op)(), x)
-        if isinstance(n, ast.BoolOp):
-            return ast.BoolOp(type(n.op)(), [call("bool", [node(v)]) for v in n.values])
+        if isinstance(n, ast.BoolOp):  # each operand made a bool, as the closures do (a no-op where it is one)
+            return ast.BoolOp(type(n.op)(), [node(v) if _is_bool(v) else call("bool", [node(v)]) for v in n.values])
         if isinstance(n, ast.Compare):
             return ast.Compare(node(n.left), [type(o)() for o in n.ops], [node(c) for c in n.comparators])
         if isinstance(n, ast.IfExp):
@@ -293,6 +293,17 @@ def _fast(body: ast.AST, known: Callable[[str], bool], names: set[str], lead: in
     except (RecursionError, MemoryError, SyntaxError, ValueError):
         return None
     return eval(code, {"__builtins__": {}, **_HELPERS, **consts})  # noqa: S307 (a tree built here, not text)
+
+
+def _is_bool(n: ast.AST) -> bool:
+    """Is the node's value always a bool already (a comparison, `not`, and/or, true/false)?"""
+    if isinstance(n, ast.Compare | ast.BoolOp):
+        return True
+    if isinstance(n, ast.UnaryOp):
+        return isinstance(n.op, ast.Not)
+    if isinstance(n, ast.Constant):
+        return isinstance(n.value, bool)
+    return isinstance(n, ast.Name) and n.id in _CONSTANTS
 
 
 def _fn_name(fname: str, consts: dict[str, object]) -> str:

@@ -70,16 +70,21 @@ class Hazard:
     A rate that reads the clock `t` changes between events: its integral is computed by
     Gauss-Legendre quadrature over each minute (exact for polynomials in `t` up to degree 9)
     and the firing time found by bisection, so `rate: 6*t` fires when it should.
+
+    The target of a cycle is drawn when the cycle is first scheduled with a positive rate,
+    not when it begins: a process whose rate stays 0 never creates its stream. The values are
+    the same (its stream is its own, read in the same order), the work is not.
     """
 
     __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on",
-                 "_count_name", "_simenv", "_v", "_when", "_rate_fn")
+                 "_count_name", "_simenv", "_v", "_when", "_rate_fn", "_fire_cb", "_cause")
 
-    def __init__(self, sim: Simulation, p: Process, rng: np.random.Generator) -> None:
+    def __init__(self, sim: Simulation, p: Process) -> None:
         self.sim = sim
         self.p = p
-        self.rng = rng
-        self.target = self.acc = self.since = self.rate = 0.0
+        self.rng: np.random.Generator | None = None  # its stream, created at its first draw
+        self.target: float | None = None  # None: this cycle's target is not drawn yet
+        self.acc = self.since = self.rate = 0.0
         self.token = 0
         self.count = 0
         self.alive = True
@@ -91,6 +96,16 @@ class Hazard:
         self._v = sim.v  # the run's name table (the same dict all run long)
         self._when = p.when.fn if p.when is not None else None
         self._rate_fn = p.rate.fn
+        self._fire_cb = self._fire  # one bound method for every timeout it schedules
+        self._cause = f"process.{p.id}"
+
+    def _draw(self) -> float:
+        """This cycle's target: the next unit-rate exponential of the process's stream."""
+        rng = self.rng
+        if rng is None:
+            rng = self.rng = self.sim.streams.get("process", self.p.id)
+        target = self.target = float(rng.standard_exponential())
+        return target
 
     def _snap(self) -> None:
         self._env = dict(self.sim.v)
@@ -109,6 +124,16 @@ class Hazard:
         m, h = (a + b) / 2, (b - a) / 2
         return h * sum(w * self._rate_at(m + h * x) for x, w in _GL)
 
+    def _warn_rate(self, raw: float) -> float:
+        p = self.p
+        if raw != raw and any(self._v[n] != self._v[n] for n in p.rate.names if n.startswith(SINCE)):
+            return 0.0  # a since() before its event has no value: not a fault, "not yet"
+        used = 0.0 if raw != raw else MAX_RATE
+        self.sim.warn(f"processes.{p.id}.rate", "rate", {
+            "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
+            "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {used:g} was used",
+        })
+        return used
 
     def current_rate(self) -> float:
         """The rate now, per minute (0 when its condition is false or the rate is not positive)."""
@@ -118,21 +143,13 @@ class Hazard:
             return 0.0
         raw = float(self._rate_fn(v))
         if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
-            p = self.p
-            if raw != raw and any(v[n] != v[n] for n in p.rate.names if n.startswith(SINCE)):
-                return 0.0  # a since() before its event has no value: not a fault, "not yet"
-            used = 0.0 if raw != raw else MAX_RATE
-            self.sim.warn(f"processes.{p.id}.rate", "rate", {
-                "es": f"processes.{p.id}.rate: la tasa valía {raw:g} por hora; se usó {used:g}",
-                "en": f"processes.{p.id}.rate: the rate was {raw:g} per hour; {used:g} was used",
-            })
-            raw = used
+            raw = self._warn_rate(raw)
         r = raw / 60.0
         return r if r > 0 else 0.0  # negative or NaN rates mean "not now"
 
     def cycle(self) -> None:
-        """Draw the next target and schedule the firing."""
-        self.target = float(self.rng.standard_exponential())
+        """Begin the next cycle (its target drawn once it is scheduled) and schedule the firing."""
+        self.target = None
         self.acc = 0.0
         self.since = self._simenv._now
         self.rate = self.current_rate()
@@ -148,12 +165,15 @@ class Hazard:
         rate = self.rate
         if rate <= 0:
             return
+        target = self.target
+        if target is None:
+            target = self._draw()
         if rate == math.inf:
             delay = 0.0
         else:
-            delay = (self.target - self.acc) / rate
+            delay = (target - self.acc) / rate
             delay = 0.0 if delay < 0.0 else delay  # max(delay, 0.0), without the call
-        Timeout(self._simenv, delay, self.token).callbacks.append(self._fire)
+        Timeout(self._simenv, delay, self.token).callbacks.append(self._fire_cb)
 
     def _schedule_timed(self) -> None:
         # Look as far as the next whole minute: the clock's tick re-examines the rate there.
@@ -161,7 +181,10 @@ class Hazard:
             return
         now = self.sim.env.now
         end = math.floor(now) + 1.0
-        need = self.target - self.acc
+        target = self.target
+        if target is None:
+            target = self._draw()
+        need = target - self.acc
         if self._integral(now, end) < need:
             return
         lo, hi = now, end
@@ -172,14 +195,14 @@ class Hazard:
             else:
                 hi = mid
         ev = self.sim.env.timeout(hi - now, self.token)
-        ev.callbacks.append(self._fire)
+        ev.callbacks.append(self._fire_cb)
 
     def recheck(self, w: Watcher | None = None) -> None:
         """The state changed: keep the hazard accumulated so far and reschedule at the new rate."""
         if not self.alive:
             return
-        now = self._simenv._now
         if self.timed:
+            now = self._simenv._now
             if self._on:
                 self.acc += self._integral(self.since, now)
             self.since = now
@@ -187,10 +210,22 @@ class Hazard:
             self._snap()
             self._schedule()
             return
-        new = self.current_rate()
+        # current_rate(), inline: this runs after every change of a name the rate reads
+        v = self._v
+        when = self._when
+        if when is not None and not when(v):
+            new = 0.0
+        else:
+            raw = float(self._rate_fn(v))
+            if not raw < MAX_RATE and raw != MAX_RATE:  # above the cap, or NaN
+                raw = self._warn_rate(raw)
+            new = raw / 60.0
+            if not new > 0:
+                new = 0.0
         rate = self.rate
         if new == rate:
             return
+        now = self._simenv._now
         if rate != math.inf:
             self.acc += rate * (now - self.since)
         self.since = now
@@ -199,21 +234,21 @@ class Hazard:
 
     def _fire(self, ev: simpy.Event) -> None:
         sim = self.sim
-        if ev.value != self.token or not self.alive or sim.ended:
+        if ev._value != self.token or not self.alive or sim.ended:
             return  # superseded by a reschedule
-        self.count += 1
+        count = self.count = self.count + 1
         p = self.p
-        sim.state.set(self._count_name, float(self.count))
+        sim.state.set(self._count_name, float(count))
         if sim.record:
-            sim.emit("process", p.id, ("instructor",), {"n": self.count})
+            sim.emit("process", p.id, ("instructor",), {"n": count})
         else:
             sim.n_events += 1  # counted as if recorded (budgets, sequence numbers)
-        if p.limit is not None and self.count >= p.limit:
+        if p.limit is not None and count >= p.limit:
             self.alive = False
         else:
             self.cycle()
         # If the effects change what the rate reads, the watchers reschedule it after this step.
-        apply(sim, p.effects, f"process.{p.id}")
+        apply(sim, p.effects, self._cause)
 
 
 class Hazards:
@@ -233,7 +268,7 @@ class Hazards:
         """Register each rate (and its condition) as a watcher."""
         st = self.sim.state
         for p in self.sim.scn.processes.values():
-            h = Hazard(self.sim, p, self.sim.streams.get("process", p.id))
+            h = Hazard(self.sim, p)
             self.by_id[p.id] = h
             # Each rate is computed when its hazard starts, just before the run's first look.
             st.add_watcher(p.rate, h.recheck, p.when.names if p.when is not None else (), settled=True)

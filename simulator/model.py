@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import Timeout
 
 from .decisions import CAUSES, LNUF_LEVELS, DecisionDesk, DecisionPoint, DecisionState
 from .distributions import RUN_MAX, Dist, draw
@@ -57,6 +58,18 @@ __all__ = [
 ]
 
 
+# `Event` is a frozen dataclass, whose generated __init__ sets each field through
+# object.__setattr__ (about 2 us); its slot descriptors set the same fields in a quarter of that.
+_new_event = object.__new__
+_EV_SEQ, _EV_T, _EV_KIND, _EV_REF, _EV_AUD, _EV_DATA = (
+    Event.__dict__[f].__set__ for f in ("seq", "t", "kind", "ref", "audience", "data"))
+
+
+def _call_value(ev: simpy.Event) -> None:
+    """Callback of a `Simulation.later` timeout: call the function it carries as its value."""
+    ev._value()
+
+
 class Simulation:
     """One seeded run of a scenario: the clock, the event log, commands and snapshots."""
 
@@ -76,9 +89,12 @@ class Simulation:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.events: list[Event] = []
-        self.state = State(scenario.state, dict(self.initial_names(scenario)))
+        self.state = State(scenario.state, dict(self.initial_names(scenario)),
+                           wiring=scenario.cache.setdefault("wiring", {}))
         self.v = self.state.v
         self.history = self.state.history
+        self._quantities = scenario.state
+        self._exact = self.state.exact
         self.ended = False
         self.end_reason: str | None = None
         self.end_time: float | None = None
@@ -139,7 +155,7 @@ class Simulation:
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
         self.knowledge.start()
         if self.policy is not None:
-            for point, text in late_answers(self.policy.decisions, self.scn):
+            for point, text in self._late_answers(self.policy):
                 self.warn(f"policy.{point}", "late", text)
         self.injects.start()
         self.points.start()
@@ -155,6 +171,18 @@ class Simulation:
         for delay, fn in pending:
             self.later(delay, fn)
 
+    def _late_answers(self, policy: Policy) -> list[tuple[str, dict[str, str]]]:
+        """`late_answers` of the policy, kept with the scenario for the policy object (what-if arms re-run one)."""
+        seen = self.scn.cache.setdefault("late_answers", {})
+        hit = seen.get(id(policy))
+        if hit is not None and hit[0] is policy:
+            return hit[1]
+        answers = late_answers(policy.decisions, self.scn)
+        if len(seen) >= 64:  # many policies (a long session): forget the old ones
+            seen.clear()
+        seen[id(policy)] = (policy, answers)  # the policy kept alive, so its id is not reused
+        return answers
+
     def later(self, delay: float | Callable[[], float], fn: Callable[[], None]) -> None:
         """Call `fn` after `delay` minutes (a number, or a function giving it when armed).
 
@@ -164,8 +192,7 @@ class Simulation:
         if self._pending is not None:
             self._pending.append((delay, fn))
             return
-        ev = self.env.timeout(delay() if callable(delay) else delay)
-        ev.callbacks.append(lambda _ev: fn())
+        Timeout(self.env, delay() if callable(delay) else delay, fn).callbacks.append(_call_value)
 
     # ------------------------------------------------------------------ clock
     @property
@@ -192,7 +219,7 @@ class Simulation:
         v = self.v
         queue = env._queue  # what env.peek() reads, without the call
         step = env.step
-        dirty = self.state.dirty
+        state = self.state
         max_steps_, max_events = self.budget
         steps = 0
         cut = False
@@ -207,7 +234,7 @@ class Simulation:
             step()
             steps += 1
             self.steps += 1
-            if dirty:
+            if state.dirty:
                 self._propagate()
             if self.steps >= max_steps_ or self.n_events >= max_events:
                 self._over_budget()
@@ -263,7 +290,13 @@ class Simulation:
     # ------------------------------------------------------------------ the event log and state
     def emit(self, kind: str, ref: str, audience: tuple[str, ...], data: dict[str, Any]) -> Event:
         """Append an event to the log, now."""
-        ev = Event(self.n_events, self.env._now, kind, ref, audience, data)
+        ev = _new_event(Event)  # Event(self.n_events, now, kind, ref, audience, data), quicker
+        _EV_SEQ(ev, self.n_events)
+        _EV_T(ev, self.env._now)
+        _EV_KIND(ev, kind)
+        _EV_REF(ev, ref)
+        _EV_AUD(ev, audience)
+        _EV_DATA(ev, data)
         self.n_events += 1
         if self.record:
             self.events.append(ev)
@@ -280,7 +313,10 @@ class Simulation:
         """One draw of `dist` from the stream (kind, key), with parameter repairs journaled."""
         if dist.kind == "fixed":  # nothing random: its stream would never be read
             return draw(dist, None, self.v, self.warn)
-        return draw(dist, self.streams.get(kind, key), self.v, self.warn)
+        src = self.streams.source(kind, key)
+        if not dist._plain:  # type: ignore[attr-defined]  # numpy's algorithms: its generator itself
+            return draw(dist, src._gen or src.numpy(), self.v, self.warn)
+        return draw(dist, src, self.v, self.warn)
 
     def set_quantity(self, qid: str, value: float, cause: str) -> None:
         """Set a state quantity (clamped to its bounds), journaling the change.
@@ -288,23 +324,24 @@ class Simulation:
         An integer quantity keeps its exact value apart (`State.exact`) and shows it rounded
         half to even, so fractional amounts carry over instead of being lost or doubled.
         """
-        q = self.scn.state[qid]
-        state = self.state
-        if not (-RUN_MAX <= value <= RUN_MAX and (q.lo is None or value >= q.lo)
-                and (q.hi is None or value <= q.hi)):  # in range (and not NaN): clamp leaves it as it is
-            value, bad = state.clamp(qid, value)
+        q = self._quantities[qid]
+        lo, hi = q.lo, q.hi
+        if not (-RUN_MAX <= value <= RUN_MAX and (lo is None or value >= lo)
+                and (hi is None or value <= hi)):  # in range (and not NaN): clamp leaves it as it is
+            value, bad = self.state.clamp(qid, value)
             if bad:
                 self.warn(cause, f"value:{qid}", {
                     "es": f"{cause}: {qid} recibió un valor no finito; se usó {value:g}",
                     "en": f"{cause}: {qid} was given a non-finite value; {value:g} was used",
                 })
         if q.integer:
-            state.exact[qid] = value
+            self._exact[qid] = value
             value = float(round(value))
-        old = self.v[qid]
+        v = self.v
+        old = v[qid]
         if value == old:
             return
-        state.set(qid, value)
+        self.state.set(qid, value)
         self.history[qid].append((self.env._now, value))
         if self.record:
             aud = ("instructor",) if qid in self.knowledge.hidden else q.audience  # unrevealed: the truth is the instructor's
@@ -317,15 +354,15 @@ class Simulation:
 
     def add_quantity(self, qid: str, delta: float, cause: str) -> None:
         """Add to a state quantity (see `set_quantity`); integers add to their exact value."""
-        base = self.state.exact.get(qid, self.v[qid])
-        self.set_quantity(qid, base + delta, cause)
+        base = self._exact.get(qid)
+        self.set_quantity(qid, (self.v[qid] if base is None else base) + delta, cause)
 
     def _propagate(self) -> None:
         try:
             self.state.propagate(self)
         except LoopError:
             # Conditions keep re-triggering each other: stop this round, say so, run on.
-            self.state.dirty.clear()
+            self.state.dirty = 0
             self.warn("conditions", "loop", {
                 "es": "hay condiciones que se disparan unas a otras sin fin (un ciclo en los efectos del "
                       "escenario): se detuvo la ronda",

@@ -277,18 +277,35 @@ def computed_bases(qs: dict[str, Quantity], qid: str) -> list[str]:
 
 
 class Watcher:
-    """A condition or rate that must be looked at again when a name it reads changes."""
+    """A condition or rate that must be looked at again when a name it reads changes.
 
-    __slots__ = ("index", "expr", "check", "active", "final", "settled")
+    Setting `active = False` retires it for the rest of the run (it is never looked at again).
+    """
+
+    __slots__ = ("index", "expr", "check", "_active", "final", "settled", "_state")
 
     def __init__(self, index: int, expr: Expr, check: Callable[[Watcher], None], final: bool = False,
-                 settled: bool = False) -> None:
+                 settled: bool = False, state: State | None = None) -> None:
         self.index = index
         self.expr = expr
         self.check = check
-        self.active = True
+        self._active = True
         self.final = final  # still looked at in the step that ends the run (metrics)
         self.settled = settled  # up to date when the run starts: not looked at then (hazard rates)
+        self._state = state  # the table it watches (its bit in `State.active` follows `active`)
+
+    @property
+    def active(self) -> bool:
+        """Whether it is still looked at when a name it reads changes."""
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = value
+        st = self._state
+        if st is not None:
+            bit = 1 << self.index
+            st.active = st.active | bit if value else st.active & ~bit
 
 
 class LoopError(Exception):
@@ -296,39 +313,86 @@ class LoopError(Exception):
 
 
 class State:
-    """The name -> value table of one run, with the history of each quantity and its watchers."""
+    """The name -> value table of one run, with the history of each quantity and its watchers.
 
-    __slots__ = ("v", "history", "exact", "quantities", "watch", "watchers", "dirty")
+    Watchers are bits: watcher i is bit i of `dirty` (due to be looked at) and of `active`.
+    `masks[name]` has the bits of every watcher that reads `name`, so a change marks its
+    watchers due with one `or`, and propagation takes due watchers in registration order by
+    taking the lowest bit first. The wiring (`masks`, which watchers start due) is the same
+    in every run of a scenario that registers the same watchers in the same order: pass a
+    `wiring` dict kept with the scenario (`Scenario.cache`) and it is built once, then shared.
+    """
 
-    def __init__(self, quantities: dict[str, Quantity], v: dict[str, float] | None = None) -> None:
+    __slots__ = ("v", "history", "exact", "quantities", "watchers", "dirty", "active", "masks", "_sig", "_wiring",
+                 "_shared", "_unsettled")
+
+    def __init__(self, quantities: dict[str, Quantity], v: dict[str, float] | None = None, *,
+                 wiring: dict[str, Any] | None = None) -> None:
         self.v: dict[str, float] = {"t": 0.0} if v is None else v
-        self.history: dict[str, list[tuple[float, float]]] = {}
         self.exact: dict[str, float] = {}  # integer quantities: the unrounded sum
         self.quantities = quantities
-        self.watch: dict[str, list[Watcher]] = {}
         self.watchers: list[Watcher] = []
-        self.dirty: dict[int, Watcher] = {}
+        self.dirty = 0  # bit i set: watcher i is due
+        self.active = 0  # bit i set: watcher i is still active
+        self.masks: dict[str, int] | None = None  # name -> bits of its watchers; None until wired
+        self._sig: list[tuple[tuple[str, ...], bool]] = []  # (names, settled) of each watcher, in order
+        self._wiring = wiring
+        self._shared = False  # masks belong to the scenario's template: copy before changing
+        self._unsettled = 0
+        v0 = self.v
         for q in quantities.values():
-            self.v.setdefault(q.id, q.initial)
-            self.history[q.id] = [(0.0, q.initial)]
+            v0.setdefault(q.id, q.initial)
+        self.history: dict[str, list[tuple[float, float]]] = {q.id: [(0.0, q.initial)] for q in quantities.values()}
 
     def add_watcher(self, expr: Expr, check: Callable[[Watcher], None], extra: tuple[str, ...] = (), *,
                     final: bool = False, settled: bool = False) -> Watcher:
         """Register `check` to run when any name `expr` (or `extra`) reads changes."""
-        w = Watcher(len(self.watchers), expr, check, final, settled)
+        i = len(self.watchers)
+        w = Watcher(i, expr, check, final, settled, self)
         self.watchers.append(w)
-        watch = self.watch
-        for n in expr.names + extra if extra else expr.names:
-            ws = watch.get(n)
-            if ws is None:
-                watch[n] = [w]
-            else:
-                ws.append(w)
+        names = expr.names + extra if extra else expr.names
+        self.active |= 1 << i
+        if self.masks is None:  # still setting up: wired all at once (see `_wire`)
+            self._sig.append((names, settled))
+            return w
+        if self._shared:
+            self.masks = dict(self.masks)
+            self._shared = False
+        masks = self.masks
+        bit = 1 << i
+        for n in names:
+            masks[n] = masks.get(n, 0) | bit
+        if not settled:
+            self._unsettled |= bit
         return w
+
+    def _wire(self) -> dict[str, int]:
+        """The name -> watcher bits table: the scenario's if the same watchers were registered, else built."""
+        tpl = self._wiring.get("watchers") if self._wiring is not None else None
+        sig = self._sig
+        if tpl is not None and tpl[0] == sig:
+            _, masks, unsettled = tpl
+            self._shared = True
+        else:
+            masks = {}
+            unsettled = 0
+            for i, (names, settled) in enumerate(sig):
+                bit = 1 << i
+                for n in names:
+                    masks[n] = masks.get(n, 0) | bit
+                if not settled:
+                    unsettled |= bit
+            if self._wiring is not None and tpl is None:
+                self._wiring["watchers"] = (list(sig), masks, unsettled)
+                self._shared = True
+        self.masks = masks
+        self._unsettled = unsettled
+        return masks
 
     def reads_t(self) -> bool:
         """Does any watcher read the clock `t`?"""
-        return bool(self.watch.get("t"))
+        masks = self.masks if self.masks is not None else self._wire()
+        return bool(masks.get("t"))
 
     def set(self, name: str, value: float) -> None:
         """Set a name; the watchers that read it become due."""
@@ -336,18 +400,19 @@ class State:
         if value == v[name]:
             return
         v[name] = value
-        ws = self.watch.get(name)
-        if ws is not None:
-            dirty = self.dirty
-            for w in ws:
-                if w.active:
-                    dirty[w.index] = w
+        masks = self.masks
+        if masks is None:
+            masks = self._wire()
+        m = masks.get(name)
+        if m:
+            self.dirty |= m & self.active
 
     def touch(self, name: str) -> None:
         """Mark the watchers of `name` due without changing it (the clock `t`)."""
-        for w in self.watch.get(name, ()):
-            if w.active:
-                self.dirty[w.index] = w
+        masks = self.masks if self.masks is not None else self._wire()
+        m = masks.get(name)
+        if m:
+            self.dirty |= m & self.active
 
     def clamp(self, qid: str, value: float) -> tuple[float, bool]:
         """`value` within the quantity's bounds (NaN keeps the old value); whether it was non-finite."""
@@ -364,20 +429,24 @@ class State:
 
     def check_all(self) -> None:
         """Mark every watcher due (at the start of a run), but those already up to date."""
-        for w in self.watchers:
-            if not w.settled:
-                self.dirty[w.index] = w
+        if self.masks is None:
+            self._wire()
+        self.dirty |= self._unsettled & self.active
 
     def propagate(self, run: Any) -> None:
         """Run due watchers, in registration order, until none is due (or `run.ended`)."""
         rounds = 0
-        dirty = self.dirty
-        while dirty:
+        watchers = self.watchers
+        while self.dirty:
             rounds += 1
             if rounds > 1000:
                 raise LoopError("conditions keep re-triggering each other (a loop in the scenario's effects)")
-            batch = list(dirty.values()) if len(dirty) == 1 else [dirty[k] for k in sorted(dirty)]
-            dirty.clear()
-            for w in batch:
-                if w.active and (w.final or not run.ended):
-                    w.check(w)
+            due = self.dirty
+            self.dirty = 0
+            while due:
+                low = due & -due  # the lowest due bit: the earliest registered watcher
+                due ^= low
+                if self.active & low:  # (a check before it in this round may have retired it)
+                    w = watchers[low.bit_length() - 1]
+                    if w.final or not run.ended:
+                        w.check(w)
