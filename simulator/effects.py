@@ -165,7 +165,7 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         amt = b.expr(path + (other,), raw) if isinstance(raw, str | int | float) else b.dist(path + (other,), raw)
     elif ref is not None:
         b.ref(path + (verb,), ref, target)
-        if verb == "mobilise" and b.format >= 2:  # a check format 1 did not make: its files keep loading
+        if verb == "mobilise":  # in both formats: a mobilise that can do nothing is an author's mistake
             _check_standby(b, path, target, int(spec.get("count", 0)))
     elif verb == "reveal":
         state = b.d.get("state") or {}

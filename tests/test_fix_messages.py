@@ -231,8 +231,16 @@ def test_the_cli_takes_the_hyphenated_name_and_says_the_names_when_wrong(capsys)
     assert "(did you mean 'doctrine'?); its policies: doctrine, force-first" in capsys.readouterr().err
 
 
+def test_mobilise_with_no_standby_is_refused_in_format_1_too():
+    """A `mobilise` of a resource with no standby units does nothing in any format: it is refused in both."""
+    text = BASE.replace("\nsitroom: 2\n", "\nsitroom: 1\n").replace("          - {mobilise: cert}",
+                                                                      "          - {mobilise: officers}")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(text)
+    assert "officers has no standby units, so mobilise would do nothing" in str(exc.value.problems[0])
+
+
 @pytest.mark.parametrize(("old", "new"), [
-    ("          - {mobilise: cert}", "          - {mobilise: officers}"),
     ("    at: 2\n", "    at: 200\n"),
     ('  - when: "control == 1"', '  - when: "true"'),
     (WHEN, 'when: "false"'),
