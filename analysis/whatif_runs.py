@@ -5,10 +5,9 @@ the instructor's injects, an early stop). An `Arm` is one plan re-run over the s
 seeds: the team's own, doctrine's, or a counterfactual. `run_study` runs every arm on
 replications 0..n-1, in this process, in a spawn/forkserver process pool, or on a Dask
 cluster; replication i always uses `replication_seed(journal seed, i)`, so the results
-do not depend on where or in what order they ran. Workers receive the scenario once (as
-text, which they validate, or compiled through cloudpickle when it is installed: a
-`Scenario` holds closures that plain pickle refuses) and return arrays of metric values,
-never simulations.
+do not depend on where or in what order they ran. Pool workers receive the scenario as
+text, validate it once and keep it (the pool is kept for the next study of the process),
+and return arrays of metric values, never simulations.
 """
 
 from __future__ import annotations
@@ -237,7 +236,6 @@ def replication_gc() -> Iterator[None]:
 
 
 _LOADED: dict[str, Scenario] = {}  # per worker process: scenario by text hash
-_SETUP: StudySetup | None = None  # per pool worker: set once by the initializer
 
 
 def remember_scenario(setup: StudySetup, scenario: Scenario) -> None:
@@ -279,50 +277,57 @@ def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray
     return start, out
 
 
-def _compiled_scenario(setup: StudySetup) -> bytes | None:
-    """The validated scenario, pickled by value, when cloudpickle is at hand (Dask brings it).
-
-    A `Scenario` holds compiled expressions (closures) that plain pickle refuses. Shipping
-    it compiled spares each pool worker a schema validation (~0.1-0.2 s, most of a pool's
-    start-up); without cloudpickle the workers load the text, with the same result.
-    """
-    scn = _LOADED.get(setup.key)
-    if scn is None:
-        return None
-    try:
-        import cloudpickle
-    except ImportError:
-        return None
-    try:
-        return cloudpickle.dumps(scn)
-    except Exception:  # something in a future Scenario that does not pickle: use the text
-        return None
-
-
-def _init_pool_worker(setup: StudySetup, compiled: bytes | None) -> None:
-    import pickle
+def _init_pool_worker() -> None:
+    """A pool worker: Ctrl-C is the parent's; what the worker holds from its start is never collected."""
     import signal
 
-    global _SETUP
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops cleanly
-    _SETUP = setup
-    if compiled is not None:
-        try:
-            scn = pickle.loads(compiled)
-            if scn.sha256 and scn.text == setup.scenario_text:
-                _LOADED.setdefault(setup.key, scn)
-        except Exception:  # cannot unpickle here: fall back to the text
-            pass
-    _scenario_of(setup)
-    # Everything this worker holds so far (modules, the scenario) lives as long as the worker:
-    # the cyclic collector need never look at it again (no collection first: it would cost the
-    # worker's start more than the little garbage it would free).
     gc.freeze()
 
 
-def _pool_chunk(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
-    assert _SETUP is not None
-    return run_chunk(_SETUP, *bounds)
+def _pool_chunk(setup: StudySetup, bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    """One chunk in a pool worker. The worker validates a scenario's text once (workers do it in
+    parallel, ~0.1 s) and keeps it for later chunks and later studies of the same scenario.
+
+    Shipping the compiled scenario instead (cloudpickle) was measured slower: unpickling its
+    expression closures cost each worker ~0.3 s, more than validating the text.
+    """
+    if setup.key not in _LOADED:
+        _scenario_of(setup)
+        gc.freeze()  # the scenario lives as long as the worker: the collector need never look at it
+    return run_chunk(setup, *bounds)
+
+
+# One process pool per process, started by the first study that needs one and kept for the
+# next (a debrief or the room may run several): its workers have imported the engine and
+# validated the scenario already. Shut down at exit, or when a study is interrupted.
+_POOL: list[Any] = []  # [(workers, executor)] or empty
+
+
+def _pool(workers: int) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    if _POOL and _POOL[0][0] == workers:
+        return _POOL[0][1]
+    close_pool()
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_pool_worker)
+    if not _POOL_ATEXIT:
+        import atexit
+
+        atexit.register(close_pool)
+        _POOL_ATEXIT.append(True)
+    _POOL.append((workers, ex))
+    return ex
+
+
+_POOL_ATEXIT: list[bool] = []
+
+
+def close_pool(cancel: bool = False) -> None:
+    """Shut the kept process pool down (queued chunks dropped when `cancel`)."""
+    while _POOL:
+        _, ex = _POOL.pop()
+        ex.shutdown(wait=True, cancel_futures=cancel)
 
 
 def chunk_bounds(n: int, workers: int, arms: int = 1) -> list[tuple[int, int]]:
@@ -373,18 +378,28 @@ def iter_local(setup: StudySetup, chunks: Sequence[tuple[int, int]], workers: in
         for a, b in chunks:
             yield run_chunk(setup, a, b)
         return
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
 
-    ex = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=_pool_context(),
-                             initializer=_init_pool_worker, initargs=(setup, _compiled_scenario(setup)))
-    pending = {ex.submit(_pool_chunk, c) for c in chunks}
+    ex = _pool(workers)
+    try:
+        pending = {ex.submit(_pool_chunk, setup, c) for c in chunks}
+    except BrokenProcessPool:  # a worker of the kept pool died since: start a fresh one
+        close_pool(cancel=True)
+        ex = _pool(workers)
+        pending = {ex.submit(_pool_chunk, setup, c) for c in chunks}
+    finished = False
     try:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 yield f.result()
-    finally:  # interrupted or abandoned: drop queued chunks; running ones are short
-        ex.shutdown(wait=True, cancel_futures=True)
+        finished = True
+    finally:  # interrupted, failed or abandoned: drop queued chunks (running ones are short), and the pool
+        if not finished:
+            for f in pending:
+                f.cancel()
+            close_pool(cancel=True)
 
 
 def _dask_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray]:

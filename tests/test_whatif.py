@@ -316,6 +316,13 @@ def test_json_is_byte_identical_across_worker_counts(
     _, one = _json_run(_args(tiny_journal, n=20, workers=1), capsys)
     _, two = _json_run(_args(tiny_journal, n=20, workers=2), capsys)
     assert one == two
+    # The pool is kept for the next study of this process, which gives the same answer again.
+    assert whatif_runs._POOL and whatif_runs._POOL[0][0] == 2
+    kept = whatif_runs._POOL[0][1]
+    _, again = _json_run(_args(tiny_journal, n=20, workers=2), capsys)
+    assert again == one and whatif_runs._POOL[0][1] is kept
+    whatif_runs.close_pool()
+    assert not whatif_runs._POOL
 
 
 def test_progress_goes_to_stderr_and_never_garbles_json(
