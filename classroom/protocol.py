@@ -22,7 +22,8 @@ from simulator import Event, OpenDecision, OrderStatus, OrderView, QuantityView,
 from simulator.orders import PARAM_NAMES, STATUS_CODES
 from simulator.views import Estimate
 
-PROTOCOL_VERSION = 2  # 2: order statuses as data inside the snapshot; the clock carries the alert speed
+PROTOCOL_VERSION = 3  # 2: order statuses as data inside the snapshot; the clock carries the alert speed.
+# 3: format 2: quantities may carry an estimate (value null), open points their offered options, orders params
 MAX_MESSAGE_BYTES = 16 * 1024  # a decision with a full rationale is about 3 KiB
 RATE_PER_S = 20.0  # sustained messages per second per connection
 RATE_BURST = 40.0
