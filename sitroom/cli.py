@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator import (
     CommandRejected,
@@ -35,6 +35,7 @@ from simulator.journal import SIGN_KEY_ENV, Journal
 if TYPE_CHECKING:
     from classroom.config import Tokens
     from classroom.host import ClassHost
+    from simulator import Scenario
 
 
 def _err(msg: str) -> None:
@@ -209,6 +210,23 @@ def cmd_journal_check(a: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: float) -> list[dict[str, Any]]:
+    """A role's state events when the role learnt them: a quantity with a report delay of d minutes
+    changed at t is seen at t + d (`t`; the change's own time is `data.as_of`); a change the
+    exercise ended before reporting was never seen, so it is left out."""
+    out = []
+    for e in events:
+        q = scenario.state.get(e["ref"]) if e["kind"] == "state" else None
+        delay = q.report_delay if q is not None else 0.0
+        if delay > 0:
+            seen = round(float(e["t"]) + delay, 6)
+            if seen > reached + 1e-9:
+                continue
+            e = {**e, "t": seen, "data": {**e["data"], "as_of": e["t"]}}
+        out.append(e)
+    return out
+
+
 def cmd_export(a: argparse.Namespace) -> int:
     from simulator.exercise import read_setup
 
@@ -217,6 +235,7 @@ def cmd_export(a: argparse.Namespace) -> int:
         events = j.events()
         inputs = j.inputs()
         scenario = read_setup(j)[0] if a.role else None
+        reached = j.progress()
     finally:
         j.close()
     if scenario is not None and a.role != "instructor":
@@ -226,6 +245,7 @@ def cmd_export(a: argparse.Namespace) -> int:
             return 1
         # What that role saw: the events its audience includes, and the team's own inputs.
         events = [e for e in events if scenario.visible(tuple(e["audience"]), a.role)]
+        events = _as_reported(events, scenario, reached)
         inputs = [i for i in inputs if i.kind in ("decision", "order", "correction")
                   and i.actor not in ("instructor", "policy")]
     records = [{"type": "event", "seq": e["seq"], "t": e["t"], "kind": e["kind"], "ref": e["ref"],

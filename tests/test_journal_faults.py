@@ -512,3 +512,24 @@ def test_slicing_the_clock_does_not_change_where_a_command_lands(tutorial):
     for t in (0.5, 1, 1.75, 3, 3.01, 5, 6.5, 7.25):
         many.advance(t)
     assert (one.sim.steps, one.sim.now) == (many.sim.steps, many.sim.now)
+
+
+def test_a_role_export_dates_a_report_delayed_change_when_the_role_learnt_it(tmp_path):
+    """P0's agitation reaches the team 4 minutes late: the role export says so (t + 4, as_of t)."""
+    from simulator import resolve_scenario
+
+    scn = load_scenario(resolve_scenario("P0-modulo-b"))
+    delay = scn.state["agitation"].report_delay
+    assert delay == 4
+    path = tmp_path / "p0.sitroom"
+    ex = Exercise.start(scn, 11, path, team="Alfa")
+    ex.advance(60)
+    ex.close()
+    truth = [json.loads(x) for x in sitroom("export", str(path), "--role", "instructor").stdout.splitlines()]
+    seen = [json.loads(x) for x in sitroom("export", str(path), "--role", "commander").stdout.splitlines()]
+    true_changes = [r for r in truth if r["kind"] == "state" and r["ref"] == "agitation"]
+    seen_changes = [r for r in seen if r["kind"] == "state" and r["ref"] == "agitation"]
+    assert true_changes, "the run should move agitation in an hour"
+    assert [r["data"]["as_of"] for r in seen_changes] == [r["t"] for r in true_changes if r["t"] + delay <= 60]
+    assert all(abs(r["t"] - r["data"]["as_of"] - delay) < 1e-6 for r in seen_changes)
+    assert [r["t"] for r in seen] == sorted(r["t"] for r in seen)  # still in the order the role saw things
