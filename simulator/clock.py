@@ -28,13 +28,16 @@ SPEED_STEPS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0, 240.0, 60
 class WallClock(Protocol):
     """Anything that tells the wall time in seconds (monotonic)."""
 
-    def now(self) -> float: ...
+    def now(self) -> float:
+        """The wall time in seconds."""
+        ...
 
 
 class SystemClock:
     """The real monotonic clock."""
 
     def now(self) -> float:
+        """`time.monotonic()`."""
         return time.monotonic()
 
 
@@ -45,9 +48,11 @@ class FakeClock:
         self.t = start
 
     def now(self) -> float:
+        """The time it was last set to."""
         return self.t
 
     def advance(self, seconds: float) -> None:
+        """Move the clock on by `seconds`."""
         self.t += seconds
 
 
@@ -73,14 +78,17 @@ class ExerciseClock:
         self._anchor_wall = self.wall.now()
 
     def pause(self, sim_minutes: float) -> None:
+        """Stop at `sim_minutes` (the target stays there until `resume`)."""
         self.anchor(sim_minutes)
         self.running = False
 
     def resume(self, sim_minutes: float) -> None:
+        """Run on from `sim_minutes` at the current speed."""
         self.anchor(sim_minutes)
         self.running = True
 
     def set_speed(self, speed: float, sim_minutes: float) -> None:
+        """Change the speed at `sim_minutes` (re-anchored, so no time jumps)."""
         self.anchor(sim_minutes)
         self.speed = speed
 
@@ -89,6 +97,7 @@ class ExerciseClock:
         return next((s for s in SPEED_STEPS if s > self.speed + 1e-9), self.speed)
 
     def slower(self) -> float:
+        """The next speed step down (the current speed if at the bottom)."""
         return next((s for s in reversed(SPEED_STEPS) if s < self.speed - 1e-9), self.speed)
 
 

@@ -36,6 +36,7 @@ MESSAGES = {
 
 
 def message(code: str, lang: str, **kw: Any) -> str:
+    """The decision-log message `code` in `lang` (English when missing), filled in."""
     return MESSAGES[code].get(lang, MESSAGES[code]["en"]).format(**kw)
 
 

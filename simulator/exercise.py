@@ -100,6 +100,7 @@ class Exercise:
 
     # ---------------------------------------------------------------- clock
     def advance(self, until: float, max_steps: int | None = None) -> list[Event]:
+        """Run the engine to `until` (see `Simulation.advance`) and journal what it produced."""
         events = self.sim.advance(until, max_steps)
         self.flush()
         return events
@@ -176,6 +177,7 @@ class Exercise:
         return ev
 
     def inject(self, inject_id: str, *, actor: str = "instructor") -> Event:
+        """Fire an inject now (journaled first, acknowledged once written)."""
         if inject_id not in self.scenario.injects:
             raise CommandRejected(f"no inject called {inject_id!r}")
         if self.sim.ended:
@@ -186,6 +188,7 @@ class Exercise:
         return ev
 
     def end(self, *, actor: str = "instructor") -> Event:
+        """End the exercise now (journaled first, acknowledged once written)."""
         if self.sim.ended:
             raise CommandRejected("the exercise has already ended")
         self._record("end", actor, {})
@@ -385,4 +388,5 @@ def result(sim: Simulation) -> dict[str, Any]:
 
 
 def result_json(sim: Simulation) -> str:
+    """The `sitroom run --json` object as canonical JSON (sorted keys): byte-identical for the same run."""
     return json.dumps(result(sim), sort_keys=True, ensure_ascii=False)

@@ -160,12 +160,14 @@ class _Chain:
         self.root = self.digest(b"sitroom-journal-root", _canon(root))
 
     def digest(self, prev: bytes | str, content: bytes) -> str:
+        """The chain digest of `content` after `prev`: HMAC-SHA256 with a key, else SHA-256."""
         prev_b = prev.encode() if isinstance(prev, str) else prev
         if self.key is not None:
             return hmac.new(self.key, prev_b + b"\x00" + content, hashlib.sha256).hexdigest()
         return hashlib.sha256(prev_b + b"\x00" + content).hexdigest()
 
     def link(self, prev: str, kind: str, body: bytes) -> str:
+        """The next link of the chain: a record of `kind` whose body is `body`."""
         return self.digest(prev, kind.encode() + b"\x00" + hashlib.sha256(body).digest())
 
 

@@ -301,6 +301,7 @@ class Watcher:
 
     @active.setter
     def active(self, value: bool) -> None:
+        """Switch the watcher on or off (its bit in the run's active mask follows)."""
         self._active = value
         st = self._state
         if st is not None:
