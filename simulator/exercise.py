@@ -372,6 +372,10 @@ def result(sim: Simulation) -> dict[str, Any]:
     decisions = [{"point": k, "option": st.option, "time": round(st.decided_at, 6), "by": st.by,
                   "cause": st.cause}
                  for k, st in sim.decisions.items() if st.decided_at is not None]
+    # Orders given (by the team, its policy or the instructor), with what they chose when they take params.
+    orders = [{"order": e.ref, "time": round(e.t, 6), "by": e.data.get("by"), "cause": e.data.get("cause"),
+               **({"params": e.data["params"]} if e.data.get("params") else {})}
+              for e in sim.events if e.kind == "order"]
     return {
         "scenario": sim.scn.id,
         "seed": sim.seed,
@@ -380,6 +384,7 @@ def result(sim: Simulation) -> dict[str, Any]:
         "end_reason": sim.end_reason,
         "events": len(sim.events),
         "decisions": decisions,
+        "orders": orders,
         "metrics": metrics,
         "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating, "rule": r.rule,
                         "applicable": r.applicable, "reached": r.reached}

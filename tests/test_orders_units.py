@@ -493,3 +493,19 @@ injects:
     # Format 2: the one-unit run goes the instant the pair ahead of it is withdrawn. Format 1 keeps
     # its old behaviour (its events must not change): it waits until a unit comes back (T+60).
     assert go == (2.0 if fmt == 2 else 60.0)
+
+
+def test_run_json_lists_the_orders_given_with_their_params():
+    """`sitroom run --json` says which orders the policy gave, when, and with what count or site."""
+    import json as _json
+
+    from engine_fixtures import REPO
+
+    from simulator import find_policy, load_scenario, result_json, run_headless
+
+    scn = load_scenario(REPO / "scenarios" / "P1-unidad-c.yaml")
+    out = _json.loads(result_json(run_headless(scn, 3, find_policy("doctrine", scn))))
+    given = {o["order"]: o for o in out["orders"]}
+    assert given["reinforce_d"]["params"] == {"count": 1} and given["reinforce_d"]["cause"] == "policy"
+    assert "params" not in given["statement"]
+    assert [o["time"] for o in out["orders"]] == sorted(o["time"] for o in out["orders"])
