@@ -87,7 +87,17 @@ class ListDialog(ModalScreen[str | None]):
         keys = [key for key, _, _ in self.items]
         if self.items:
             ol.highlighted = keys.index(self.start) if self.start in keys else 0
+        self._fit_list(self.app.size.height)
         self._describe()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the description and the hint on screen in a short terminal (the list scrolls)."""
+        self._fit_list(event.size.height)
+
+    def _fit_list(self, rows: int) -> None:
+        # Borders, title, a description of up to 4 lines, the error and the hint take the rest.
+        reserved = 10 if self.describe is not None else 6
+        self.query_one("#list", OptionList).styles.max_height = max(4, min(20, int(rows * 0.9) - reserved))
 
     @staticmethod
     def _options(items: list[tuple[str, Text | str, bool]]) -> list[Option]:
