@@ -135,6 +135,9 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         self._show_offer(self.session.sim.offered_options(self.point), announce=False)
         self._show_record()
         self.on_tick()
+        # Focusing the options scrolls them into view; in a short terminal that hid the prompt
+        # above them. Start at the top: the prompt, the context, then the options.
+        self.call_after_refresh(self.query_one("#dbody", VerticalScroll).scroll_home, animate=False)
 
     # ---------------------------------------------------------------- the options offered now
     def _number(self, oid: str) -> int:
