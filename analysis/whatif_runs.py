@@ -12,6 +12,7 @@ and return arrays of metric values, never simulations.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import hashlib
 import math
@@ -301,7 +302,7 @@ def _pool_chunk(setup: StudySetup, bounds: tuple[int, int]) -> tuple[int, np.nda
 # One process pool per process, started by the first study that needs one and kept for the
 # next (a debrief or the room may run several): its workers have imported the engine and
 # validated the scenario already. Shut down at exit, or when a study is interrupted.
-_POOL: list[Any] = []  # [(workers, executor)] or empty
+_POOL: list[tuple[int, Any]] = []  # [(workers, executor)] while a pool is kept
 
 
 def _pool(workers: int) -> Any:
@@ -310,24 +311,18 @@ def _pool(workers: int) -> Any:
     if _POOL and _POOL[0][0] == workers:
         return _POOL[0][1]
     close_pool()
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_pool_worker)
-    if not _POOL_ATEXIT:
-        import atexit
-
-        atexit.register(close_pool)
-        _POOL_ATEXIT.append(True)
-    _POOL.append((workers, ex))
-    return ex
-
-
-_POOL_ATEXIT: list[bool] = []
+    _POOL.append((workers, ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                               initializer=_init_pool_worker)))
+    return _POOL[0][1]
 
 
 def close_pool(cancel: bool = False) -> None:
     """Shut the kept process pool down (queued chunks dropped when `cancel`)."""
     while _POOL:
-        _, ex = _POOL.pop()
-        ex.shutdown(wait=True, cancel_futures=cancel)
+        _POOL.pop()[1].shutdown(wait=True, cancel_futures=cancel)
+
+
+atexit.register(close_pool)
 
 
 def chunk_bounds(n: int, workers: int, arms: int = 1) -> list[tuple[int, int]]:

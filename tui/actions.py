@@ -144,13 +144,7 @@ def class_bindings(scope: str) -> list[Binding]:
     Only the bindings of the node's language and role are live (`Keyed.check_action`), so a
     language switch is `refresh_bindings()`: nothing of Textual's is written, only read.
     """
-    out: list[Binding] = []
-    for lang in LANGS:
-        for b in bindings(scope, lang, instructor=True):
-            out.append(Binding(b.key, f"{KEY}({lang!r}, {b.action!r})", b.description, show=b.show,
-                               key_display=b.key_display, priority=b.priority,
-                               id=f"{b.id}.{lang}" if b.id else None))
-    return out
+    return [keyed(b, lang) for lang in LANGS for b in bindings(scope, lang, instructor=True)]
 
 
 def live(action: str, parameters: tuple[object, ...], lang: str, instructor: bool,
@@ -162,11 +156,10 @@ def live(action: str, parameters: tuple[object, ...], lang: str, instructor: boo
     return b_lang == lang and (instructor or name not in instructor_only)
 
 
-def keyed(key: str, action: str, lang: str, description: str, *, show: bool = True,
-          key_display: str | None = None, priority: bool = False) -> Binding:
-    """A binding that runs `action` only while the node's language is `lang` (see `Keyed`)."""
-    return Binding(key, f"{KEY}({lang!r}, {action!r})", description, show=show, key_display=key_display,
-                   priority=priority)
+def keyed(b: Binding, lang: str) -> Binding:
+    """`b` as a binding that runs its action only while the node's language is `lang` (see `Keyed`)."""
+    return Binding(b.key, f"{KEY}({lang!r}, {b.action!r})", b.description, show=b.show, key_display=b.key_display,
+                   priority=b.priority, id=f"{b.id}.{lang}" if b.id else None)
 
 
 class Keyed:

@@ -258,8 +258,7 @@ def console_bindings(lang: str, instructor: bool) -> list[Binding]:
 
 def _console_class_bindings() -> list[Binding]:
     """Every console key in both languages; `Keyed.check_action` keeps the live ones."""
-    return [actions.keyed(b.key, b.action, lang, b.description, show=b.show)
-            for lang in actions.LANGS for b in console_bindings(lang, instructor=True)]
+    return [actions.keyed(b, lang) for lang in actions.LANGS for b in console_bindings(lang, instructor=True)]
 
 
 class ConsoleApp(actions.Keyed, App[int]):
@@ -270,7 +269,8 @@ class ConsoleApp(actions.Keyed, App[int]):
     # add its own English entries (theme, keys, screenshot) to a Spanish console.
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = _console_class_bindings()
-    KEY_INSTRUCTOR_ONLY = frozenset({"start_class", "pause", "scope", "speed(1)", "speed(-1)", "inject", "end"})
+    KEY_INSTRUCTOR_ONLY = (frozenset(b.action for b in console_bindings("en", instructor=True))
+                           - frozenset(b.action for b in console_bindings("en", instructor=False)))
     CSS = """
     #head { height: 2; padding: 0 1; }
     #teams { height: 1fr; }
