@@ -298,13 +298,14 @@ class ConsoleApp(actions.Keyed, App[int]):
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Static(id="head")
-        yield DataTable(id="teams", cursor_type="row", zebra_stripes=True)
+        self.teams = DataTable(id="teams", cursor_type="row", zebra_stripes=True)  # read 4 times a second
+        yield self.teams
         yield RichLog(id="log", max_lines=200, wrap=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         lang = self.lang
-        table = self.query_one("#teams", DataTable)
+        table = self.teams
         for key, width in (("col_team", 10), ("col_clock", 9), ("col_status", 12), ("col_conn", 6),
                            ("col_open", 16), ("col_last", 22), ("col_key", KEY_W)):
             table.add_column(cw(key, lang), key=key, width=width)
@@ -315,7 +316,7 @@ class ConsoleApp(actions.Keyed, App[int]):
     def _set(self, row: str, col: str, value: object) -> None:
         if self._cells.get((row, col)) != value:
             self._cells[(row, col)] = value
-            self.query_one("#teams", DataTable).update_cell(row, col, value)
+            self.teams.update_cell(row, col, value)
 
     def refresh_overview(self) -> None:
         """Update every team's row from the host's latest overview."""
@@ -338,7 +339,7 @@ class ConsoleApp(actions.Keyed, App[int]):
             head.append(" · " + (cw("scope_all", lang) if self.scope_all or selected is None
                                  else cw("scope_one", lang, team=selected)), style="bold")
         self.query_one("#head", Static).update(head)
-        table = self.query_one("#teams", DataTable)
+        table = self.teams
         for row in ov["teams"]:
             name = row["team"]
             if name not in self._rows:
@@ -377,7 +378,7 @@ class ConsoleApp(actions.Keyed, App[int]):
 
     def selected_team(self) -> str | None:
         """The team under the cursor."""
-        table = self.query_one("#teams", DataTable)
+        table = self.teams
         if not table.row_count:
             return None
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
@@ -507,7 +508,7 @@ class ConsoleApp(actions.Keyed, App[int]):
         """Spanish / English: the column titles and every text of the console."""
         self.lang = "en" if self.lang == "es" else "es"
         self.refresh_bindings()
-        table = self.query_one("#teams", DataTable)
+        table = self.teams
         for column in table.columns.values():
             column.label = Text(cw(str(column.key.value), self.lang))
         self._cells.clear()
