@@ -457,11 +457,18 @@ class _Builder:
                               + (f" (n={cf.n[m]})" if m in cf.n and scn.metrics.get(m) is not None
                                  and scn.metrics[m].can_miss else "")
                               for m, (mean, lo, hi) in cf.diff.items() if lo > 0 or hi < 0]
+                    found = "; ".join(parts) or t("wi_no_diff", L)
+                    compared = cf.runs.get("compared")
+                    if compared is not None and wi.n is not None and compared < wi.n:
+                        # Seeds where this option (or the team's) was not on offer, or the point did not
+                        # arise, are not in the difference: say on how many it stands.
+                        found = t("wi_compared", L, k=compared, n=wi.n, off=cf.runs.get("not_offered", 0)
+                                  + cf.runs.get("team_not_offered", 0)) + ": " + found
                     chosen = lab(cf.chosen) if cf.answered else t("wi_defaulted", L, option=lab(cf.chosen))
                     alt = lab(cf.option) if cf.answered else t("wi_taken_after", L, option=lab(cf.option),
                                                                after=fmt_num(cf.taken_after))
                     out.append([Cell(f"{cf.point} {tr(dp.title, L)}" if dp is not None else cf.point),
-                                Cell(chosen), Cell(alt), Cell("; ".join(parts) or t("wi_no_diff", L)),
+                                Cell(chosen), Cell(alt), Cell(found),
                                 Cell(f"{cf.importance:.2f}", "num")])
                 self.doc.add(Table([t("col_point", L), t("wi_chosen", L), t("wi_alternative", L), t("wi_diff", L),
                                     t("wi_importance", L)], out, t("wi_counterfactuals", L)))

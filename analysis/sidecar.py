@@ -26,6 +26,9 @@ class Counterfactual:
     taken_after: float | None = None  # minutes after opening the option is taken in the counterfactual
     reached: dict[str, tuple[float, float]] = field(default_factory=dict)  # metric -> (team share, option share)
     n: dict[str, int] = field(default_factory=dict)  # metric -> seeds the difference is over
+    # Seeds compared and left out (`compared`, `not_offered`, `team_not_offered`, `did_not_arise`);
+    # empty for a sidecar written before the counts existed.
+    runs: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,9 +124,12 @@ def read_whatif(journal_path: str) -> WhatIf | None:
                     reached[str(m)] = (b, o)
         if not isinstance(c.get("point"), str) or not isinstance(c.get("option"), str):
             continue
+        raw_runs = c.get("runs") if isinstance(c.get("runs"), dict) else {}
+        runs = {str(k): int(v) for k, v in raw_runs.items()
+                if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
         wi.counterfactuals.append(Counterfactual(c["point"], str(c.get("chosen", "")), c["option"], diff,
                                                  _num(c.get("importance")) or 0.0, c.get("answered") is not False,
-                                                 _num(c.get("taken_after")), reached, counts))
+                                                 _num(c.get("taken_after")), reached, counts, runs))
     wi.counterfactuals.sort(key=lambda c: -abs(c.importance))
     charts = data.get("charts")
     for name, rel in (charts.items() if isinstance(charts, dict) else []):

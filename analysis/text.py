@@ -367,6 +367,9 @@ TEXT: dict[str, dict[str, str]] = {
     "wi_alternative": {"es": "Alternativa", "en": "Alternative"},
     "wi_diff": {"es": "Diferencia media [IC 95 %] donde es clara", "en": "Mean difference [95% CI] where clear"},
     "wi_no_diff": {"es": "sin diferencia clara en ninguna medida", "en": "no clear difference on any measure"},
+    "wi_compared": {"es": "comparada en {k} de {n} semillas ({off} sin la opción en oferta; el resto, sin el punto)",
+                    "en": "compared on {k} of {n} seeds ({off} with an option not on offer; the rest without the "
+                          "point)"},
     "wi_reached": {"es": "{m}: se alcanzó en {team} % de las réplicas del equipo y en {option} % con esta opción",
                    "en": "{m}: reached in {team} % of the team's runs and {option} % with this option"},
     "wi_median_share": {"es": "{median} (se alcanzó en {share} %)", "en": "{median} (reached in {share} %)"},

@@ -10,7 +10,12 @@
 2. *Counterfactuals.* For every point the team answered, every other option is re-run
    on the same N seeds as the team's own plan. The engine keys every random draw by a
    stable name (common random numbers), so a per-seed difference isolates the effect of
-   the decision. Each difference is reported as its mean with a 95% confidence interval,
+   the decision. A seed counts only where both plans were played at that point as written:
+   where the option was not on offer when it would have been taken (`offered_while`: the
+   default was taken instead), where the team's own choice was not, or where the point never
+   arose, the seed is left out of the difference and counted under the entry's `runs`
+   (a difference over such seeds would answer another question than the one it names).
+   Each difference is reported as its mean with a 95% confidence interval,
    ``mean +/- 1.96 * sd / sqrt(n)`` (sd of the per-seed differences, ddof=1; a normal
    approximation, fine for the n of a study). Points are ordered by importance: the
    largest standardised effect, ``|mean difference| / sd``, over every measure, where sd
@@ -56,7 +61,9 @@ from typing import Any, TextIO
 import numpy as np
 
 from analysis.whatif_runs import (
+    FOLLOWED,
     INPROCESS_BELOW,
+    NOT_OFFERED,
     Arm,
     ClusterUnavailable,
     Plan,
@@ -122,16 +129,45 @@ class Study:
     charts: dict[str, str] = field(default_factory=dict)
 
 
+def _played(plays: np.ndarray, arm: int, point: int | None) -> tuple[dict[str, int], np.ndarray]:
+    """How a counterfactual arm's seeds went at its point, and the mask of those compared.
+
+    Counts: `compared` (both the option and the team's choice were played), `not_offered` (the
+    option was not on offer when it would have been taken: the default was), `team_not_offered`
+    (the team's choice was not on offer in that seed), `did_not_arise` (the point never opened, or
+    the run ended before it was decided).
+    """
+    n = plays.shape[1]
+    if point is None:
+        return {"compared": n, "not_offered": 0, "team_not_offered": 0, "did_not_arise": 0}, np.ones(n, dtype=bool)
+    mine, team = plays[arm, :, point], plays[0, :, point]
+    both = (mine == FOLLOWED) & (team == FOLLOWED)
+    not_offered = mine == NOT_OFFERED
+    team_not = (mine == FOLLOWED) & (team == NOT_OFFERED)
+    runs = {"compared": int(both.sum()), "not_offered": int(not_offered.sum()), "team_not_offered": int(team_not.sum())}
+    runs["did_not_arise"] = n - sum(runs.values())
+    return runs, both
+
+
+def _plan_not_followed(plays: np.ndarray, arm: int) -> int:
+    """Replications in which the arm's plan could not be played at some studied point (an option not on offer)."""
+    if plays.shape[2] == 0:
+        return 0
+    return int((plays[arm] == NOT_OFFERED).any(axis=1).sum())
+
+
 def summary(study: Study) -> dict[str, Any]:
     """The JSON summary (format `sitroom-whatif`, version 1)."""
     res = study.result
     assert res is not None
     setup = study.setup
     vals = res.completed()
+    plays = res.completed_followed()
     measures = list(setup.measures)
     metrics = study.scenario.metrics
     team = vals[0]
     doctrine = vals[1]
+    points = list(setup.points)
 
     def dist(a: np.ndarray) -> dict[str, list[float | None]]:
         return {m: [json_number(x) for x in a[:, k]] for k, m in enumerate(measures)}
@@ -158,22 +194,26 @@ def summary(study: Study) -> dict[str, Any]:
     for a, arm in enumerate(setup.arms):
         if arm.kind != "counterfactual":
             continue
+        # Compared only on the seeds where both plans were played at this point as they say: where
+        # the option was not on offer (its default taken) or the point never arose, the arm did not
+        # answer "what if this option had been chosen", and counting it would say it had.
+        runs, both = _played(plays, a, points.index(arm.point) if arm.point in points else None)
         diffs = {}
         importance = 0.0
         for k, m in enumerate(measures):
-            d = paired_diff(team[:, k], vals[a][:, k])
+            d = paired_diff(team[both, k], vals[a][both, k])
             diffs[m] = {**d.to_json(), "verdict": verdict(d, metrics[m].better)}
             importance = max(importance, d.effect)
             if metrics[m].can_miss:
                 # A time that was never reached is censored, not a number: the difference above is
                 # over the seeds where both arms reached it; how often each reached it is apart.
-                r = reached_diff(team[:, k], vals[a][:, k])
+                r = reached_diff(team[both, k], vals[a][both, k])
                 diffs[m]["reached"] = r.to_json()
                 importance = max(importance, r.effect)
         assert arm.point is not None and arm.option is not None
         entries.append({"point": arm.point, "chosen": study.team_chosen[arm.point], "option": arm.option,
                         "answered": arm.answered, "taken_after": json_number(arm.after),
-                        "diff": diffs, "importance": round(importance, 6),
+                        "diff": diffs, "importance": round(importance, 6), "runs": runs,
                         "opened_at": json_number(study.team_opened[arm.point])})
     order = list(study.scenario.decisions)
     point_importance: dict[str, float] = {}
@@ -196,9 +236,10 @@ def summary(study: Study) -> dict[str, Any]:
             "reached": {m: json_number(float(np.isfinite(team[:, k]).mean()) if len(team) else None)
                         for k, m in enumerate(measures) if metrics[m].can_miss},
             "reproduces_actual": study.reproduces_actual,
+            "plan_not_followed": _plan_not_followed(plays, 0),
         },
         "doctrine": {"distribution": dist(doctrine), "policy": setup.arms[1].plan.policy.name,
-                     "diff": doctrine_diff,
+                     "diff": doctrine_diff, "plan_not_followed": _plan_not_followed(plays, 1),
                      "reached": {m: json_number(float(np.isfinite(doctrine[:, k]).mean()) if len(doctrine) else None)
                                  for k, m in enumerate(measures) if metrics[m].can_miss}},
         "counterfactuals": entries,
@@ -246,6 +287,14 @@ _TEXT = {
         "none": "no clear difference on any measure",
         "better": "better", "worse": "worse",
         "no_cf": "The team answered no decision point itself: no counterfactuals.",
+        "runs": "compared on {compared} of {n} seeds; left out: {why}",
+        "runs_none": "never compared: in no seed were both this option and the team's choice played here ({why})",
+        "not_offered": "{k} where this option was not on offer then (the default was taken)",
+        "team_not_offered": "{k} where the team's choice was not on offer",
+        "did_not_arise": "{k} where the point did not arise",
+        "plan_not_followed": "In {k} of {n} seeds the {who} could not be played as written at some point (an option "
+                             "not on offer then: its default was taken there).",
+        "who_team": "team's plan", "who_doctrine": "doctrine",
     },
     "es": {
         "head": "Estudio «qué pasaría si» de {journal} ({scenario}, semilla {seed}): {n} réplicas del plan del "
@@ -271,6 +320,14 @@ _TEXT = {
         "none": "sin diferencia clara en ninguna medida",
         "better": "mejor", "worse": "peor",
         "no_cf": "El equipo no respondió ningún punto de decisión: no hay contrafactuales.",
+        "runs": "comparada en {compared} de {n} semillas; quedan fuera: {why}",
+        "runs_none": "nunca comparada: en ninguna semilla se jugaron aquí esta opción y la del equipo ({why})",
+        "not_offered": "{k} en que esta opción no se ofrecía entonces (se tomó la opción por defecto)",
+        "team_not_offered": "{k} en que la elección del equipo no se ofrecía",
+        "did_not_arise": "{k} en que el punto no se presentó",
+        "plan_not_followed": "En {k} de {n} semillas {who} no pudo jugarse tal como está escrito en algún punto "
+                             "(una opción que no se ofrecía entonces: se tomó ahí la opción por defecto).",
+        "who_team": "el plan del equipo", "who_doctrine": "la doctrina",
     },
 }
 
@@ -333,6 +390,10 @@ def render_text(data: dict[str, Any], scenario: Scenario, lang: str = "en") -> s
     lines += textwrap.wrap(t["beats_note"], 100)
     if team.get("reproduces_actual") is False:
         lines.append(t["noreplay"])
+    for key, part in (("who_team", team), ("who_doctrine", data["doctrine"])):
+        if part.get("plan_not_followed"):
+            lines += textwrap.wrap(t["plan_not_followed"].format(k=part["plan_not_followed"], n=data["n"],
+                                                                 who=t[key]), 100)
     lines += ["", t["doctrine"].format(policy=data["doctrine"]["policy"])]
     lines += _diff_lines(data["doctrine"]["diff"], measures, t, "  ")
     lines += ["", t["cf"]]
@@ -349,6 +410,15 @@ def render_text(data: dict[str, Any], scenario: Scenario, lang: str = "en") -> s
                                               after=e.get("taken_after") or 0.0))
         lines.append("    " + t["option"].format(option=_option_label(scenario, e["point"], e["option"], lang),
                                                  imp=e["importance"]))
+        runs = e.get("runs")
+        if runs is not None and runs["compared"] < data["n"]:
+            why = ", ".join(t[k].format(k=runs[k]) for k in ("not_offered", "team_not_offered", "did_not_arise")
+                            if runs[k])
+            line = t["runs"].format(compared=runs["compared"], n=data["n"], why=why) if runs["compared"] \
+                else t["runs_none"].format(why=why)
+            lines += textwrap.wrap(line, 100, initial_indent="       ", subsequent_indent="       ")
+            if not runs["compared"]:
+                continue
         lines += _diff_lines(e["diff"], measures, t, "       ")
     lines += [""] + [f"{m:<22} {tr(scenario.metrics[m].label, lang)}" for m in measures]
     return "\n".join(lines) + "\n"
@@ -381,7 +451,8 @@ def prepare(journal_path: str) -> Study:
                           + exc.problems) from None
     arms = build_arms(scenario, sim, team, doctrine)
     measures = tuple(scenario.metrics)
-    setup = StudySetup(scenario.text, f"{journal_path} (stored scenario)", arms, measures, seed)
+    points = tuple(dict.fromkeys(a.point for a in arms if a.kind == "counterfactual" and a.point is not None))
+    setup = StudySetup(scenario.text, f"{journal_path} (stored scenario)", arms, measures, seed, points)
     remember_scenario(setup, scenario)  # in-process replications skip validating it again
     chosen = {p: sim.decisions[p].option or "" for p in opened_points(sim)}
     opened = {p: sim.decisions[p].opened_at for p in chosen}

@@ -16,6 +16,7 @@ import atexit
 import gc
 import hashlib
 import math
+import pickle
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,9 @@ class StudySetup:
     arms: tuple[Arm, ...]
     measures: tuple[str, ...]
     base_seed: int
+    # Points whose counterfactuals are studied: each replication also says, for each, whether its
+    # arm's plan could be played there (`followed`), so a difference compares what was asked.
+    points: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -198,8 +202,30 @@ def doctrine_for(scenario: Scenario) -> Policy:
 # ----------------------------------------------------------------------------- replications
 
 
-def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]) -> list[float]:
-    """One run of `plan` on `seed`; metric values in `measures` order (NaN when undefined)."""
+FOLLOWED, NOT_OFFERED = 1.0, 0.0  # `followed` codes; NaN: the point did not arise in that run
+
+
+def followed(sim: Simulation, policy: Policy, point: str) -> float:
+    """Whether a finished run played `policy` at `point` as the policy says.
+
+    FOLLOWED: the policy's option was taken (or, for a point the policy leaves alone, the
+    policy did not answer it); NOT_OFFERED: the point was decided otherwise, because the
+    option was not on offer when the policy answered (its default was taken instead); NaN:
+    the point did not arise (it never opened, or the run ended before it was decided).
+    """
+    st = sim.decisions.get(point)
+    if st is None or st.decided_at is None:
+        return math.nan
+    pd = policy.decisions.get(point)
+    if pd is None:
+        return FOLLOWED if st.cause != "policy" else NOT_OFFERED
+    return FOLLOWED if st.cause == "policy" and st.option == pd.option else NOT_OFFERED
+
+
+def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str],
+              points: Sequence[str] = ()) -> list[float]:
+    """One run of `plan` on `seed`: metric values in `measures` order (NaN when undefined),
+    then `followed` at each of `points`."""
     sim = Simulation(scenario, seed, policy=plan.policy, record=False)  # only metrics are read
     for t, inject in plan.injects:
         sim.advance(t)
@@ -213,7 +239,8 @@ def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]
     else:
         sim.run_to_end()
     values = sim.metric_values()
-    return [math.nan if values[m] is None else float(values[m]) for m in measures]  # type: ignore[arg-type]
+    out = [math.nan if values[m] is None else float(values[m]) for m in measures]  # type: ignore[arg-type]
+    return out + [followed(sim, plan.policy, p) for p in points]
 
 
 @contextmanager
@@ -262,15 +289,16 @@ def _arm_name(arm: Arm) -> str:
 
 
 def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray]:
-    """Replications start..stop-1 of every arm: (start, array[arm, replication, measure])."""
+    """Replications start..stop-1 of every arm: (start, array[arm, replication, measure + point]),
+    the metric values followed by `followed` at each of `setup.points`."""
     scn = _scenario_of(setup)
-    out = np.empty((len(setup.arms), stop - start, len(setup.measures)), dtype=np.float64)
+    out = np.empty((len(setup.arms), stop - start, len(setup.measures) + len(setup.points)), dtype=np.float64)
     with replication_gc():
         for j, i in enumerate(range(start, stop)):
             seed = replication_seed(setup.base_seed, i)
             for a, arm in enumerate(setup.arms):
                 try:
-                    out[a, j, :] = replicate(scn, arm.plan, seed, setup.measures)
+                    out[a, j, :] = replicate(scn, arm.plan, seed, setup.measures, setup.points)
                 except Exception as exc:  # a plain message crosses process boundaries safely
                     raise ReplicationError(f"replication {i} ({_arm_name(arm)}, seed {seed}) failed: "
                                            f"{type(exc).__name__}: {exc}") from None
@@ -286,13 +314,22 @@ def _init_pool_worker() -> None:
     gc.freeze()
 
 
-def _pool_chunk(setup: StudySetup, bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+_SETUPS: dict[bytes, StudySetup] = {}  # per worker process: the last study's setup, by its pickle
+
+
+def _pool_chunk(blob: bytes, bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
     """One chunk in a pool worker. The worker validates a scenario's text once (workers do it in
     parallel, ~0.1 s) and keeps it for later chunks and later studies of the same scenario.
 
     Shipping the compiled scenario instead (cloudpickle) was measured slower: unpickling its
-    expression closures cost each worker ~0.3 s, more than validating the text.
+    expression closures cost each worker ~0.3 s, more than validating the text. The setup
+    comes pickled by the parent (`_setup_blob`), so a setup that cannot travel fails there,
+    at once, and not in the pool's feeder thread (which left the pool unable to shut down).
     """
+    setup = _SETUPS.get(blob)
+    if setup is None:
+        _SETUPS.clear()
+        setup = _SETUPS[blob] = pickle.loads(blob)
     if setup.key not in _LOADED:
         _scenario_of(setup)
         gc.freeze()  # the scenario lives as long as the worker: the collector need never look at it
@@ -376,13 +413,18 @@ def iter_local(setup: StudySetup, chunks: Sequence[tuple[int, int]], workers: in
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    blob = _setup_blob(setup)
+    if blob is None:  # cannot travel to a worker (a bug): run here rather than not at all
+        for a, b in chunks:
+            yield run_chunk(setup, a, b)
+        return
     ex = _pool(workers)
     try:
-        pending = {ex.submit(_pool_chunk, setup, c) for c in chunks}
+        pending = {ex.submit(_pool_chunk, blob, c) for c in chunks}
     except BrokenProcessPool:  # a worker of the kept pool died since: start a fresh one
         close_pool(cancel=True)
         ex = _pool(workers)
-        pending = {ex.submit(_pool_chunk, setup, c) for c in chunks}
+        pending = {ex.submit(_pool_chunk, blob, c) for c in chunks}
     finished = False
     try:
         while pending:
@@ -395,6 +437,18 @@ def iter_local(setup: StudySetup, chunks: Sequence[tuple[int, int]], workers: in
             for f in pending:
                 f.cancel()
             close_pool(cancel=True)
+
+
+def _setup_blob(setup: StudySetup) -> bytes | None:
+    """The setup pickled once for every chunk, or None (with a warning) if some part of it cannot be."""
+    try:
+        return pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        import warnings
+
+        warnings.warn(f"what-if: the study cannot be sent to worker processes ({exc}); running on one core",
+                      RuntimeWarning, stacklevel=3)
+        return None
 
 
 def _dask_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray]:
@@ -500,7 +554,9 @@ def iter_dask(setup: StudySetup, n: int, address: str, timeout: float = 5.0
 class StudyResult:
     """Metric values of every arm: `values[arm, replication, measure]` (NaN: undefined).
 
-    `done` marks replications whose chunk finished (all True unless interrupted).
+    `done` marks replications whose chunk finished (all True unless interrupted);
+    `followed[arm, replication, point]` says whether the arm's plan was played at each of
+    `setup.points` (see `followed`).
     """
 
     setup: StudySetup
@@ -509,10 +565,17 @@ class StudyResult:
     done: np.ndarray
     interrupted: bool = False
     elapsed_s: float = 0.0
+    followed: np.ndarray | None = None
 
     def completed(self) -> np.ndarray:
         """Values of the finished replications only, in index order."""
         return self.values[:, self.done, :]
+
+    def completed_followed(self) -> np.ndarray:
+        """`followed` of the finished replications only, in index order."""
+        if self.followed is None:
+            return np.full((len(self.setup.arms), int(self.done.sum()), len(self.setup.points)), FOLLOWED)
+        return self.followed[:, self.done, :]
 
 
 class Progress:
@@ -556,7 +619,9 @@ def run_study(setup: StudySetup, n: int, *, workers: int = 1, scheduler: str | N
     """
     if n <= 0:
         raise ValueError("n must be at least 1")
-    values = np.full((len(setup.arms), n, len(setup.measures)), np.nan)
+    m = len(setup.measures)
+    values = np.full((len(setup.arms), n, m), np.nan)
+    plays = np.full((len(setup.arms), n, len(setup.points)), np.nan)
     done = np.zeros(n, dtype=bool)
     it = (iter_dask(setup, n, scheduler, scheduler_timeout) if scheduler
           else iter_local(setup, chunk_bounds(n, workers, len(setup.arms)), workers))
@@ -566,7 +631,8 @@ def run_study(setup: StudySetup, n: int, *, workers: int = 1, scheduler: str | N
     try:
         for start, block in it:
             stop = start + block.shape[1]
-            values[:, start:stop, :] = block
+            values[:, start:stop, :] = block[:, :, :m]
+            plays[:, start:stop, :] = block[:, :, m:]
             done[start:stop] = True
             if progress is not None:
                 progress.update(int(done.sum()) * reps_per_seed)
@@ -577,5 +643,5 @@ def run_study(setup: StudySetup, n: int, *, workers: int = 1, scheduler: str | N
         if progress is not None:
             progress.update(int(done.sum()) * reps_per_seed, force=True)
             progress.close()
-    return StudyResult(setup, n, values, done, interrupted, time.perf_counter() - t0)
+    return StudyResult(setup, n, values, done, interrupted, time.perf_counter() - t0, plays)
 

@@ -30,7 +30,7 @@ import operator
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_LENGTH = 2000
 # Every number a scenario writes (in YAML or inside an expression) is finite and at most this
@@ -159,7 +159,7 @@ class Expr:
     """A compiled expression: call it with the name -> value mapping."""
 
     text: str
-    fn: Fn
+    fn: Fn = field(compare=False)  # the same text and names compile to the same function
     names: tuple[str, ...]  # every name it reads, sorted (deterministic)
 
     def __call__(self, env: Env) -> float:
@@ -169,6 +169,18 @@ class Expr:
     def is_constant(self) -> bool:
         """True when it reads no name."""
         return not self.names
+
+    def __reduce__(self) -> tuple[Callable[[str, tuple[str, ...]], Expr], tuple[str, tuple[str, ...]]]:
+        """Pickled as its text and names, compiled again when unpickled (its function cannot travel).
+
+        What-if workers receive policies this way: a reactive policy's `on` conditions are Exprs.
+        """
+        return _from_text, (self.text, self.names)
+
+
+def _from_text(text: str, names: tuple[str, ...]) -> Expr:
+    """An unpickled `Expr`: its text compiled again, knowing exactly the names it read."""
+    return compile_expr(text, frozenset(names).__contains__)
 
 
 def constant(value: float) -> Expr:

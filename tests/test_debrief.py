@@ -330,7 +330,9 @@ def test_report_files_are_written_self_contained(journals, tmp_path, capsys):
         "doctrine": {"distribution": {"d1_latency": [1, 2, "x", 3]}},
         "counterfactuals": [{"point": "D1", "chosen": "act", "option": "wait",
                              "diff": {"d1_latency": {"mean": 3.25, "ci_low": 1.0, "ci_high": 5.5}},
-                             "importance": 0.8}, "garbage"],
+                             "importance": 0.8,
+                             "runs": {"compared": 41, "not_offered": 6, "team_not_offered": 0, "did_not_arise": 3}},
+                            "garbage"],
         "charts": {"fan": "fan.png", "missing": "nope.png"},
     }))
     try:
@@ -344,6 +346,7 @@ def test_report_files_are_written_self_contained(journals, tmp_path, capsys):
     assert "Comparación de equipos" in html and "misma semilla (7)" in html
     assert "37.5" not in html and ">38<" in html  # percentile, rounded
     assert "+3.2 [+1.0, +5.5]" in html or "+3.3 [+1.0, +5.5]" in html
+    assert "comparada en 41 de 50 semillas (6 sin la opción en oferta" in html  # not on offer: left out, said
     assert "El equipo discute sin registrar" in html
     for name in ("objectives", "timeline_1", "timeline_2", "latency", "situation", "resources_1", "log_quality"):
         assert (out / "charts" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
