@@ -9,9 +9,9 @@ board (`view`), for the numbers an inject quotes (`seen_expr`) and for who may r
   revealed, by its `reveal` condition or a `{reveal: id}` effect; the reveal is an event for
   the quantity's audience. From then on its report delay applies as for any quantity;
 - a computed quantity (`compute: expr`) is kept up to date in the table, with its history: at
-  once when a state quantity it reads changes (`follow`, from `Simulation.set_quantity`), and by
-  a watcher registered before every other when a derived name it reads does, so what reads it
-  sees the new value in the same step; its audience sees the expression of what that audience sees of each name it reads
+  once when a state quantity it reads changes (`follow`, from `Simulation.set_quantity`) or a
+  derived name it reads does (`State.follow`), so anything that reads it later in the same step
+  (an effect's `if:`, a condition) sees the new value; its audience sees the expression of what that audience sees of each name it reads
   (delays and estimates included: a range is the smallest and largest value the expression
   takes at the ends of the ranges it reads);
 - a drawn initial value is drawn at T0 from its own stream `("initial", id)`;
@@ -101,6 +101,16 @@ class Knowledge:
             assert q.compute is not None
             extra = tuple(n for n in self.bases[q.id] if n not in q.compute.names)
             st.add_watcher(q.compute, lambda w, q=q: self._recompute(q), extra, final=True, settled=True)
+        # A derived name (a unit count, a decision's flag...) that a computed quantity reads brings it up
+        # to date the moment it changes, as a state quantity does through `set_quantity`.
+        qs = sim.scn.state
+        derived: dict[str, list[Quantity]] = {}
+        for q in self.order:
+            for n in self.bases[q.id]:
+                if n not in qs:
+                    derived.setdefault(n, []).append(q)
+        for n, deps in derived.items():
+            st.follow(n, lambda deps=deps: self.follow(deps))
         for q in sim.scn.state.values():
             if q.reveal is not None:
                 st.add_watcher(q.reveal, lambda w, q=q: self._reveal_when(w, q))

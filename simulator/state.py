@@ -325,7 +325,7 @@ class State:
     """
 
     __slots__ = ("v", "history", "exact", "quantities", "watchers", "dirty", "active", "masks", "_sig", "_wiring",
-                 "_shared", "_unsettled")
+                 "_shared", "_unsettled", "_follow")
 
     def __init__(self, quantities: dict[str, Quantity], v: dict[str, float] | None = None, *,
                  wiring: dict[str, Any] | None = None) -> None:
@@ -340,6 +340,7 @@ class State:
         self._wiring = wiring
         self._shared = False  # masks belong to the scenario's template: copy before changing
         self._unsettled = 0
+        self._follow: dict[str, Callable[[], None]] | None = None  # name -> what must follow it at once
         v0 = self.v
         for q in quantities.values():
             v0.setdefault(q.id, q.initial)
@@ -396,7 +397,7 @@ class State:
         return bool(masks.get("t"))
 
     def set(self, name: str, value: float) -> None:
-        """Set a name; the watchers that read it become due."""
+        """Set a name; the watchers that read it become due, and what follows it (`follow`) runs now."""
         v = self.v
         if value == v[name]:
             return
@@ -407,6 +408,23 @@ class State:
         m = masks.get(name)
         if m:
             self.dirty |= m & self.active
+        follow = self._follow
+        if follow is not None:
+            fn = follow.get(name)
+            if fn is not None:
+                fn()
+
+    def follow(self, name: str, fn: Callable[[], None]) -> None:
+        """Call `fn` at once whenever `name` changes (computed quantities that read a derived name).
+
+        A watcher would bring them up to date only after the step; an `if:` evaluated later in the
+        same step (a task's arrival effects, say) would read the value from before the change.
+        """
+        if self._follow is None:
+            self._follow = {}
+        if name in self._follow:
+            raise ValueError(f"{name!r} already has what follows it")
+        self._follow[name] = fn
 
     def touch(self, name: str) -> None:
         """Mark the watchers of `name` due without changing it (the clock `t`)."""

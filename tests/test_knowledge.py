@@ -505,6 +505,40 @@ def test_a_computed_quantity_agrees_with_its_names_even_in_the_middle_of_a_round
     assert events(sim, "inject", "catch") and not events(sim, "inject", "mismatch")
 
 
+STALE = """\
+sitroom: 2
+id: follows-derived
+title: {es: s, en: s}
+summary: {es: s, en: s}
+kind: prison
+clock: {start: "2025-01-01T00:00:00-06:00", limit: 60}
+state:
+  hits: {label: {es: h, en: h}, initial: 0}
+  present: {label: {es: p, en: p}, compute: "squad.on_scene"}
+resources:
+  squad: {label: {es: e, en: s}, count: 2, travel: 5}
+tasks:
+  go:
+    label: {es: t, en: t}
+    resource: squad
+    work: 10
+    on_arrival: [{add: hits, by: 1, if: "present >= 1"}]
+injects:
+  call: {at: 1, channel: radio, text: {es: x, en: x}, effects: [{task: go}]}
+decisions: {}
+objectives: {}
+"""
+
+
+def test_a_computed_quantity_of_a_derived_name_is_up_to_date_within_the_same_step():
+    """The unit reaches the scene and the arrival effects run in one step: their `if:` reads `present`,
+    computed from `squad.on_scene`, which must already count the unit (it read 0 once)."""
+    sim = Simulation(load_scenario_text(STALE, "stale.yaml"), 1)
+    sim.run_to_end()
+    assert sim.history["present"] == [(0.0, 0.0), (6.0, 1.0), (16.0, 0.0)]
+    assert sim.v["hits"] == 1.0
+
+
 def test_the_class_console_cell_words_an_estimate_and_shows_it_beside_the_truth():
     from simulator import QuantityView
     from tui.feed import seen_cell

@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from analysis import whatif, whatif_runs
-from simulator import Exercise, find_policy, load_scenario, load_scenario_text, resolve_scenario, run_headless
+from simulator import (
+    Exercise,
+    find_policy,
+    load_scenario,
+    load_scenario_text,
+    resolve_scenario,
+    run_headless,
+)
 
 # `storm` is on offer only when heat has reached 3 by the time the point is answered: a Poisson
 # stream decides it, so some seeds offer it and some do not.
