@@ -45,6 +45,65 @@ def seen_data(s: Seen) -> float | list[float] | None:
     return s.as_data() if isinstance(s, Estimate) else s
 
 
+def reported_computed(qs: dict[str, Quantity], qid: str, history: dict[str, list[tuple[float, float]]],
+                      until: float) -> list[tuple[float, float]] | None:
+    """When a computed quantity's audience saw it change, and to what, from the true histories of what it
+    reads: [(minute, value)] from T0 to `until`; None when it reads a derived name (no history kept).
+
+    The audience sees the expression of what it sees of each name (`_seen_computed`): a name with a
+    report delay d as it stood d minutes before. So its picture can change only at a change of a
+    name plus that name's delay, and can hold values the truth never held (names of different
+    delays mixed). `history[name]`: (minute, value) pairs in order, the first at T0.
+    """
+    q = qs[qid]
+    bases = computed_bases(qs, qid)
+    if any(n not in qs for n in bases):
+        return None
+    delays = {n: qs[n].report_delay for n in bases}
+    times = sorted({t + delays[n] for n in bases for t, _ in history[n] if t + delays[n] <= until} | {0.0})
+    order = [k for k in computed_order(qs) or [] if k == qid or k in _reads(qs, qid)]
+
+    def at(n: str, t: float) -> float:
+        hist = history[n]
+        value = hist[0][1]
+        for when, x in hist:
+            if when > t:
+                break
+            value = x
+        return value
+
+    out: list[tuple[float, float]] = []
+    for t in times:
+        env = {n: at(n, t - delays[n]) for n in bases}
+        for k in order:
+            c = qs[k]
+            assert c.compute is not None
+            x = float(c.compute.fn(env))
+            if not math.isfinite(x):
+                x = out[-1][1] if k == qid and out else c.initial
+            x = min(max(x, c.lo), c.hi) if c.lo is not None and c.hi is not None else \
+                max(x, c.lo) if c.lo is not None else min(x, c.hi) if c.hi is not None else x
+            env[k] = float(round(x)) if c.integer else x
+        value = env[qid]
+        if not out or out[-1][1] != value:
+            out.append((t, value))
+    assert q.compute is not None
+    return out
+
+
+def _reads(qs: dict[str, Quantity], qid: str) -> set[str]:
+    """The computed quantities `qid` reads, directly or through others."""
+    out: set[str] = set()
+    todo = [qid]
+    while todo:
+        c = qs[todo.pop()]
+        for n in c.compute.names if c.compute is not None else ():
+            if n in qs and qs[n].compute is not None and n not in out:
+                out.add(n)
+                todo.append(n)
+    return out
+
+
 class Knowledge:
     """The team's knowledge in one run: what is still unrevealed, and what each name looks like to it."""
 

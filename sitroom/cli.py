@@ -210,19 +210,66 @@ def cmd_journal_check(a: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: float) -> list[dict[str, Any]]:
+def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: float,
+                 every: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A role's state events when the role learnt them: a quantity with a report delay of d minutes
     changed at t is seen at t + d (`t`; the change's own time is `data.as_of`); a change the
-    exercise ended before reporting was never seen, so it is left out."""
+    exercise ended before reporting was never seen, so it is left out.
+
+    A computed quantity that reads delayed quantities is shown as the role saw it, which may not be
+    any value it truly held (`knowledge.reported_computed`, from the true histories in `every`):
+    each change at the minute the role's picture changed, `as_of` the time of the oldest report in it.
+    One that also reads a derived name (whose history the journal does not keep) is shifted by its
+    longest delay, as the room dates its picture.
+    """
+    from simulator.knowledge import reported_computed
+    from simulator.state import computed_bases
+
+    qs = scenario.state
+    history: dict[str, list[tuple[float, float]]] = {k: [(0.0, q.initial)] for k, q in qs.items()}
+    reported: dict[tuple[str, float], int] = {}  # (quantity, minute its audience learnt of a change) -> seq
+    for e in every:
+        if e["kind"] == "state" and e["ref"] in history and "value" in e["data"]:
+            history[e["ref"]].append((float(e["t"]), float(e["data"]["value"])))
+            reported[(e["ref"], round(float(e["t"]) + qs[e["ref"]].report_delay, 6))] = e["seq"]
+    rebuilt: dict[str, list[dict[str, Any]]] = {}
+    shift: dict[str, float] = {}
+    for q in qs.values():
+        if q.compute is None:
+            shift[q.id] = q.report_delay
+            continue
+        delay = max((qs[n].report_delay for n in computed_bases(qs, q.id) if n in qs), default=0.0)
+        shift[q.id] = delay
+        mine = [e for e in events if e["kind"] == "state" and e["ref"] == q.id]
+        seen = reported_computed(qs, q.id, history, reached) if delay > 0 and mine else None
+        if seen is None:
+            continue
+        # The role's events keep their audience; each change is dated when the role's picture changed.
+        rebuilt[q.id] = []
+        bases = computed_bases(qs, q.id)
+        for k, (t, value) in enumerate(seen):
+            prev = seen[k - 1][1] if k else None
+            if t == 0.0 and not any(e["t"] == 0 for e in mine):
+                continue  # at T0 its value is the scenario's (no event), as the truth's was
+            # Numbered as the report that changed the picture (the latest, if several arrived at once).
+            seq = max((reported.get((n, round(t, 6)), -1) for n in bases), default=-1)
+            rebuilt[q.id].append({**mine[0], "seq": seq if seq >= 0 else mine[0]["seq"], "t": t, "data": {
+                "value": value, "delta": 0.0 if prev is None else value - prev,
+                "cause": "initial" if t == 0.0 else "computed", "as_of": round(max(t - delay, 0.0), 6)}})
     out = []
     for e in events:
-        q = scenario.state.get(e["ref"]) if e["kind"] == "state" else None
-        delay = q.report_delay if q is not None else 0.0
+        ref = e["ref"] if e["kind"] == "state" else None
+        if ref in rebuilt:
+            if rebuilt[ref] is not None:
+                out += rebuilt[ref]
+                rebuilt[ref] = None  # type: ignore[assignment]
+            continue
+        delay = shift.get(ref, 0.0) if ref is not None else 0.0
         if delay > 0:
-            seen = round(float(e["t"]) + delay, 6)
-            if seen > reached + 1e-9:
+            seen_t = round(float(e["t"]) + delay, 6)
+            if seen_t > reached + 1e-9:
                 continue
-            e = {**e, "t": seen, "data": {**e["data"], "as_of": e["t"]}}
+            e = {**e, "t": seen_t, "data": {**e["data"], "as_of": e["t"]}}
         out.append(e)
     return out
 
@@ -244,8 +291,9 @@ def cmd_export(a: argparse.Namespace) -> int:
                  "or instructor)")
             return 1
         # What that role saw: the events its audience includes, and the team's own inputs.
+        every = events
         events = [e for e in events if scenario.visible(tuple(e["audience"]), a.role)]
-        events = _as_reported(events, scenario, reached)
+        events = _as_reported(events, scenario, reached, every)
         inputs = [i for i in inputs if i.kind in ("decision", "order", "correction")
                   and i.actor not in ("instructor", "policy")]
     records = [{"type": "event", "seq": e["seq"], "t": e["t"], "kind": e["kind"], "ref": e["ref"],

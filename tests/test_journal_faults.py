@@ -533,3 +533,54 @@ def test_a_role_export_dates_a_report_delayed_change_when_the_role_learnt_it(tmp
     assert [r["data"]["as_of"] for r in seen_changes] == [r["t"] for r in true_changes if r["t"] + delay <= 60]
     assert all(abs(r["t"] - r["data"]["as_of"] - delay) < 1e-6 for r in seen_changes)
     assert [r["t"] for r in seen] == sorted(r["t"] for r in seen)  # still in the order the role saw things
+
+
+MIXED = """\
+sitroom: 2
+id: mixed-delays
+title: {es: m, en: m}
+summary: {es: m, en: m}
+kind: prison
+clock: {start: "2025-01-01T00:00:00-06:00", limit: 120}
+roles:
+  commander: {name: {es: Mando, en: Commander}}
+state:
+  far: {label: {es: lejos, en: far}, initial: 0, report_delay: 10}
+  near: {label: {es: cerca, en: near}, initial: 0}
+  total: {label: {es: total, en: total}, compute: "far + near"}
+processes:
+  pf: {rate: 3, effects: [{add: far, by: 1}]}
+  pn: {rate: 2, effects: [{add: near, by: 1}]}
+decisions: {}
+objectives: {}
+"""
+
+
+def test_a_role_export_shows_a_computed_quantity_as_the_role_saw_it(tmp_path):
+    """`total = far + near`, far reported 10 minutes late: the commander's board showed far as it was
+    10 minutes before plus near as it is, at each minute either report changed it, and nothing else."""
+    from simulator import load_scenario_text, run_headless
+
+    scn = load_scenario_text(MIXED, "mixed.yaml")
+    path = tmp_path / "m.sitroom"
+    run_headless(scn, 2, None, path)
+    truth = [json.loads(x) for x in sitroom("export", str(path)).stdout.splitlines()]
+    seen = [json.loads(x) for x in sitroom("export", str(path), "--role", "commander").stdout.splitlines()]
+
+    def value(ref, t):
+        v = 0.0
+        for r in truth:
+            if r["kind"] == "state" and r["ref"] == ref and r["t"] <= t + 1e-9:
+                v = r["data"]["value"]
+        return v
+
+    totals = [r for r in seen if r["kind"] == "state" and r["ref"] == "total"]
+    changes = sorted({r["t"] for r in truth if r["kind"] == "state" and r["ref"] == "near"}
+                     | {r["t"] + 10 for r in truth if r["kind"] == "state" and r["ref"] == "far" and r["t"] + 10 <= 120})
+    assert len(totals) == 1 + len(changes)  # T0, then one change per report (every report moves it by 1)
+    for r in totals:
+        assert r["data"]["value"] == value("far", r["t"] - 10) + value("near", r["t"])
+        assert r["data"]["as_of"] == round(max(r["t"] - 10, 0.0), 6)
+    # The truth held values the commander never saw at those times, and the other way round.
+    true_totals = {(round(r["t"], 6), r["data"]["value"]) for r in truth if r["kind"] == "state" and r["ref"] == "total"}
+    assert {(round(r["t"], 6), r["data"]["value"]) for r in totals[1:]} != true_totals
