@@ -33,13 +33,15 @@ _LABELS = {
            "cf_title": "Paired differences (option − team's choice), 95% CI, same seeds\n"
                        "blue: better, orange: worse, grey: no clear difference",
            "nocf": "no counterfactuals: no decision point opened",
-           "reached": "reached {p:.0f} %", "vs": "vs", "default": "default"},
+           "reached": "reached {p:.0f} %", "vs": "vs", "default": "default",
+           "of_seeds": "{k} of {n} seeds"},
     "es": {"actual": "resultado real", "team": "decisiones del equipo", "doctrine": "doctrina",
            "dist_title": "¿Habilidad o suerte? {n} réplicas de las decisiones del equipo",
            "cf_title": "Diferencias pareadas (opción − elección del equipo), IC 95 %, mismas semillas\n"
                        "azul: mejor, naranja: peor, gris: sin diferencia clara",
            "nocf": "sin contrafactuales: no se abrió ningún punto de decisión",
-           "reached": "se alcanzó {p:.0f} %", "vs": "vs.", "default": "omisión"},
+           "reached": "se alcanzó {p:.0f} %", "vs": "vs.", "default": "omisión",
+           "of_seeds": "{k} de {n} semillas"},
 }
 
 # Sized for a projector: drawn at 100 dpi 12.8 in wide, so a figure fills a 1280x720 screen at
@@ -131,8 +133,12 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
     rows, cols = _grid(len(measures))
     def name(e: dict[str, Any]) -> str:
         suffix = "" if e.get("answered", True) else f" ({t['default']})"
-        return (_short(f"{e['point']}: {option(e['point'], e['option'])}") + "\n"
+        text = (_short(f"{e['point']}: {option(e['point'], e['option'])}") + "\n"
                 + _short(f"{t['vs']} {option(e['point'], e['chosen'])}", LABEL_CHARS - len(suffix)) + suffix)
+        runs = e.get("runs")
+        if runs is not None and runs["compared"] < data["n"]:  # a difference over fewer seeds says so
+            text += "\n" + t["of_seeds"].format(k=runs["compared"], n=data["n"])
+        return text
     names = [name(e) for e in entries]
     left_in = min(max((len(x) for n in names for x in n.split("\n")), default=10) * TICK_PT * 0.0078 + 0.4, 5.2)
     panel_h = max(2.8, 0.62 * len(entries) + 1.0)
