@@ -226,6 +226,18 @@ def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]
               points: Sequence[str] = ()) -> list[float]:
     """One run of `plan` on `seed`: metric values in `measures` order (NaN when undefined),
     then `followed` at each of `points`."""
+    return _row(_run(scenario, plan, seed), plan, measures, points)
+
+
+def _row(sim: Simulation, plan: Plan, measures: Sequence[str], points: Sequence[str]) -> list[float]:
+    """A finished run's metric values and `followed` codes (see `replicate`)."""
+    values = sim.metric_values()
+    out = [math.nan if values[m] is None else float(values[m]) for m in measures]  # type: ignore[arg-type]
+    return out + [followed(sim, plan.policy, p) for p in points]
+
+
+def _run(scenario: Scenario, plan: Plan, seed: int) -> Simulation:
+    """`plan` run on `seed` to its end (or to the plan's stop), without a record of events."""
     sim = Simulation(scenario, seed, policy=plan.policy, record=False)  # only metrics are read
     for t, inject in plan.injects:
         sim.advance(t)
@@ -238,9 +250,7 @@ def replicate(scenario: Scenario, plan: Plan, seed: int, measures: Sequence[str]
             sim.end("instructor")
     else:
         sim.run_to_end()
-    values = sim.metric_values()
-    out = [math.nan if values[m] is None else float(values[m]) for m in measures]  # type: ignore[arg-type]
-    return out + [followed(sim, plan.policy, p) for p in points]
+    return sim
 
 
 @contextmanager
@@ -293,17 +303,40 @@ def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray
     the metric values followed by `followed` at each of `setup.points`."""
     scn = _scenario_of(setup)
     out = np.empty((len(setup.arms), stop - start, len(setup.measures) + len(setup.points)), dtype=np.float64)
+    team = setup.arms[0].plan if setup.arms and setup.arms[0].kind == "team" else None
     with replication_gc():
         for j, i in enumerate(range(start, stop)):
             seed = replication_seed(setup.base_seed, i)
+            opened: set[str] | None = None  # the points the team's run opened on this seed
             for a, arm in enumerate(setup.arms):
                 try:
-                    out[a, j, :] = replicate(scn, arm.plan, seed, setup.measures, setup.points)
+                    if opened is not None and arm.kind == "counterfactual" and arm.point not in opened \
+                            and _differs_only_at(arm.plan, team, arm.point):
+                        # The point never opened in the team's run, and this plan differs from the team's
+                        # only there: the run is the team's (its events but a start-up warning about the
+                        # point's answer, if it is late), so its row is the team's, and it is not run again.
+                        out[a, j, :] = out[0, j, :]
+                        continue
+                    sim = _run(scn, arm.plan, seed)
+                    out[a, j, :] = _row(sim, arm.plan, setup.measures, setup.points)
+                    if a == 0 and team is not None:
+                        opened = set(sim.decisions)
+                    del sim
                 except Exception as exc:  # a plain message crosses process boundaries safely
                     raise ReplicationError(f"replication {i} ({_arm_name(arm)}, seed {seed}) failed: "
                                            f"{type(exc).__name__}: {exc}") from None
                 gc.collect(0)  # this run's objects, now all garbage (see `replication_gc`)
     return start, out
+
+
+def _differs_only_at(plan: Plan, team: Plan | None, point: str | None) -> bool:
+    """Does `plan` differ from the team's plan in nothing but its answer at `point`?"""
+    if team is None or point is None:
+        return False
+    mine, theirs = plan.policy, team.policy
+    return (plan.injects == team.injects and plan.stop_at == team.stop_at and mine.orders == theirs.orders
+            and mine.reactive == theirs.reactive and {k: d for k, d in mine.decisions.items() if k != point}
+            == {k: d for k, d in theirs.decisions.items() if k != point})
 
 
 def _init_pool_worker() -> None:

@@ -149,3 +149,22 @@ def test_json_summary_carries_the_counts(tmp_path: Path, capsys: pytest.CaptureF
     runs = _entry(data, "storm")["runs"]
     assert set(runs) == {"compared", "not_offered", "team_not_offered", "did_not_arise"}
     assert data["doctrine"]["plan_not_followed"] >= 0
+
+
+def test_a_counterfactual_at_a_point_that_never_opened_is_the_teams_run_and_is_not_run_again(tmp_path: Path) -> None:
+    """C2's later points open in a few seeds only: where they did not, the counterfactual row is copied
+    from the team's. The rows must be what running each arm gives."""
+    scn = load_scenario(resolve_scenario("C2-soyatan"))
+    path = tmp_path / "c2.sitroom"
+    run_headless(scn, 5, find_policy("doctrine", scn), path)
+    setup = whatif.prepare(str(path)).setup
+    start, got = whatif_runs.run_chunk(setup, 0, 12)
+    skipped = 0
+    for j in range(12):
+        seed = whatif_runs.replication_seed(setup.base_seed, j)
+        team_opened = set(whatif_runs._run(scn, setup.arms[0].plan, seed).decisions)
+        for a, arm in enumerate(setup.arms):
+            want = whatif_runs.replicate(scn, arm.plan, seed, setup.measures, setup.points)
+            np.testing.assert_array_equal(got[a, j], np.array(want, dtype=float))
+            skipped += arm.kind == "counterfactual" and arm.point not in team_opened
+    assert skipped > 0  # the shortcut was taken (and gave the same rows)
