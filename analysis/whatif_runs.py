@@ -304,12 +304,17 @@ def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray
     scn = _scenario_of(setup)
     out = np.empty((len(setup.arms), stop - start, len(setup.measures) + len(setup.points)), dtype=np.float64)
     team = setup.arms[0].plan if setup.arms and setup.arms[0].kind == "team" else None
+    # An arm that plays exactly the team's plan (doctrine, when the team played doctrine) is the team's run.
+    same = [a > 0 and _differs_only_at(arm.plan, team, None) for a, arm in enumerate(setup.arms)]
     with replication_gc():
         for j, i in enumerate(range(start, stop)):
             seed = replication_seed(setup.base_seed, i)
             opened: set[str] | None = None  # the points the team's run opened on this seed
             for a, arm in enumerate(setup.arms):
                 try:
+                    if same[a]:
+                        out[a, j, :] = out[0, j, :]
+                        continue
                     if opened is not None and arm.kind == "counterfactual" and arm.point not in opened \
                             and _differs_only_at(arm.plan, team, arm.point):
                         # The point never opened in the team's run, and this plan differs from the team's
@@ -330,8 +335,8 @@ def run_chunk(setup: StudySetup, start: int, stop: int) -> tuple[int, np.ndarray
 
 
 def _differs_only_at(plan: Plan, team: Plan | None, point: str | None) -> bool:
-    """Does `plan` differ from the team's plan in nothing but its answer at `point`?"""
-    if team is None or point is None:
+    """Does `plan` differ from the team's plan in nothing but its answer at `point` (None: in nothing)?"""
+    if team is None:
         return False
     mine, theirs = plan.policy, team.policy
     return (plan.injects == team.injects and plan.stop_at == team.stop_at and mine.orders == theirs.orders

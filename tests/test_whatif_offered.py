@@ -168,3 +168,17 @@ def test_a_counterfactual_at_a_point_that_never_opened_is_the_teams_run_and_is_n
             np.testing.assert_array_equal(got[a, j], np.array(want, dtype=float))
             skipped += arm.kind == "counterfactual" and arm.point not in team_opened
     assert skipped > 0  # the shortcut was taken (and gave the same rows)
+
+
+def test_doctrine_that_is_the_teams_plan_is_the_teams_run(tmp_path: Path) -> None:
+    scn = load_scenario(resolve_scenario("P0-modulo-b"))
+    path = tmp_path / "p0.sitroom"
+    run_headless(scn, 3, find_policy("doctrine", scn), path)
+    setup = whatif.prepare(str(path)).setup
+    assert setup.arms[1].kind == "doctrine" and whatif_runs._differs_only_at(setup.arms[1].plan,
+                                                                              setup.arms[0].plan, None)
+    _, got = whatif_runs.run_chunk(setup, 0, 3)
+    for j in range(3):
+        seed = whatif_runs.replication_seed(setup.base_seed, j)
+        want = whatif_runs.replicate(scn, setup.arms[1].plan, seed, setup.measures, setup.points)
+        np.testing.assert_array_equal(got[1, j], np.array(want, dtype=float))
