@@ -219,9 +219,6 @@ class Fleet:
         self._audience: dict[str, tuple[str, ...]] = audience
         # Does any run take units of several kinds? Only then do lines wait on one another.
         self._multi = any(len(t.kinds) > 1 for t in scn.tasks.values())
-        # Format 2 serves the next in line as soon as a waiting run is withdrawn (format 1 waited
-        # for the next unit to come back, and keeps doing so: its events must not change).
-        self._serve_on_withdraw = scn.format >= 2
         for r in scn.resources.values():
             self.ready[r.id] = []
             self.waiting[r.id] = []
@@ -404,9 +401,8 @@ class Fleet:
             else:
                 for r, _ in needs:
                     self.waiting[r].remove(run)
-                if len(needs) > 1 or self._serve_on_withdraw:  # it may have held up the next in line
-                    for r, _ in needs:
-                        self._serve(r)
+                for r, _ in needs:  # it may have held up the next in line: serve it now
+                    self._serve(r)
             if queued:
                 st.set(f"{task.id}.queued", v[f"{task.id}.queued"] - 1)
             self._finish(run, False)

@@ -473,7 +473,7 @@ def test_the_reference_pages_policy_line_for_an_order_with_parameters_is_valid()
 
 
 @pytest.mark.parametrize("fmt", [1, 2])
-def test_withdrawing_the_head_of_a_line_serves_the_next_at_once_in_format_2_only(fmt):
+def test_withdrawing_the_head_of_a_line_serves_the_next_at_once(fmt):
     body = """\
 resources:
   squad: {label: {es: Escuadra, en: Squad}, count: 2, travel: 5}
@@ -490,9 +490,9 @@ injects:
     sim = Simulation(load_scenario_text(text), 1)
     sim.run_to_end()
     go = next(t for _, ph, t in phases(sim, "one") if ph == "dispatched")
-    # Format 2: the one-unit run goes the instant the pair ahead of it is withdrawn. Format 1 keeps
-    # its old behaviour (its events must not change): it waits until a unit comes back (T+60).
-    assert go == (2.0 if fmt == 2 else 60.0)
+    # The one-unit run goes the instant the pair ahead of it is withdrawn, in either format (format 1
+    # once kept it waiting until a unit came back, at T+60, with a unit free all along).
+    assert go == 2.0
 
 
 def test_run_json_lists_the_orders_given_with_their_params():
