@@ -39,7 +39,7 @@ from .measures import (
     thresholds_text,
 )
 from .record import ExerciseRecord
-from .text import capability_label, t
+from .text import capability_label, end_reason, t
 
 FORMAT = "sitroom-debrief"
 VERSION = 1
@@ -154,7 +154,8 @@ def _summary(rec: ExerciseRecord, objectives: list[dict[str, Any]], fs: list[Fin
     def make(L: str) -> str:
         counts = {k: sum(o["rating"] == k for o in objectives) for k in (*RATING_ORDER, NOT_APPLICABLE)}
         ratings = ", ".join(f"{k} {n}" for k, n in counts.items() if n)
-        reason = t(f"end_{rec.end_reason}", L) if rec.end_reason else t("end_running", L, t=fmt_num(rec.end_time))
+        reason = end_reason(rec.end_reason, scn.endings, L) if rec.end_reason \
+            else t("end_running", L, t=fmt_num(rec.end_time))
         strengths = [f for f in fs if f.kind == "strength" and f.source == "objective"]
         gaps = [f for f in fs if f.kind == "improvement" and f.source == "objective"]
         answered = sum(r.answered for r in rows)

@@ -42,7 +42,7 @@ from .measures import (
 from .record import ExerciseRecord, load_records
 from .series import latencies, resources, situation, timeline
 from .sidecar import WhatIf, read_whatif
-from .text import TEXT, capability_label, t, tn
+from .text import capability_label, end_reason, t, tn
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -140,7 +140,7 @@ class _Builder:
             [Cell(t("cov_generated", L)), Cell(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))],
         ]
         for r in recs:
-            reason = t(f"end_{r.end_reason}", L) if f"end_{r.end_reason}" in TEXT else str(r.end_reason)
+            reason = end_reason(str(r.end_reason), scn.endings, L)
             end = (f"{reason}, T+{fmt_num(r.end_time)}" if r.ended
                    else t("end_running", L, t=fmt_num(r.end_time)))
             who = t("cov_policy_scripted", L, p=r.policy) if r.policy and not r.inputs_of("decision") \

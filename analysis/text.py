@@ -450,6 +450,18 @@ def tn(key: str, n: int, lang: str) -> str:
     return (one if n == 1 else many).format(n=n)
 
 
+def end_reason(reason: str, endings: Any, lang: str) -> str:
+    """Why an exercise ended, in words: the engine's own reasons from this table, a scenario's ending
+    by its message (its reason id when it has none). `endings`: the scenario's `Ending`s."""
+    if f"end_{reason}" in TEXT:
+        return t(f"end_{reason}", lang)
+    for e in endings:
+        if e.reason == reason and e.message:
+            text = e.message.get(lang) or e.message.get("en") or next(iter(e.message.values()), "")
+            return text.strip().rstrip(".").strip() or reason
+    return reason
+
+
 def t(key: str, lang: str, **kw: Any) -> str:
     """The text for `key` in `lang` (English fallback), formatted with `kw`."""
     entry = TEXT[key]

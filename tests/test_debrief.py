@@ -501,3 +501,17 @@ def test_long_runs_of_one_finding_become_one_summary_item():
     assert [f.text("en") for f in out][0] == "O1 P"
     assert len(out) == 2 and out[1].text("en").startswith("At 20 points the deadline passed")
     assert "P11, …" in out[1].text("en") and out[1].evidence == tuple(range(20))
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_run_ended_by_the_scenarios_own_ending_gets_its_report(tmp_path, lang):
+    """C1 run on doctrine ends early, by its `recovered` ending: the report names that ending in words
+    (its message), where it once stopped with KeyError 'end_recovered'."""
+    from simulator import find_policy, load_scenario, resolve_scenario
+
+    scn = load_scenario(resolve_scenario("C1-jueves-negro"))
+    run_headless(scn, 7, find_policy("doctrine", scn), tmp_path / "c1.sitroom")
+    html = debrief([str(tmp_path / "c1.sitroom")], tmp_path / "out", lang, pdf=False)["report.html"].decode()
+    [ending] = [e for e in scn.endings if e.reason == "recovered"]
+    assert ending.message is not None
+    assert ending.message[lang].rstrip(".") in html
