@@ -104,6 +104,10 @@ def team_plan(journal_inputs: Sequence[Any], sim: Simulation) -> Plan:
     decisions: dict[str, PolicyDecision] = dict(stored.decisions) if stored is not None else {}
     for point, st in sim.decisions.items():
         if not st.answered or st.option is None:
+            if st.decided_at is not None:
+                # Decided, but not by the team: left to the default (a policy's answer that was not on
+                # offer then, or an instructor's), it is left to it again, whatever the policy intended.
+                decisions.pop(point, None)
             continue
         kept = decisions.get(point)
         if st.cause == "policy" and kept is not None and kept.option == st.option:

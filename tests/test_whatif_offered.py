@@ -182,3 +182,28 @@ def test_doctrine_that_is_the_teams_plan_is_the_teams_run(tmp_path: Path) -> Non
         seed = whatif_runs.replication_seed(setup.base_seed, j)
         want = whatif_runs.replicate(scn, setup.arms[1].plan, seed, setup.measures, setup.points)
         np.testing.assert_array_equal(got[1, j], np.array(want, dtype=float))
+
+
+def test_a_point_the_policy_could_not_answer_is_left_to_its_default_in_the_teams_plan(tmp_path: Path) -> None:
+    """A headless run whose policy named an option not on offer took the default: the team's plan leaves
+    the point to the default again (it once kept the policy's answer, so every seed read "the team's
+    choice was not on offer" under a point the report calls "not answered by the team")."""
+    from simulator import Policy, PolicyDecision
+
+    scn = load_scenario_text(OFFERED, "offered.yaml")
+    pol = Policy("storm-first", {"DP1": PolicyDecision("storm", 1.0)})
+    for seed in range(1, 100):
+        path = tmp_path / f"p{seed}.sitroom"
+        run_headless(scn, seed, pol, path)
+        study = whatif.prepare(str(path))
+        if study.team_chosen["DP1"] == "wait":  # storm was not on offer: the default was taken
+            break
+        path.unlink()
+    else:
+        raise AssertionError("no seed where storm is not on offer at T+21")
+    assert "DP1" not in study.setup.arms[0].plan.policy.decisions
+    study.result = whatif.run_study(study.setup, 40, workers=1)
+    data = whatif.summary(study)
+    for e in data["counterfactuals"]:
+        assert e["runs"]["team_not_offered"] == 0 and e["runs"]["compared"] > 0
+    assert data["team"]["plan_not_followed"] == 0
