@@ -41,7 +41,7 @@ from .measures import (
 )
 from .record import ExerciseRecord, load_records
 from .series import latencies, resources, situation, timeline
-from .sidecar import WhatIf, read_whatif
+from .sidecar import WhatIf, exercise_key, read_whatif, sidecar_path
 from .text import capability_label, end_reason, t, tn
 
 
@@ -109,7 +109,13 @@ class _Builder:
         ]
         if len(self.records) > 1:
             sections.append(("s_compare", self.compare))
-        whatifs = [(r, w) for r in self.records if (w := read_whatif(r.path)) is not None]
+        whatifs = []
+        for r in self.records:
+            w = read_whatif(r.path, exercise_key(r.scenario.sha256, r.seed, r.inputs))
+            if w is not None:
+                whatifs.append((r, w))
+            elif sidecar_path(r.path).is_file():
+                print(f"{sidecar_path(r.path)}: {t('wi_stale', L, journal=r.path)}", file=sys.stderr)
         if whatifs:
             sections.append(("s_whatif", lambda: self.whatif(whatifs)))
         sections.append(("s_appendix", self.appendix))

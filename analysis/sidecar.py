@@ -6,8 +6,10 @@ or older sidecar never stops a debrief.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,8 +76,18 @@ def sidecar_path(journal_path: str) -> Path:
     return Path(f"{journal_path}.whatif.json")
 
 
-def read_whatif(journal_path: str) -> WhatIf | None:
-    """The sidecar next to a journal, or None when there is none (or it is unusable)."""
+def exercise_key(scenario_sha256: str, seed: int, inputs: Sequence[Any]) -> str:
+    """What a what-if study is of, as a sha256: the scenario, the seed and every input of the journal
+    (its time, step, kind, actor and payload; not the wall clock). Two journals with the same key
+    replay to the same exercise, so a study of one is a study of the other."""
+    rows = [[float(i.t), int(i.step), i.kind, i.actor, i.payload] for i in inputs]
+    blob = json.dumps([scenario_sha256, int(seed), rows], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def read_whatif(journal_path: str, key: str | None = None) -> WhatIf | None:
+    """The sidecar next to a journal, or None when there is none, it is unusable, or it is of another
+    exercise than `key` (`exercise_key`: a journal written again at the same path after the study)."""
     p = sidecar_path(journal_path)
     try:
         if not p.is_file() or p.stat().st_size > MAX_SIDECAR_BYTES:
@@ -87,6 +99,8 @@ def read_whatif(journal_path: str) -> WhatIf | None:
         return None
     if data.get("version", 1) != 1:
         return None
+    if key is not None and data.get("exercise") != key:
+        return None  # of another exercise, or from before studies said which: not this one's
     team = data.get("team") if isinstance(data.get("team"), dict) else {}
     doctrine = data.get("doctrine") if isinstance(data.get("doctrine"), dict) else {}
     measures = [str(m) for m in data.get("measures") or [] if isinstance(m, str)] \

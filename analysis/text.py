@@ -367,6 +367,10 @@ TEXT: dict[str, dict[str, str]] = {
     "wi_alternative": {"es": "Alternativa", "en": "Alternative"},
     "wi_diff": {"es": "Diferencia media [IC 95 %] donde es clara", "en": "Mean difference [95% CI] where clear"},
     "wi_no_diff": {"es": "sin diferencia clara en ninguna medida", "en": "no clear difference on any measure"},
+    "wi_stale": {"es": "no se usa: es un estudio de otro ejercicio (u otra versión de esta bitácora), o de antes de "
+                       "que los estudios dijeran de cuál; vuelva a ejecutar `sitroom whatif {journal}`",
+                 "en": "not used: it is a study of another exercise (or another version of this journal), or from "
+                       "before studies said which; run `sitroom whatif {journal}` again"},
     "wi_compared": {"es": "comparada en {k} de {n} semillas ({off} sin la opción en oferta; el resto, sin el punto)",
                     "en": "compared on {k} of {n} seeds ({off} with an option not on offer; the rest without the "
                           "point)"},

@@ -60,6 +60,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from analysis.sidecar import exercise_key
 from analysis.whatif_runs import (
     FOLLOWED,
     INPROCESS_BELOW,
@@ -124,6 +125,7 @@ class Study:
     team_chosen: dict[str, str]  # opened point -> option taken (the default's when left to it; "" if never)
     team_opened: dict[str, float]
     setup: StudySetup
+    exercise: str = ""  # `sidecar.exercise_key` of the journal: what the debrief matches a sidecar to
     result: StudyResult | None = None
     reproduces_actual: bool | None = None
     charts: dict[str, str] = field(default_factory=dict)
@@ -246,6 +248,7 @@ def summary(study: Study) -> dict[str, Any]:
         "charts": dict(study.charts),
         "seed": study.seed,
         "scenario_sha256": study.scenario.sha256,
+        "exercise": study.exercise,
         "n_requested": res.n,
         "interrupted": res.interrupted,
         "stop_at": json_number(setup.arms[0].plan.stop_at),
@@ -456,7 +459,8 @@ def prepare(journal_path: str) -> Study:
     remember_scenario(setup, scenario)  # in-process replications skip validating it again
     chosen = {p: sim.decisions[p].option or "" for p in opened_points(sim)}
     opened = {p: sim.decisions[p].opened_at for p in chosen}
-    study = Study(journal_path, scenario, seed, sim.metric_values(), chosen, opened, setup)
+    study = Study(journal_path, scenario, seed, sim.metric_values(), chosen, opened, setup,
+                  exercise_key(scenario.sha256, seed, inputs))
     again = replicate(scenario, team, seed, measures)
     actual = [math.nan if study.actual[m] is None else study.actual[m] for m in measures]
     study.reproduces_actual = all((math.isnan(x) and math.isnan(y)) or x == y  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from analysis.debrief import debrief, decisions_csv, percentile, run_debrief
 from analysis.measures import compare, decision_rows, expectations, findings, log_check
 from analysis.record import load_record, load_records
 from analysis.series import Timeline, latencies, pack_rows, resources, situation, timeline
+from analysis.sidecar import exercise_key
 from simulator import Exercise, InputError, Policy, PolicyDecision, load_scenario_text, run_headless
 
 SCENARIO = """\
@@ -323,8 +324,10 @@ def test_report_files_are_written_self_contained(journals, tmp_path, capsys):
     png = next(iter(charts.save(charts.objectives_chart([("O1", "x")], ["t"], [["P"]], "es"), "x",
                                 svg=False).values()))
     (journals / "fan.png").write_bytes(png)
+    rec = load_record(str(src))
+    key = exercise_key(rec.scenario.sha256, rec.seed, rec.inputs)
     sidecar.write_text(json.dumps({
-        "format": "sitroom-whatif", "version": 1, "n": 50, "measures": ["d1_latency", "nonsense"],
+        "format": "sitroom-whatif", "version": 1, "n": 50, "measures": ["d1_latency", "nonsense"], "exercise": key,
         "team": {"actual": {"d1_latency": 5.0}, "percentile": {"d1_latency": 37.5},
                  "distribution": {"d1_latency": [4, 5, 6]}},
         "doctrine": {"distribution": {"d1_latency": [1, 2, "x", 3]}},
@@ -515,3 +518,24 @@ def test_a_run_ended_by_the_scenarios_own_ending_gets_its_report(tmp_path, lang)
     [ending] = [e for e in scn.endings if e.reason == "recovered"]
     assert ending.message is not None
     assert ending.message[lang].rstrip(".") in html
+
+
+def test_a_what_if_study_of_another_exercise_at_the_same_path_is_not_used(journals, tmp_path, capsys):
+    """A journal written again at the path of an earlier one (another seed, other decisions) keeps the
+    old study's sidecar beside it: the report must not show that study as this exercise's."""
+    src = journals / "live.db"
+    sidecar = Path(f"{src}.whatif.json")
+    sidecar.write_text(json.dumps({
+        "format": "sitroom-whatif", "version": 1, "n": 50, "measures": ["d1_latency"], "exercise": "0" * 64,
+        "team": {"actual": {"d1_latency": 5.0}, "percentile": {"d1_latency": 37.5},
+                 "distribution": {"d1_latency": [4, 5, 6]}},
+        "counterfactuals": [], "charts": {},
+    }))
+    try:
+        assert run_debrief(_args([src], tmp_path / "out", "en")) == 0
+    finally:
+        sidecar.unlink()
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "s_whatif" not in html
+    err = capsys.readouterr().err
+    assert "a study of another exercise" in err and "sitroom whatif" in err
