@@ -247,6 +247,11 @@ def bilingual(make: Callable[[str], str]) -> Text:
     return {lang: make(lang) for lang in LANGS}
 
 
+def _cut_short(rec: ExerciseRecord, row: DecisionRow) -> bool:
+    """Was the point still open, with time left before its deadline, when the exercise ended?"""
+    return row.decided_at is None and row.deadline_at is not None and rec.end_time < row.deadline_at
+
+
 @dataclass(frozen=True)
 class Finding:
     """A strength, an area for improvement, or an objective that does not apply; its words in es and en."""
@@ -381,7 +386,11 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
         if row is None:
             continue
         out.evidence.append(row.seq if row.seq is not None else row.open_seq or 0)
-        if row.decided_at is None:
+        if row.decided_at is None and _cut_short(rec, row):
+            # The exercise ended while the team still had time: nothing to hold against it here.
+            out.lines.append(lambda L, p=p, row=row: t("c_open_cut", L, point=ref_label(rec, p, L),
+                                                       end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at)))
+        elif row.decided_at is None:
             out.lines.append(lambda L, p=p: t("c_open", L, point=ref_label(rec, p, L)))
             out.advice = out.advice or (lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L)))
         elif row.defaulted:
@@ -503,6 +512,14 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
         p = row.point
         ev = (row.seq if row.seq is not None else row.open_seq or 0,)
         exp = bilingual(lambda L, row=row: " / ".join(t("quoted_label", L, label=option_label(rec, row.point, o, L)) for o in row.expected))
+        if row.decided_at is None and _cut_short(rec, row):
+            out.append(Finding("not_applicable", "decision", "f_open_cut", p,
+                               bilingual(lambda L, p=p, row=row: t("f_open_cut", L, point=ref_label(rec, p, L),
+                                                                   end=fmt_num(rec.end_time),
+                                                                   deadline=fmt_num(row.deadline_at))),
+                               bilingual(lambda L: t("an_open_cut", L)),
+                               bilingual(lambda L: t("rec_none", L)), ev))
+            continue
         if row.decided_at is None:
             out.append(Finding("improvement", "decision", "f_open", p,
                                bilingual(lambda L, p=p: t("f_open", L, point=ref_label(rec, p, L))),

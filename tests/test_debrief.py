@@ -539,3 +539,52 @@ def test_a_what_if_study_of_another_exercise_at_the_same_path_is_not_used(journa
     assert "s_whatif" not in html
     err = capsys.readouterr().err
     assert "a study of another exercise" in err and "sitroom whatif" in err
+
+
+CUT = """\
+sitroom: 1
+id: cut-short
+title: {es: "Corto", en: "Short"}
+summary: {es: "Termina antes del plazo", en: "Ends before the deadline"}
+kind: prison
+clock: {start: "2025-01-01T00:00:00-06:00", limit: 60}
+state:
+  calm: {label: {es: "Calma", en: "Calm"}, initial: 0}
+decisions:
+  D1:
+    title: {es: "Decidir", en: "Decide"}
+    prompt: {es: "¿Qué hace?", en: "What now?"}
+    at: 0
+    deadline: 10
+    default: wait
+    expected: [act]
+    options:
+      wait: {label: {es: "Esperar", en: "Wait"}}
+      act: {label: {es: "Actuar", en: "Act"}, effects: [{set: calm, to: 1}]}
+metrics:
+  calm_end: {label: {es: "Calma", en: "Calm"}, value: "calm", better: higher}
+objectives:
+  O1:
+    label: {es: "Calmar", en: "Calm down"}
+    capability: "Operational Coordination"
+    metric: calm_end
+    thresholds: {P: 1, S: 1, M: 1}
+"""
+
+
+def test_a_point_still_in_its_deadline_when_the_exercise_ended_is_not_held_against_the_team(tmp_path):
+    """The instructor ends the exercise at T+2, D1's deadline is T+10: the report must not say the team
+    failed to decide within its deadline, nor plan to train it."""
+    scn = load_scenario_text(CUT, "cut.yaml")
+    path = tmp_path / "cut.sitroom"
+    ex = Exercise.start(scn, 1, path, honour_pauses=False, team="Alfa")
+    ex.advance(2)
+    ex.end()
+    ex.close()
+    files = debrief([str(path)], tmp_path / "out", "en", pdf=False)
+    html = files["report.html"].decode()
+    data = json.loads(files["debrief.json"])
+    assert "within its deadline" not in html
+    assert "still open when the exercise ended at T+2, before its deadline (T+10)" in html
+    d1 = [f for team in data["teams"] for f in team["findings"] if f["ref"] == "D1"]
+    assert d1 and all(f["kind"] == "not_applicable" for f in d1)
