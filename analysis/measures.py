@@ -335,11 +335,15 @@ def related(rec: ExerciseRecord, objective: Objective) -> tuple[list[str], list[
 def measure_text(rec: ExerciseRecord, r: ObjectiveRating, lang: str) -> str:
     """The measured value with its unit, or why there is none ("not reached before T+84.8")."""
     m = rec.scenario.metrics[r.metric]
-    if r.value is not None:
+    # An objective that does not apply (N/A) is not rated, but its measure still had a value: show it.
+    value = r.value if r.value is not None else rec.metrics.get(r.metric)
+    if value is not None:
         unit = tr(m.unit, lang)
-        return f"{fmt_num(r.value)} {unit}".strip()
+        return f"{fmt_num(value)} {unit}".strip()
     if m.kind == "latency":
         return t("not_decided", lang)
+    if not m.can_miss:
+        return "—"
     return t("not_reached", lang, t=fmt_num(rec.end_time))
 
 

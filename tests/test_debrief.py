@@ -588,3 +588,17 @@ def test_a_point_still_in_its_deadline_when_the_exercise_ended_is_not_held_again
     assert "still open when the exercise ended at T+2, before its deadline (T+10)" in html
     d1 = [f for team in data["teams"] for f in team["findings"] if f["ref"] == "D1"]
     assert d1 and all(f["kind"] == "not_applicable" for f in d1)
+
+
+def test_an_objective_that_does_not_apply_shows_its_measures_value_not_a_time(tmp_path):
+    """P0 on doctrine, seed 7: no hostage is taken, so OBJ4 (hostages injured) is N/A; its measure is a
+    count that stood at 0, which the report once called "not reached before T+140.8"."""
+    from analysis.measures import measure_text
+    from simulator import find_policy, load_scenario, resolve_scenario
+
+    scn = load_scenario(resolve_scenario("P0-modulo-b"))
+    run_headless(scn, 7, find_policy("doctrine", scn), tmp_path / "p0.sitroom")
+    rec = load_record(str(tmp_path / "p0.sitroom"))
+    [obj4] = [r for r in rec.ratings if r.id == "OBJ4"]
+    assert obj4.rating == "N/A" and not scn.metrics[obj4.metric].can_miss
+    assert measure_text(rec, obj4, "en") == "0" and "not reached" not in measure_text(rec, obj4, "es")
