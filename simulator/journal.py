@@ -501,6 +501,11 @@ class Journal:
             return ChainReport(False, sealed=False, head=head, broken_at=n, problem=why, **base)
 
         head = self._chain.root
+        text = self.meta.get("scenario_text")
+        if text is None or hashlib.sha256(text.encode("utf-8")).hexdigest() != self.meta.get("scenario_sha256"):
+            # The chain is rooted in the scenario's hash, not its text: the text must still match it.
+            return broken(0, "the stored scenario was changed after the journal was created (its text does not "
+                             "match the hash the chain starts from)", head)
         seen_inputs = 0
         seen_events = 0
         last_progress = 0.0

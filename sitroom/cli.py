@@ -279,6 +279,12 @@ def cmd_export(a: argparse.Namespace) -> int:
 
     j = Journal.open(a.journal)
     try:
+        # An export is read as the record of the exercise: a journal whose chain is broken (edited,
+        # cut, records added) is refused, as replay and debrief refuse it.
+        rep = j.verify()
+        if not rep.ok:
+            _err(f"{a.journal}: broken: {rep.problem}; nothing exported (`sitroom journal check` says more)")
+            return 1
         events = j.events()
         inputs = j.inputs()
         scenario = read_setup(j)[0] if a.role else None

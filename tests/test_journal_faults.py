@@ -584,3 +584,25 @@ def test_a_role_export_shows_a_computed_quantity_as_the_role_saw_it(tmp_path):
     # The truth held values the commander never saw at those times, and the other way round.
     true_totals = {(round(r["t"], 6), r["data"]["value"]) for r in truth if r["kind"] == "state" and r["ref"] == "total"}
     assert {(round(r["t"], 6), r["data"]["value"]) for r in totals[1:]} != true_totals
+
+
+def test_journal_check_and_export_catch_an_edited_stored_scenario(p0, tmp_path):
+    """The chain is rooted in the scenario's hash: editing the stored text (a longer time limit) must
+    break `journal check` as it breaks replay, and `export` must refuse a broken journal."""
+    path = tmp_path / "scn.sitroom"
+    _team_journal(p0, path)
+    assert sitroom("journal", "check", str(path)).returncode == 0
+    _sql(path, "UPDATE meta SET value = replace(value, 'limit: 240', 'limit: 250') WHERE key = 'scenario_text'")
+    check = sitroom("journal", "check", str(path))
+    assert check.returncode == 1 and "stored scenario was changed" in check.stderr + check.stdout
+    out = sitroom("export", str(path))
+    assert out.returncode == 1 and out.stdout == "" and "nothing exported" in out.stderr
+
+
+def test_export_refuses_a_journal_whose_events_were_edited(p0, tmp_path):
+    path = tmp_path / "ev.sitroom"
+    _team_journal(p0, path)
+    _sql(path, "UPDATE events SET data = replace(data, '\"value\": 1', '\"value\": 9') WHERE kind = 'state'")
+    for args in ((), ("--role", "commander"), ("--format", "csv")):
+        out = sitroom("export", str(path), *args)
+        assert out.returncode == 1 and "broken" in out.stderr and "was changed" in out.stderr
