@@ -530,7 +530,11 @@ class Journal:
                                          f"#{seen_events - 1}", head)
                     batch = events[first:last + 1]
                     if len(batch) != last - first + 1 or (batch and batch[-1][0] != last):
-                        return broken(n, f"chain record #{n}: events #{first}-#{last} are missing", head)
+                        have = {row[0] for row in batch}
+                        gone = [k for k in range(first, last + 1) if k not in have]
+                        what = _seq_ranges(gone) if gone else f"#{first}-#{last}"
+                        return broken(n, f"chain record #{n} (events #{first}-#{last}): {what} "
+                                         f"{'is' if len(gone) == 1 else 'are'} missing", head)
                     seen_events = last + 1
                 body = _events_body(batch, prog)
                 last_progress = prog
@@ -560,6 +564,23 @@ class Journal:
         if signed and not can:
             notes.append(f"signed (key {self.meta.get('key_id')}): give --sign-key to verify the links")
         return ChainReport(True, sealed=sealed, head=head, notes=tuple(notes), **base)
+
+
+def _seq_ranges(seqs: list[int]) -> str:
+    """Sequence numbers as short ranges: [3, 4, 5, 9] -> "events #3-#5, #9" (one: "event #3")."""
+    if len(seqs) == 1:
+        return f"event #{seqs[0]}"
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for k in [*seqs[1:], None]:
+        if k is not None and k == prev + 1:
+            prev = k
+            continue
+        parts.append(f"#{start}" if start == prev else f"#{start}-#{prev}")
+        if k is not None:
+            start = prev = k
+    shown = ", ".join(parts[:6]) + (" ..." if len(parts) > 6 else "")
+    return f"events {shown}"
 
 
 def _check_payload(path: str, where: str, kind: str, p: dict[str, Any]) -> None:

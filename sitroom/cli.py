@@ -7,6 +7,7 @@ replay, 2 command-line usage error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -115,6 +116,9 @@ def cmd_run(a: argparse.Namespace) -> int:
     policy = find_policy(a.policy, scn) if a.policy else None
     for w in policy.warnings if policy is not None else ():  # what of the policy will not take effect as written
         _err(f"{a.policy}: warning: {w}")
+    if a.journal and Path(a.journal).is_dir():
+        _err(f"{a.journal}: is a folder; give the path of a new journal file in it (e.g. {Path(a.journal) / 'run.sitroom'})")
+        return 1
     if a.journal and Path(a.journal).exists():
         _err(f"{a.journal}: a file is already there; choose a new journal path")
         return 1
@@ -319,9 +323,8 @@ def cmd_export(a: argparse.Namespace) -> int:
             w.writerow([r["type"], r["seq"], r["t"], r["kind"], r["ref"], r.get("actor", ""),
                         " ".join(r.get("audience", [])), json.dumps(r["data"], sort_keys=True, ensure_ascii=False)])
     if a.out:
-        tmp = Path(a.out).with_suffix(Path(a.out).suffix + ".part")
-        tmp.write_text(buf.getvalue(), encoding="utf-8")
-        tmp.replace(a.out)
+        if not _write_text(Path(a.out), buf.getvalue()):
+            return 1
         print(f"{len(records)} records written to {a.out}")
     else:
         sys.stdout.write(buf.getvalue())
@@ -364,7 +367,9 @@ def _write_text(path: Path, text: str, like: Path | None = None) -> bool:
             os.chmod(tmp, like.stat().st_mode & 0o7777)
         tmp.replace(path)
     except OSError as exc:
-        _err(f"{path}: cannot write: {exc.strerror or exc}")
+        _err(f"{path}: cannot write: {exc.strerror or exc}; nothing written")
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # no half-written file left beside it (a full disk)
         return False
     return True
 

@@ -606,3 +606,14 @@ def test_export_refuses_a_journal_whose_events_were_edited(p0, tmp_path):
     for args in ((), ("--role", "commander"), ("--format", "csv")):
         out = sitroom("export", str(path), *args)
         assert out.returncode == 1 and "broken" in out.stderr and "was changed" in out.stderr
+
+
+def test_a_deleted_last_event_is_named_alone(p0, tmp_path):
+    path = tmp_path / "last.sitroom"
+    _team_journal(p0, path)
+    con = sqlite3.connect(path)
+    last = con.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+    con.close()
+    _sql(path, f"DELETE FROM events WHERE seq = {last}")
+    out = sitroom("journal", "check", str(path))
+    assert out.returncode == 1 and f"event #{last} is missing" in out.stderr + out.stdout
