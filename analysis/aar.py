@@ -39,7 +39,7 @@ from .measures import (
     thresholds_text,
 )
 from .record import ExerciseRecord
-from .text import capability_label, end_reason, t
+from .text import capability_label, end_reason, t, tn
 
 FORMAT = "sitroom-debrief"
 VERSION = 1
@@ -168,7 +168,7 @@ def _summary(rec: ExerciseRecord, objectives: list[dict[str, Any]], fs: list[Fin
         if gaps:
             parts.append(t("sum_gaps", L, items="; ".join(f"{tr(scn.objectives[f.ref].label, L)} ({f.rating})"
                                                          for f in gaps)))
-        parts.append(t("sum_points", L, n=len(rows), answered=answered, defaulted=defaulted,
+        parts.append(t("sum_points", L, opened=tn("points_opened", len(rows), L), answered=answered, defaulted=defaulted,
                        open=sum(r.decided_at is None for r in rows)))
         if not log.scripted and log.checks:
             parts.append(t("sum_log", L, entries=log.entries, complete=log.n_complete, n=log.points))

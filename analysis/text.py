@@ -44,8 +44,8 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "{team} played “{scenario}”; the exercise ended at T+{end} ({reason}). Of {n} objectives: {ratings}."},
     "sum_strengths": {"es": "Fortalezas: {items}.", "en": "Strengths: {items}."},
     "sum_gaps": {"es": "Áreas de mejora principales: {items}.", "en": "Main areas for improvement: {items}."},
-    "sum_points": {"es": "Se abrieron {n} puntos de decisión: el equipo respondió {answered}, {defaulted} quedaron a su opción por omisión y {open} sin decidir.",
-                   "en": "{n} decision points opened: the team answered {answered}, {defaulted} were left to their default and {open} never decided."},
+    "sum_points": {"es": "{opened}: el equipo respondió {answered}; a su opción por omisión, {defaulted}; sin decidir, {open}.",
+                   "en": "{opened}: the team answered {answered}; left to the default, {defaulted}; never decided, {open}."},
     "sum_log": {"es": "Bitácora: puntos con asiento, {entries} de {n}; asientos que cumplen todas las reglas, {complete} de {n}.",
                 "en": "Decision log: points with an entry, {entries} of {n}; entries meeting every rule, {complete} of {n}."},
     "ov_name": {"es": "Nombre del ejercicio", "en": "Exercise name"},
@@ -452,6 +452,8 @@ def capability_label(name: str, lang: str) -> str:
 PLURALS: dict[str, dict[str, tuple[str, str]]] = {
     "team_decisions": {"es": ("{n} decisión del equipo", "{n} decisiones del equipo"),
                        "en": ("{n} team decision", "{n} team decisions")},
+    "points_opened": {"es": ("Se abrió {n} punto de decisión", "Se abrieron {n} puntos de decisión"),
+                      "en": ("{n} decision point opened", "{n} decision points opened")},
 }
 
 
