@@ -272,8 +272,10 @@ TEXT: dict[str, dict[str, str]] = {
     "c_order_refused": {"es": "Orden {order} rechazada en T+{t}.", "en": "Order {order} refused at T+{t}."},
     "c_order_never": {"es": "La orden {order} no se dio.", "en": "Order {order} was never given."},
     "c_late": {"es": "Se alcanzó {gap} {unit} después del umbral de P.", "en": "Reached {gap} {unit} past the P threshold."},
-    "c_none": {"es": "La bitácora no liga esta medida a una decisión u orden del equipo.",
-               "en": "The journal ties this measure to no decision or order of the team."},
+    "c_none": {"es": "Ninguna decisión u orden del equipo cambia esta medida directamente (puede depender de ellas "
+                     "a través de las condiciones del escenario).",
+               "en": "No decision or order of the team changes this measure directly (it may still depend on them "
+                     "through the scenario's conditions)."},
     "rec_deadline": {"es": "Que el equipo decida {point} dentro del plazo: designar quién decide y ensayar la decisión.",
                      "en": "Have the team decide {point} within its deadline: name who decides and rehearse the decision."},
     "rec_option": {"es": "Repasar con el equipo por qué la doctrina prevé {doctrine} en {point} y practicarlo bajo presión de tiempo.",
