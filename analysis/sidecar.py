@@ -124,8 +124,8 @@ def read_whatif(journal_path: str, key: str | None = None) -> WhatIf | None:
         counts: dict[str, int] = {}
         raw = c.get("diff") if isinstance(c.get("diff"), dict) else {}
         for m, d in raw.items():
-            if not isinstance(d, dict):
-                continue
+            if not isinstance(d, dict) or d.get("by_design") is True:
+                continue  # (a point's own latency where the study set the answer's time)
             if (mean := _num(d.get("mean"))) is not None:
                 lo, hi = _num(d.get("ci_low")), _num(d.get("ci_high"))
                 diff[str(m)] = (mean, lo if lo is not None else mean, hi if hi is not None else mean)

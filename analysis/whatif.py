@@ -205,6 +205,11 @@ def summary(study: Study) -> dict[str, Any]:
         for k, m in enumerate(measures):
             d = paired_diff(team[both, k], vals[a][both, k])
             diffs[m] = {**d.to_json(), "verdict": verdict(d, metrics[m].better)}
+            if not arm.answered and metrics[m].kind == "latency" and metrics[m].decision == arm.point:
+                # The team did not answer this point; the counterfactual answers it at a set time, so
+                # this point's own latency exists there by the study's design: not an effect of the option.
+                diffs[m]["by_design"] = True
+                continue
             importance = max(importance, d.effect)
             if metrics[m].can_miss:
                 # A time that was never reached is censored, not a number: the difference above is
@@ -354,6 +359,8 @@ def _diff_lines(diffs: dict[str, dict[str, Any]], measures: list[str], t: dict[s
     out = []
     for m in measures:
         d = diffs[m]
+        if d.get("by_design"):
+            continue  # this point's own latency, set by the study (see `summary`)
         r = d.get("reached")
         if r is not None and r["base"] is not None and r["other"] is not None and r["clear"]:
             out.append(f"{indent}{m:<22} " + t["reached"].format(base=100 * r["base"], other=100 * r["other"]))

@@ -128,7 +128,8 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
 
     # -- paired differences per decision point, on the measures some decision moved
     entries = data["counterfactuals"]
-    moved = [m for m in measures if any(e["diff"][m].get("verdict", "same") != "same" for e in entries)]
+    moved = [m for m in measures if any(e["diff"][m].get("verdict", "same") != "same" and not e["diff"][m].get("by_design")
+                                        for e in entries)]
     measures = moved or measures[:1]
     rows, cols = _grid(len(measures))
     def name(e: dict[str, Any]) -> str:
@@ -155,7 +156,7 @@ def draw_charts(data: dict[str, Any], scenario: Scenario, folder: Path, lang: st
         groups: dict[str, list[tuple[float, float, float, float]]] = {}
         for y, e in zip(ys, entries, strict=True):
             d = e["diff"][m]
-            if d["mean"] is not None:
+            if d["mean"] is not None and not d.get("by_design"):
                 groups.setdefault(d.get("verdict", "same"), []).append((y, d["mean"], d["ci_low"], d["ci_high"]))
         for verdict, pts in groups.items():  # one call per colour: errorbar is slow per point
             y, mean, low, high = (np.array(c, dtype=float) for c in zip(*pts, strict=True))

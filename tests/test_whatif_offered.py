@@ -207,3 +207,23 @@ def test_a_point_the_policy_could_not_answer_is_left_to_its_default_in_the_teams
     for e in data["counterfactuals"]:
         assert e["runs"]["team_not_offered"] == 0 and e["runs"]["compared"] > 0
     assert data["team"]["plan_not_followed"] == 0
+
+
+def test_a_points_own_latency_is_not_an_effect_where_the_study_set_the_answer_time(tmp_path: Path) -> None:
+    """C3 left to its defaults: each DP1 option is tried 4 minutes after opening, so `dp1_latency` exists
+    in every counterfactual and never in the team's runs. That is the study's design, not the option's
+    effect: it once gave taking the default early an importance of 2.00."""
+    scn = load_scenario(resolve_scenario("C3-ano-nuevo"))
+    path = tmp_path / "c3.sitroom"
+    run_headless(scn, 7, None, path)
+    study = whatif.prepare(str(path))
+    study.result = whatif.run_study(study.setup, 10, workers=1)
+    data = whatif.summary(study)
+    same = [e for e in data["counterfactuals"] if e["point"] == "DP1" and e["option"] == scn.decisions["DP1"].default]
+    assert same and not same[0]["answered"]
+    assert same[0]["diff"]["dp1_latency"]["by_design"] is True
+    assert same[0]["importance"] == 0.0
+    text = whatif.render_text(data, scn, "en")
+    counterfactuals = text.split("\nCounterfactuals")[1]
+    assert not [line for line in counterfactuals.splitlines()
+                if line.strip().startswith("dp1_latency ") and "reached in" in line]
