@@ -121,6 +121,30 @@ async def test_team_never_sees_instructor_only_quantities_or_injects(tmp_path: P
 
 
 @sync
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_the_force_levels_are_drawn_and_a_level_is_chosen_by_keys(tmp_path: Path, size) -> None:
+    """The LNUF levels I-V were laid out at zero width: the team saw an empty box, and a key pressed
+    there could record a level nobody saw. Each must be on screen, and Right/Enter must pick one."""
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await run_minutes(app, wall, pilot, 4)  # DP1 opens at T+3
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, DecisionScreen)
+        await pilot.pause()
+        for n, lvl in enumerate(("I", "II", "III", "IV", "V"), 1):
+            button = screen.query_one(f"#force-{n}")
+            assert button.region.width >= len(lvl) + 4, (lvl, button.region)  # "( ) " and the level
+            assert lvl in str(button.render())
+        radios = screen.query_one("#f-force")
+        radios.focus()
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        chosen = [n for n in range(1, 6) if screen.query_one(f"#force-{n}").value]
+        assert len(chosen) == 1
+
+
+@sync
 async def test_decision_with_rationale_is_journaled_before_it_is_acknowledged(tmp_path: Path) -> None:
     app, wall = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
