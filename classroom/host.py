@@ -465,6 +465,7 @@ class ClassHost:
             "protocol": PROTOCOL_VERSION, "scenario": self.scenario.id,
             "title": {"es": tr(self.scenario.title, "es"), "en": tr(self.scenario.title, "en")},
             "seed": self.config.seed, "seeds": self.config.seeds, "started": self.class_started,
+            "ended": bool(self.teams) and all(r.sim.ended for r in self.teams.values()),
             "alert_speed": self.config.alert_speed or self.scenario.alert_speed,
             "teams": [views.team_summary(r.name, r.sim, r.status(), r.clock.speed, r.clock.running,
                                          len(r.clients)) for r in self.teams.values()],

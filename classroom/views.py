@@ -136,8 +136,9 @@ def team_summary(name: str, sim: Simulation, status: str, speed: float, running:
                  clients: int) -> dict[str, Any]:
     """One overview row: clock, status, connection, open decisions and time left, last decision, key values."""
     now = sim.now
-    open_ = [{"id": k, "left": None if st.deadline_at is None else round(st.deadline_at - now, 4)}
-             for k, st in sim.decisions.items() if st.decided_at is None]
+    # An ended exercise has nothing open: a point it never decided is no longer waiting for anyone.
+    open_ = [] if sim.ended else [{"id": k, "left": None if st.deadline_at is None else round(st.deadline_at - now, 4)}
+                                  for k, st in sim.decisions.items() if st.decided_at is None]
     decided = [(st.decided_at, k, st) for k, st in sim.decisions.items() if st.decided_at is not None]
     last = None
     if decided:

@@ -489,3 +489,20 @@ def test_a_decision_opening_above_the_alert_speed_drops_that_teams_clock_on_the_
     finally:
         for r in resumed.teams.values():
             r.close()
+
+
+def test_once_every_team_has_ended_the_class_says_so_and_nothing_is_open(tmp_path):
+    """The console read "the class is running" with decision points still open after every team was
+    ended: an ended exercise has nothing open, and the class overview says the class has ended."""
+    async def body():
+        async with running_class(tmp_path / "c", teams="Alfa,Bravo") as (host, tokens), \
+                joined(host.join_url(tokens.instructor)) as instructor:
+            await instructor.start_class()
+            await instructor.wait_for(lambda: any(row["open"] for row in host.status()["teams"]), 30)
+            assert host.status()["ended"] is False
+            await instructor.end(None)
+            await instructor.wait_for(lambda: all(r.sim.ended for r in host.teams.values()))
+            status = host.status()
+            assert status["ended"] is True
+            assert all(row["open"] == [] and row["status"] == "ended" for row in status["teams"])
+    run(body)

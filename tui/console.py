@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
     "seed_distinct": {"es": "semillas distintas por equipo", "en": "a different seed for each team"},
     "not_started": {"es": "la clase no ha empezado (S: iniciar)", "en": "the class has not started (S: start)"},
     "started": {"es": "la clase está en curso", "en": "the class is running"},
+    "class_ended": {"es": "la clase terminó (todos los equipos)", "en": "the class has ended (every team)"},
     "scope_all": {"es": "alcance: TODOS los equipos (A)", "en": "scope: ALL teams (A)"},
     "scope_one": {"es": "alcance: equipo {team} (A)", "en": "scope: team {team} (A)"},
     "col_team": {"es": "Equipo", "en": "Team"},
@@ -331,7 +332,7 @@ class ConsoleApp(actions.Keyed, App[int]):
             return
         title = tr(ov["title"], lang)
         seeds = cw("seed_common", lang, seed=ov["seed"]) if ov["seeds"] == "common" else cw("seed_distinct", lang)
-        state = cw("started" if ov["started"] else "not_started", lang)
+        state = cw("class_ended" if ov.get("ended") else "started" if ov["started"] else "not_started", lang)
         head = Text(cw("title" if self.instructor else "eval_title", lang, title=title), style="bold")
         head.append(f"\n{seeds} · {state}")
         if self.instructor:
