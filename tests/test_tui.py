@@ -210,6 +210,19 @@ async def test_decision_window_follows_the_clock_and_reports_the_default(tmp_pat
 
 
 @sync
+async def test_room_keys_work_in_capitals_too(tmp_path: Path) -> None:
+    """The footer shows "O", "D", "B": with Caps Lock on (or Shift) they must still open their windows."""
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        await pilot.press("O")
+        assert isinstance(app.screen, ListDialog)
+        await pilot.press("escape")
+        await pilot.press("B")
+        assert isinstance(app.screen, BriefingScreen)
+
+
+@sync
 async def test_order_is_given_and_unavailable_orders_say_why(tmp_path: Path) -> None:
     app, wall = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -130,6 +130,16 @@ def bindings(scope: str, lang: str, instructor: bool) -> list[Binding]:
                            priority=a.priority, id=a.id))
         for k in keys[1:]:  # aliases (e.g. "?") are never priority: a text field must get them
             out.append(Binding(k, a.id, a.text[lang], show=False))
+    return with_capitals(out)
+
+
+def with_capitals(bs: list[Binding]) -> list[Binding]:
+    """`bs` and, for each single-letter key, the same binding on its capital, unshown: the footer shows
+    capitals, and Caps Lock (or Shift) must not silence the room or the console."""
+    out = list(bs)
+    for b in bs:
+        if len(b.key) == 1 and b.key.isalpha() and b.key.islower():
+            out.append(Binding(b.key.upper(), b.action, b.description, show=False, priority=b.priority))
     return out
 
 

@@ -259,7 +259,8 @@ def console_bindings(lang: str, instructor: bool) -> list[Binding]:
 
 def _console_class_bindings() -> list[Binding]:
     """Every console key in both languages; `Keyed.check_action` keeps the live ones."""
-    return [actions.keyed(b, lang) for lang in actions.LANGS for b in console_bindings(lang, instructor=True)]
+    return [actions.keyed(b, lang) for lang in actions.LANGS
+            for b in actions.with_capitals(console_bindings(lang, instructor=True))]
 
 
 class ConsoleApp(actions.Keyed, App[int]):
