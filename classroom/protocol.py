@@ -297,6 +297,8 @@ def order_status_from_json(d: Any) -> OrderStatus:
             raise ValueError(f"unknown order status {code!r}")
         if code == "params":
             return OrderStatus(code, param=str(d["param"]))
+        if code == "standby":
+            return OrderStatus(code, str(d["resource"]))
         if code != "units":
             return OrderStatus(code)
         more = tuple((str(m[0]), int(m[1]), int(m[2])) for m in d.get("more", ()))

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .model import Simulation
     from .scenario import Scenario
 
-STATUS_CODES = ("ok", "ended", "limit", "unavailable", "units", "params")
+STATUS_CODES = ("ok", "ended", "limit", "unavailable", "units", "params", "standby")
 PARAM_NAMES = ("count", "site")
 
 Params = dict[str, int | str]  # an order's parameters: {"count": 2, "site": "yard"}
@@ -85,7 +85,8 @@ class OrderStatus:
     """Can an order be given now? `code` is one of STATUS_CODES.
 
     For "units": the first short kind (`resource`, `free`, `need`) and any other short kinds
-    in `more` as (resource, free, need); for "params": which parameter (`param`) is not valid.
+    in `more` as (resource, free, need); for "params": which parameter (`param`) is not valid;
+    for "standby": an order that only calls standby units of `resource`, none of which is left.
     """
 
     code: str
@@ -117,10 +118,15 @@ class OrderStatus:
             return data
         if self.code == "params":
             return {"reason": "params", "param": self.param}
+        if self.code == "standby":
+            return {"reason": "standby", "resource": self.resource}
         return {"reason": self.code}
 
     def seen_by(self, sim: Simulation, role: str | None) -> OrderStatus:
         """The status as `role` may know it: a shortage of units it cannot see is only 'unavailable'."""
+        if self.code == "standby" and role is not None and self.resource is not None:
+            seen = sim.scn.visible(sim.scn.resources[self.resource].audience, role)
+            return self if seen else OrderStatus("unavailable")
         if self.code != "units" or role is None or self.resource is None:
             return self
         seen = [s for s in self.shortages if sim.scn.visible(sim.scn.resources[s[0]].audience, role)]
@@ -141,6 +147,8 @@ class OrderStatus:
         if self.code == "units":
             return f"order {order.id} needs " + "; and ".join(
                 f"{need} free {res} unit(s) ({free} free now)" for res, free, need in self.shortages)
+        if self.code == "standby":
+            return f"order {order.id} calls standby {self.resource} units, and none is left on standby"
         if self.code == "params":
             pp = order.params
             if self.param == "count" and pp is not None and pp.count is not None:
@@ -308,6 +316,10 @@ class OrderDesk:
             return OrderStatus("limit")
         if o.available is not None and not o.available(sim.v):
             return OrderStatus("unavailable")
+        if o.task is None and o.effects and all(e.verb == "mobilise" and e.cond is None for e in o.effects) \
+                and all(sim.v[f"{e.target}.standby"] <= 0 for e in o.effects):
+            # It would only call standby units, and none is left (all called already): it would do nothing.
+            return OrderStatus("standby", resource=o.effects[0].target)
         if o.task is not None:
             t = sim.scn.tasks[o.task]
             needs = t.kinds

@@ -509,3 +509,30 @@ def test_run_json_lists_the_orders_given_with_their_params():
     assert given["reinforce_d"]["params"] == {"count": 1} and given["reinforce_d"]["cause"] == "policy"
     assert "params" not in given["statement"]
     assert [o["time"] for o in out["orders"]] == sorted(o["time"] for o in out["orders"])
+
+
+def test_an_order_that_only_calls_standby_units_is_unavailable_once_none_is_left():
+    """P2's contingency had already called the CERT squads; "Activate CERT" was still offered, accepted
+    and did nothing. Once no unit is left on standby, such an order says so and is refused."""
+    body = """\
+resources:
+  cert: {label: {es: CERT, en: CERT}, count: 2, standby: 2, mobilise: 10, travel: 5}
+orders:
+  call_cert: {label: {es: "Convocar CERT", en: "Call CERT"}, effects: [{mobilise: cert}]}
+injects:
+  early: {at: 1, channel: radio, text: {es: "x", en: "x"}, effects: [{mobilise: cert}]}
+"""
+    scn = load_scenario_text(tiny_text(body), "tiny.yaml")
+    sim = Simulation(scn, 1)
+    assert sim.order_check("call_cert").ok
+    sim.advance(2)  # the inject called both squads: none left on standby
+    st = sim.order_check("call_cert")
+    assert st.code == "standby" and st.resource == "cert"
+    with pytest.raises(CommandRejected, match="none is left on standby"):
+        sim.order("call_cert")
+    from tui.session import order_why_text
+
+    assert "reserva" in order_why_text(scn, "call_cert", st, "es")
+    from classroom.protocol import order_status_from_json
+
+    assert order_status_from_json(st.as_data()) == st

@@ -192,6 +192,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "order_unavailable": {"es": "{label}: no disponible — {why}", "en": "{label}: not available — {why}"},
     "why_ended": {"es": "el ejercicio terminó", "en": "the exercise has ended"},
     "why_unavailable": {"es": "no procede en este momento", "en": "not possible right now"},
+    "why_standby": {"es": "no queda ninguna unidad de «{res}» en reserva que convocar",
+                    "en": "no unit of “{res}” is left on standby to call"},
     "order_cmd": {"es": "Orden: {label}", "en": "Order: {label}"},
     "why_count": {"es": "la cantidad debe ser un número entero de {lo} a {hi}",
                   "en": "the count must be a whole number from {lo} to {hi}"},

@@ -341,6 +341,9 @@ def order_why_text(scenario: Scenario, order_id: str, status: OrderStatus, lang:
             res = scenario.resources.get(rid)
             parts.append(tn("why_units", need, lang, res=tr(res.label, lang) if res is not None else rid, free=free))
         return "; ".join(parts)
+    if status.code == "standby" and status.resource is not None:
+        res = scenario.resources.get(status.resource)
+        return t("why_standby", lang, res=tr(res.label, lang) if res is not None else status.resource)
     if status.code == "params":
         pp = scenario.orders[order_id].params
         if status.param == "count" and pp is not None and pp.count is not None:
