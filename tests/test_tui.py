@@ -850,3 +850,14 @@ async def test_launcher_has_a_role_field_and_the_default_team_name_follows_the_l
         assert app.session.instructor and app.session.exercise.team == "Team 1"
         await pilot.press("enter", "space")  # past the briefing; Space pauses: an instructor session
         assert not app.session.clock.running
+
+
+def test_a_scenarios_own_ending_is_named_by_its_message_in_the_room() -> None:
+    """C1's `recovered` ending: the end screen and the feed said "recovered", the ending's id."""
+    from tui.feed import end_reason_text
+
+    data = {"message": {"es": "La ola terminó y las rutas están abiertas.", "en": "The wave is over."}}
+    assert end_reason_text("recovered", data, "es") == "La ola terminó y las rutas están abiertas"
+    assert end_reason_text("recovered", data, "en") == "The wave is over"
+    assert end_reason_text("recovered", {}, "en") == "recovered"
+    assert end_reason_text("time_limit", data, "es") == "tiempo límite"

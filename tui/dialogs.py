@@ -27,8 +27,8 @@ from simulator import CommandRejected, JournalError, tr
 from simulator.clock import fmt_elapsed, fmt_speed
 
 from . import actions
-from .feed import channel_label
-from .i18n import STRINGS, t, tn
+from .feed import channel_label, end_reason_text
+from .i18n import t, tn
 
 if TYPE_CHECKING:
     from simulator.scenario import Dist, Inject
@@ -596,7 +596,8 @@ class EndScreen(Screen[None]):
         s = self.session
         lang = s.lang
         reason = s.sim.end_reason or ""
-        reason_text = t(f"reason_{reason}", lang) if f"reason_{reason}" in STRINGS else reason
+        last = next((e for e in reversed(s.sim.events) if e.kind == "end"), None)
+        reason_text = end_reason_text(reason, last.data if last is not None else {}, lang)
         end_t = s.sim.end_time if s.sim.end_time is not None else s.sim.now
         with VerticalScroll(classes="dialog wide", id="end"):
             yield Static(t("end_title", lang) + " — " + tr(s.scenario.title, lang), classes="dtitle")

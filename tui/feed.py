@@ -7,6 +7,7 @@ switch (which re-renders the history) and the ground-truth log share them.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
 
@@ -35,6 +36,18 @@ CHANNEL_STYLE = {
 FEED_KINDS = ("start", "inject", "decision_open", "decision", "decision_offer", "order", "order_rejected",
               "order_waiting", "task", "reveal", "warning", "end")
 
+
+def end_reason_text(reason: str, data: dict[str, Any], lang: str) -> str:
+    """Why the exercise ended, in words: the engine's reasons from the catalogue, a scenario's own
+    ending by the message its `end` event carries (its reason id when it has none)."""
+    if f"reason_{reason}" in STRINGS:
+        return t(f"reason_{reason}", lang)
+    msg = data.get("message")
+    if isinstance(msg, dict):
+        text = tr(msg, lang).strip().rstrip(".").strip()
+        if text:
+            return text
+    return reason
 
 def channel_label(channel: str, lang: str) -> str:
     key = f"ch_{channel}"
@@ -148,9 +161,8 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
     elif ev.kind == "end":
         reason = ev.ref
         msg = d.get("message")
-        text_reason = t(f"reason_{reason}", lang) if f"reason_{reason}" in STRINGS else reason
-        body = t("ev_end", lang, reason=text_reason)
-        if isinstance(msg, dict):
+        body = t("ev_end", lang, reason=end_reason_text(reason, d, lang))
+        if isinstance(msg, dict) and f"reason_{reason}" in STRINGS:  # (else the message is the reason)
             body += " " + tr(msg, lang)
     return line(local_time(scn, ev.t), channel, sender, body, lang)
 
