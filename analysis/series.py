@@ -150,7 +150,9 @@ def timeline(rec: ExerciseRecord, lang: str = "en") -> Timeline:
     open_pause: tuple[float, datetime | None] | None = None
     for inp in rec.inputs_of("pause", "resume", "note"):
         if inp.kind == "note":
-            tl.notes.append(Mark(inp.t, f"note{inp.seq}", str(inp.payload.get("text", "")), inp.actor))
+            at = inp.payload.get("at")  # the minute the note is about (its dialog's), when earlier
+            when = float(at) if isinstance(at, int | float) and not isinstance(at, bool) and 0 <= at <= inp.t else inp.t
+            tl.notes.append(Mark(when, f"note{inp.seq}", str(inp.payload.get("text", "")), inp.actor))
         elif inp.kind == "pause":
             if open_pause is not None:
                 tl.pauses.append(Pause(open_pause[0], None))

@@ -196,14 +196,21 @@ class Exercise:
         self._acknowledge()
         return ev
 
-    def note(self, text: str, *, actor: str = "instructor") -> Input | None:
-        """A timed observation note (instructor) — journaled, never seen by the model."""
+    def note(self, text: str, *, actor: str = "instructor", at: float | None = None) -> Input | None:
+        """A timed observation note (instructor) — journaled, never seen by the model.
+
+        `at`: the minute the note is about, when it was begun earlier than it is saved (the note
+        dialog opens at a minute and says so); the input itself is placed now, as every input is.
+        """
         text = text.strip()
         if not text:
             raise CommandRejected("the note is empty", field="text")
         if len(text) > 4000:
             raise CommandRejected("the note is longer than 4000 characters", field="text")
-        return self._record("note", actor, {"text": text})
+        payload: dict[str, Any] = {"text": text}
+        if at is not None and 0.0 <= at < self.sim.now:
+            payload["at"] = round(float(at), 6)
+        return self._record("note", actor, payload)
 
     def correct(self, entry_seq: int, text: str, *, actor: str | None = None) -> Input | None:
         """Append a correction to an earlier decision-log entry (entries are never edited)."""

@@ -214,3 +214,24 @@ def test_corrections_are_appended_never_edited(p0, tmp_path):
     assert Journal.open(path).inputs()[0].payload["rationale"]["why"] == "contener"
     ex.close()
     assert replay(path).inputs == 2
+
+
+def test_a_note_keeps_the_minute_it_is_about_and_the_timeline_puts_it_there(tmp_path):
+    """The note dialog says "note (T+00:13:54)"; the note was stored at the minute it was saved.
+    The input is placed when saved (as every input is), and carries `at`, which the debrief uses."""
+    from analysis.record import load_record
+    from analysis.series import timeline
+
+    scn = load_scenario(P0)
+    path = tmp_path / "n.sitroom"
+    ex = Exercise.start(scn, 2, path, honour_pauses=False)
+    ex.advance(5)
+    ex.note("el equipo duda", at=3.5)
+    ex.note("sin hora")
+    ex.note("del futuro", at=99.0)  # not a minute that has passed: ignored
+    ex.advance(8)
+    ex.close()
+    notes = [i for i in Journal.open(path).inputs() if i.kind == "note"]
+    assert [(n.t, n.payload.get("at")) for n in notes] == [(5.0, 3.5), (5.0, None), (5.0, None)]
+    marks = timeline(load_record(str(path))).notes
+    assert [(m.t, m.label) for m in marks] == [(3.5, "el equipo duda"), (5.0, "sin hora"), (5.0, "del futuro")]

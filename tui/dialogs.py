@@ -487,7 +487,7 @@ class NoteScreen(ModalScreen[str | None]):
             err = t("note_too_long", lang, n=len(text.strip()))
         if err is None:
             try:
-                self.session.note(text)
+                self.session.note(text, at=self.at)  # the minute the dialog says it is about
             except CommandRejected as exc:
                 err = str(exc)
             except JournalError as exc:

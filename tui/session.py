@@ -259,8 +259,9 @@ class Session:
     def fire_inject(self, inject_id: str) -> Event:
         return self.exercise.inject(inject_id, actor="instructor")
 
-    def note(self, text: str) -> None:
-        self.exercise.note(text, actor="instructor")
+    def note(self, text: str, at: float | None = None) -> None:
+        """Journal an observation note about minute `at` (None: now)."""
+        self.exercise.note(text, actor="instructor", at=at)
 
     def end(self) -> Event:
         return self.exercise.end(actor="instructor")
