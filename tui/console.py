@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
     "seed_distinct": {"es": "semillas distintas por equipo", "en": "a different seed for each team"},
     "not_started": {"es": "la clase no ha empezado (S: iniciar)", "en": "the class has not started (S: start)"},
     "started": {"es": "la clase está en curso", "en": "the class is running"},
+    "resume": {"es": "Reanudar", "en": "Resume"},
     "class_ended": {"es": "la clase terminó (todos los equipos)", "en": "the class has ended (every team)"},
     "scope_all": {"es": "alcance: TODOS los equipos (A)", "en": "scope: ALL teams (A)"},
     "scope_one": {"es": "alcance: equipo {team} (A)", "en": "scope: team {team} (A)"},
@@ -429,7 +430,7 @@ class ConsoleApp(actions.Keyed, App[int]):
         if running:
             self._send(cw("pause", self.lang), client.pause(team))
         else:
-            self._send(cw("pause", self.lang), client.resume(team))
+            self._send(cw("resume", self.lang), client.resume(team))
 
     def action_speed(self, direction: int) -> None:
         team = self._scope() or self.selected_team()
