@@ -861,3 +861,30 @@ def test_a_scenarios_own_ending_is_named_by_its_message_in_the_room() -> None:
     assert end_reason_text("recovered", data, "en") == "The wave is over"
     assert end_reason_text("recovered", {}, "en") == "recovered"
     assert end_reason_text("time_limit", data, "es") == "tiempo límite"
+
+
+@sync
+async def test_a_resumed_room_does_not_announce_decisions_answered_before(tmp_path: Path) -> None:
+    """On resume every past event comes again; a "new decision" toast for DP1, answered before the
+    stop, said something false (while the panel said no decision was pending)."""
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, wall, pilot, 4)  # DP1 opens at T+3
+        app.session.exercise.decide("DP1", "withdraw_seal", force=2, check=False)
+        await run_minutes(app, wall, pilot, 1)
+        app.session.close()
+    app2, wall2 = make_app(tmp_path, resume=str(tmp_path / "j.sitroom"), scenario=None, journal=None)
+    said: list[str] = []
+    real = app2.notify
+
+    def notify(message: str, *a: object, **kw: object) -> None:
+        said.append(str(message))
+        real(message, *a, **kw)
+
+    app2.notify = notify  # type: ignore[method-assign]
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app2.tick()
+        await pilot.pause()
+    assert app2.session.sim.decisions["DP1"].decided_at is not None
+    assert not [m for m in said if "Respuesta inicial" in m]

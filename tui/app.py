@@ -202,8 +202,12 @@ class SitroomApp(actions.Keyed, App[int]):
             self.room.refresh_view(new)
         except NoMatches:
             return  # the room is being torn down (quit); the session is already journaled
+        decisions = s.sim.decisions
         for ev in new:
-            if ev.kind == "decision_open" and s.visible(ev):
+            # Only a point still open now: a resumed journal or a rejoined team gets its past events
+            # again, and a toast for a decision answered long ago would say something false.
+            st = decisions.get(ev.ref) if ev.kind == "decision_open" else None
+            if st is not None and st.decided_at is None and s.visible(ev):
                 dp = s.scenario.decisions[ev.ref]
                 self.notify(t("toast_decision_open", self.lang, title=tr(dp.title, self.lang)),
                             severity="warning", timeout=6)
