@@ -888,3 +888,22 @@ async def test_a_resumed_room_does_not_announce_decisions_answered_before(tmp_pa
         await pilot.pause()
     assert app2.session.sim.decisions["DP1"].decided_at is not None
     assert not [m for m in said if "Respuesta inicial" in m]
+
+
+@sync
+async def test_the_units_subtitle_follows_the_highlighted_unit_as_it_moves(tmp_path: Path) -> None:
+    """At 80x24 the subtitle is where a unit's whole task shows; it went stale until the cursor moved."""
+    app, wall = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_minutes(app, wall, pilot, 1)
+        room = app.screen
+        units = room.query_one("#units")
+        before = str(units.border_subtitle)
+        order = next(o.id for o in app.session.scenario.orders.values() if o.task == "seal_block")
+        assert app.give_order(order) is None  # one officer goes to seal the block
+        await run_minutes(app, wall, pilot, 2)
+        row = units.coordinate_to_cell_key((units.cursor_row, 0)).row_key.value
+        busy = [u for u in app.session.sim.units.values() if u.task == "seal_block"]
+        assert busy and row == busy[0].id  # (the first officer: the highlighted row)
+        assert str(units.border_subtitle) != before
+        assert room._unit_text[row][:30] in str(units.border_subtitle)

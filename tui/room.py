@@ -233,11 +233,14 @@ class RoomScreen(actions.Keyed, Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted unit's whole task and place, under the table (its cell may be cut)."""
         if event.data_table.id == "units" and event.row_key.value is not None:
-            uid = event.row_key.value
-            unit = self.session.sim.units.get(uid)
-            name = self._unit_name(uid, unit.resource) if unit else uid
-            where = self._unit_text.get(uid, "")
-            event.data_table.border_subtitle = fit(f"{name}: {where}" if where else name, 60)
+            self._unit_subtitle(event.data_table, event.row_key.value)
+
+    def _unit_subtitle(self, table: DataTable, uid: str) -> None:
+        """The units table's subtitle: the unit `uid`'s name, task and place as they are now."""
+        unit = self.session.sim.units.get(uid)
+        name = self._unit_name(uid, unit.resource) if unit else uid
+        where = self._unit_text.get(uid, "")
+        table.border_subtitle = fit(f"{name}: {where}" if where else name, 60)
 
     # ---------------------------------------------------------------- per-frame update
     def _set(self, table: DataTable, row: str, col: str, value: object) -> None:
@@ -276,6 +279,11 @@ class RoomScreen(actions.Keyed, Screen[None]):
             self._set(units, u.id, "task", fit(cell, self._task_w))
             self._unit_text[u.id] = cell
             self._set(units, u.id, "eta", local_time(s.scenario, u.eta) if u.eta is not None else "")
+        if units.row_count and units.cursor_row is not None and 0 <= units.cursor_row < units.row_count:
+            # The subtitle follows the highlighted unit as it moves, not only when the cursor does.
+            row = units.coordinate_to_cell_key((units.cursor_row, 0)).row_key.value
+            if row is not None:
+                self._unit_subtitle(units, row)
         self._update_open(snap)
         self._update_alert(snap)
         if self.truth_on:
