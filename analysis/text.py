@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.metrics import CAPABILITY_LABELS, capability_label
+
 TEXT: dict[str, dict[str, str]] = {
     # ---- cover
     "report_title": {"es": "Informe posterior a la acción", "en": "After-action report"},
@@ -424,30 +426,8 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-# FEMA's National Preparedness Goal core capabilities (the names the scenario format uses), in
-# the Spanish of FEMA's own translations where one exists.
-CAPABILITY_LABELS: dict[str, dict[str, str]] = {
-    "Operational Coordination": {"es": "Coordinación operativa", "en": "Operational Coordination"},
-    "Situational Assessment": {"es": "Evaluación situacional", "en": "Situational Assessment"},
-    "On-scene Security, Protection and Law Enforcement": {
-        "es": "Seguridad, protección y aplicación de la ley en el lugar",
-        "en": "On-scene Security, Protection and Law Enforcement"},
-    "Operational Communications": {"es": "Comunicaciones operativas", "en": "Operational Communications"},
-    "Public Information and Warning": {"es": "Información y alerta al público", "en": "Public Information and Warning"},
-    "Mass Search and Rescue": {"es": "Operaciones masivas de búsqueda y rescate", "en": "Mass Search and Rescue"},
-    "Public Health, Healthcare and EMS": {"es": "Salud pública, atención médica y servicios médicos de emergencia",
-                                          "en": "Public Health, Healthcare and EMS"},
-    "Fire Management and Suppression": {"es": "Manejo y extinción de incendios", "en": "Fire Management and Suppression"},
-    "Critical Transportation": {"es": "Transporte crítico", "en": "Critical Transportation"},
-    "Interdiction and Disruption": {"es": "Interdicción y desarticulación", "en": "Interdiction and Disruption"},
-    "Intelligence and Information Sharing": {"es": "Inteligencia e intercambio de información",
-                                             "en": "Intelligence and Information Sharing"},
-}
 
 
-def capability_label(name: str, lang: str) -> str:
-    """A core capability's name in `lang` (the English name when unknown)."""
-    return CAPABILITY_LABELS.get(name, {}).get(lang, name)
 
 
 # Phrases whose noun follows the number: (one, many) per language.
@@ -482,3 +462,5 @@ def t(key: str, lang: str, **kw: Any) -> str:
     entry = TEXT[key]
     s = entry.get(lang) or entry["en"]
     return s.format(**kw) if kw else s
+
+__all__ = ["CAPABILITY_LABELS", "PLURALS", "TEXT", "capability_label", "end_reason", "t", "tn"]

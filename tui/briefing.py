@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from simulator import tr
+from simulator.metrics import capability_label
 
 from .i18n import t, tn
 
@@ -50,7 +51,7 @@ def briefing_text(session: Session, lang: str) -> Text:
     out.append("\n" + t("brief_objectives", lang) + "\n", style="bold underline")
     for o in s.objectives.values():
         out.append(f"• {tr(o.label, lang)}", style="bold")
-        out.append(f" ({o.capability})\n", style="dim")
+        out.append(f" ({capability_label(o.capability, lang)})\n", style="dim")
     return out
 
 
