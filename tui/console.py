@@ -275,7 +275,7 @@ class ConsoleApp(actions.Keyed, App[int]):
     KEY_INSTRUCTOR_ONLY = (frozenset(b.action for b in console_bindings("en", instructor=True))
                            - frozenset(b.action for b in console_bindings("en", instructor=False)))
     CSS = """
-    #head { height: 2; padding: 0 1; }
+    #head { height: auto; max-height: 4; padding: 0 1; }
     #teams { height: 1fr; }
     #log { height: 6; border-top: solid $accent; }
     """
@@ -339,8 +339,9 @@ class ConsoleApp(actions.Keyed, App[int]):
         head.append(f"\n{seeds} · {state}")
         if self.instructor:
             selected = self.selected_team()
-            head.append(" · " + (cw("scope_all", lang) if self.scope_all or selected is None
-                                 else cw("scope_one", lang, team=selected)), style="bold")
+            # On its own line: at 80 columns it was cut off, and it says whom Space, +/-, I and E act on.
+            head.append("\n" + (cw("scope_all", lang) if self.scope_all or selected is None
+                                  else cw("scope_one", lang, team=selected)), style="bold")
         self.query_one("#head", Static).update(head)
         table = self.teams
         for row in ov["teams"]:

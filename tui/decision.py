@@ -88,7 +88,7 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
                 if default is not None:
                     ctx.append(t("if_no_decision", lang, option=tr(default.label, lang)))
                 yield Static("  ·  ".join(ctx), id="context")
-                yield Label(t("options", lang, n=len(self.option_ids)), id="options-label", classes="section")
+                yield Label(_options_label(len(self.option_ids), lang), id="options-label", classes="section")
                 yield Static("", id="offer-note", classes="note")
                 yield Static("", id="offer-hidden")
                 with NumberedSet(id="options"):
@@ -161,7 +161,7 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
                 n = self._number(oid)
                 button.label = f"{n}. {tr(opt.label, lang)}" + (f" — {tr(opt.detail, lang)}" if opt.detail else "")
                 box.label = f"{n}. {tr(opt.label, lang)}"
-        self.query_one("#options-label", Label).update(t("options", lang, n=len(self.offered)))
+        self.query_one("#options-label", Label).update(_options_label(len(self.offered), lang))
         if self.session.instructor:  # ground truth: what is hidden from the team, and why
             hidden = [t("offer_hidden_one", lang, option=tr(self.dp.options[o].label, lang),
                         condition=cond.text)
@@ -328,3 +328,8 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
             self._say("#form-error", t("journal_failed", lang, why="; ".join(p.message for p in exc.problems)))
             return
         self.dismiss(True)
+
+
+def _options_label(n: int, lang: str) -> str:
+    """The options header: the keys that pick them ("Option (key 1)" for a single one)."""
+    return t("options_one", lang) if n == 1 else t("options", lang, n=n)

@@ -161,6 +161,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "palette_no_match_help": {"es": "Abre la ayuda.", "en": "Opens the help."},
 
     "options": {"es": "Opciones (teclas 1-{n})", "en": "Options (keys 1-{n})"},
+    "options_one": {"es": "Opción (tecla 1)", "en": "Option (key 1)"},
     "context": {"es": "Contexto", "en": "Context"},
     "rationale": {"es": "Justificación (Modelo Nacional de Decisión)", "en": "Rationale (National Decision Model)"},
     "required_mark": {"es": " *", "en": " *"},
