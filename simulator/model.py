@@ -240,11 +240,12 @@ class Simulation:
                 self._over_budget()
         if not cut and not self.ended and self.halted_for is None and until > env.now:
             env.run(until=until)  # nothing is due before `until`: move the clock there
-            # SimPy >= 4.1.2 puts the spent stop event back in the queue at `until`; take it out
-            # now (it has no callbacks), or the next advance would count it as a step, and a
-            # command's recorded step would depend on how the caller sliced the clock. Every
-            # real event is later than `until` here, so this pops nothing else.
-            if env.peek() == until:
+            # SimPy >= 4.1.2 puts the spent stop event back in the queue, at the head, with the
+            # priority -1 that only it has; take it out now (it has no callbacks), or the next
+            # advance would count it as a step, and a command's recorded step would depend on how
+            # the caller sliced the clock. It is found by that priority, not by its time: SimPy
+            # schedules it at now + (until - now), which can miss `until` by one rounding.
+            if queue and queue[0][1] < 0:
                 env.step()
             v["t"] = until
         return self.events[first:]

@@ -617,3 +617,20 @@ def test_a_deleted_last_event_is_named_alone(p0, tmp_path):
     _sql(path, f"DELETE FROM events WHERE seq = {last}")
     out = sitroom("journal", "check", str(path))
     assert out.returncode == 1 and f"event #{last} is missing" in out.stderr + out.stdout
+
+
+def test_a_clock_slice_ending_one_rounding_off_its_target_takes_no_extra_step(tutorial):
+    """SimPy schedules `run(until=b)` at now + (b - now), which can miss b by one rounding
+    (0.2 + (0.8458024272529 - 0.2) is not 0.8458024272529). Its spent stop
+    event was then left in the queue and counted as a step by the next slice: the live run's
+    commands landed one step later than a replay puts them (a class journal that would not replay)."""
+    a, b = 0.2, 0.8458024272529
+    assert a + (b - a) != b
+    one = Exercise.start(tutorial, 4, None)
+    one.advance(7.25)
+    many = Exercise.start(tutorial, 4, None)
+    many.advance(0.0)
+    assert many.sim.next_time() > b  # nothing due between a and b: both slices only move the clock
+    for t in (a, b, 7.25):
+        many.advance(t)
+    assert (one.sim.steps, one.sim.now) == (many.sim.steps, many.sim.now)
