@@ -207,6 +207,10 @@ async def test_decision_window_follows_the_clock_and_reports_the_default(tmp_pat
         assert "se cerró" in str(screen.query_one("#form-error").render())
         assert screen.query_one("#f-why").value == "a medias"
         assert app.session.sim.decisions["DP1"].cause == "default"
+        # Nothing will be recorded now: no "will be recorded" summary, no Ctrl+S in the footer.
+        await pilot.pause()
+        assert not screen.query_one("#will-record").display
+        assert "ctrl+s" not in screen.active_bindings
 
 
 @sync

@@ -248,6 +248,9 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
                 by = t("by_default", self.lang) if st.cause == "default" else (st.by or "")
                 self._say("#form-error", t("point_closed", self.lang, option=label, by=by))
                 self.query_one("#commit", Button).disabled = True
+                # Nothing will be recorded any more: neither the summary nor Ctrl+S may say so.
+                self.query_one("#will-record", Static).display = False
+                self.refresh_bindings()
                 left.update(t("expired", self.lang))
             return
         offered = sim.offered_options(self.point)
@@ -260,6 +263,12 @@ class DecisionScreen(actions.Keyed, ModalScreen[bool]):
         text = left_text(remaining, self.lang)
         left.update(t("time_left", self.lang, left=text) if remaining is not None and remaining > 0 else text)
         left.set_class(remaining is not None and remaining <= 2, "urgent")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """As every registry screen; Ctrl+S (record) is gone once the point has closed."""
+        if self._closed_shown and parameters[1:] == ("commit",):
+            return False
+        return super().check_action(action, parameters)
 
     # ---------------------------------------------------------------- actions
     def action_pick(self, n: int) -> None:
