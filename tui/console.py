@@ -90,7 +90,7 @@ WORDS: dict[str, dict[str, str]] = {
     "quantities": {"es": "Situación", "en": "Situation"},
     "help": {"es": "Ayuda", "en": "Help"},
     "help_title": {"es": "Consola de la clase: teclas y reloj", "en": "Class console: keys and clock"},
-    "help_start": {"es": "Los equipos leen el briefing hasta que usted inicia la clase (S); el reloj de cada "
+    "help_start": {"es": "Los equipos leen el informe inicial hasta que usted inicia la clase (S); el reloj de cada "
                          "equipo empieza entonces.",
                    "en": "Teams read the briefing until you start the class (S); each team's clock starts then."},
     "help_alert": {"es": "Cuando se abre una decisión para un equipo cuyo reloj va a más de {x}x, el anfitrión "

@@ -44,7 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
     "reconnected": {"es": "Conexión restablecida.", "en": "Connection restored."},
     "host_gone": {"es": "El anfitrión ya no responde. El ejercicio sigue guardado en el anfitrión.",
                   "en": "The host no longer answers. The exercise is still saved on the host."},
-    "briefing_wait": {"es": "Lea el briefing. El reloj empieza cuando el instructor inicie la clase.",
+    "briefing_wait": {"es": "Lea el informe inicial. El reloj empieza cuando el instructor inicie la clase.",
                       "en": "Read the briefing. The clock starts when the instructor starts the class."},
     "journal_remote": {"es": "{team}.sitroom, en el anfitrión de la clase",
                        "en": "{team}.sitroom, on the class host"},
