@@ -79,10 +79,38 @@ def warn_if_exposed(host: ClassHost, lang: str) -> None:
         log.warning("listening on %s: the class is reachable on that network", host.config.host)
 
 
+@contextlib.contextmanager
+def _keep_free(port: int | None, address: str) -> Any:
+    """Hold `port` while the host binds its own (a free one, when not given), so that the system does
+    not hand the host the very port the browsers are to be served on (seen once in a test run)."""
+    if not port:
+        yield
+        return
+    import socket
+
+    sock = socket.socket()
+    try:
+        sock.bind((address, port))
+    except OSError:
+        sock.close()
+        yield  # taken already: the web gateway will say so, with the reason
+        return
+    try:
+        yield
+    finally:
+        sock.close()
+
+
+async def _start_all(host: ClassHost, tokens: Tokens | None, web_port: int | None) -> Any | None:
+    """Start the host, then its web gateway (when asked): the gateway's port never given to the host."""
+    with _keep_free(web_port, host.config.host):
+        await host.start()
+    return await _start_web(host, tokens, web_port)
+
+
 async def serve_headless(host: ClassHost, tokens: Tokens | None, lang: str, web_port: int | None) -> int:
     """Run the host until every team has ended, or SIGINT/SIGTERM; print the links as one JSON line."""
-    await host.start()
-    web = await _start_web(host, tokens, web_port)
+    web = await _start_all(host, tokens, web_port)
     info = links(host, tokens, web) if tokens is not None else _stored_links(host)
     if tokens is not None:
         write_links(host, info, lang)
@@ -159,8 +187,7 @@ class HostThread:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         try:
-            await self.host.start()
-            self.web = await _start_web(self.host, self.tokens, self.web_port)
+            self.web = await _start_all(self.host, self.tokens, self.web_port)
         except BaseException as exc:  # handed to the starting thread, which reports it
             self.error = exc
             self._ready.set()

@@ -63,9 +63,20 @@ def chromium() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free now (another process may still take it before it is used)."""
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` distinct ports free now: all held open while they are picked, so no two are the same."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 async def load_page(browser: str, url: str, expect: tuple[str, ...], screenshot: Path, limit: float = 40.0) -> str:
@@ -119,10 +130,13 @@ async def load_page(browser: str, url: str, expect: tuple[str, ...], screenshot:
 
 def test_a_team_in_a_browser_gets_its_room_from_the_running_class(tmp_path):
     browser = chromium()
-    web = free_port()
+    # Both ports chosen here, and distinct: left to pick its own, the host once took the very port
+    # chosen for --web (free a moment earlier) and could not serve browsers there.
+    port, web = free_ports(2)
     d = tmp_path / "class"
     host = subprocess.Popen([sys.executable, "-m", "sitroom", "class", "start", "tutorial", "--teams", "Alfa,Bravo",
-                             "--headless", "--dir", str(d), "--web", str(web), "--lang", "en", "--seed", "9"],
+                             "--headless", "--dir", str(d), "--port", str(port), "--web", str(web), "--lang", "en",
+                             "--seed", "9"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     shots = Path(os.environ.get("SITROOM_SCREENSHOT_DIR", tmp_path))
     try:
