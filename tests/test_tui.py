@@ -911,3 +911,14 @@ async def test_the_units_subtitle_follows_the_highlighted_unit_as_it_moves(tmp_p
         assert busy and row == busy[0].id  # (the first officer: the highlighted row)
         assert str(units.border_subtitle) != before
         assert room._unit_text[row][:30] in str(units.border_subtitle)
+
+
+def test_a_class_teams_help_does_not_promise_a_journal_it_does_not_keep() -> None:
+    """In a class the host keeps the team's journal: the team's F1 said Ctrl+Q saves it for --resume."""
+    from tui.actions import help_rows
+
+    local = {key: text for _, key, text in help_rows("es", instructor=False)}
+    joined = {key: text for _, key, text in help_rows("es", instructor=False, remote=True)}
+    assert "--resume" in local["Ctrl+Q"]
+    assert "--resume" not in joined["Ctrl+Q"] and "anfitrión" in joined["Ctrl+Q"]
+    assert {k: v for k, v in joined.items() if k != "Ctrl+Q"} == {k: v for k, v in local.items() if k != "Ctrl+Q"}

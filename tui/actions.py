@@ -196,8 +196,9 @@ class Keyed:
         await app.run_action(name, self)
 
 
-def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
-    """(section, key, what it does) for the help screen."""
+def help_rows(lang: str, instructor: bool, remote: bool = False) -> list[tuple[str, str, str]]:
+    """(section, key, what it does) for the help screen (`remote`: a class's team room, whose journal
+    the class host keeps)."""
     section = {"global": t("help_global", lang), "room": t("help_room", lang),
                "decision": t("help_decision", lang), "launcher": t("launcher_title", lang)}
     rows = [(t("help_global", lang), "Ctrl+P", t("palette", lang))]
@@ -205,7 +206,8 @@ def help_rows(lang: str, instructor: bool) -> list[tuple[str, str, str]]:
         if (a.instructor and not instructor) or not a.in_help:
             continue
         sec = t("help_instr", lang) if a.instructor else section[a.scope]
-        rows.append((sec, a.key_label, a.help[lang]))
+        text = t("help_quit_remote", lang) if remote and a.id == "quit_room" else a.help[lang]
+        rows.append((sec, a.key_label, text))
     return rows
 
 

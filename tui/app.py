@@ -235,7 +235,8 @@ class SitroomApp(actions.Keyed, App[int]):
             self.screen.dismiss(None)
         else:
             alert = self.session.alert_speed if self.session is not None else None
-            self.push_screen(HelpScreen(self.lang, self.instructor, alert))
+            remote = bool(getattr(self.session, "remote", False))
+            self.push_screen(HelpScreen(self.lang, self.instructor, alert, remote=remote))
 
     def action_quit_room(self) -> None:
         if self.session is not None:

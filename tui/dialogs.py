@@ -534,10 +534,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-def help_table(lang: str, instructor: bool) -> Group:
+def help_table(lang: str, instructor: bool, remote: bool = False) -> Group:
     """Every key by section; the descriptions wrap, so nothing is cut at any width."""
     sections: dict[str, list[tuple[str, str]]] = {}
-    for sec, key, text in actions.help_rows(lang, instructor):
+    for sec, key, text in actions.help_rows(lang, instructor, remote):
         sections.setdefault(sec, []).append((key, text))
     width = max(len(key) for rows in sections.values() for key, _ in rows)
     parts: list[Text | Table] = []
@@ -558,11 +558,12 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Esc", show=False)]
 
-    def __init__(self, lang: str, instructor: bool, alert_speed: float | None = None) -> None:
+    def __init__(self, lang: str, instructor: bool, alert_speed: float | None = None, remote: bool = False) -> None:
         super().__init__()
         self.lang = lang
         self.instructor = instructor
         self.alert_speed = alert_speed
+        self.remote = remote  # a class's team room: the host keeps the journal
 
     def compose(self) -> ComposeResult:
         lang = self.lang
@@ -572,7 +573,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(t("help_intro", lang), classes="hint")
                 if self.alert_speed is not None:
                     yield Static(t("help_alert", lang, x=fmt_speed(self.alert_speed)), classes="hint")
-                yield Static(help_table(lang, self.instructor), id="keys-table")
+                yield Static(help_table(lang, self.instructor, self.remote), id="keys-table")
             yield Static(t("help_close", lang), classes="hint")
 
     def on_mount(self) -> None:

@@ -193,6 +193,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "order_unavailable": {"es": "{label}: no disponible — {why}", "en": "{label}: not available — {why}"},
     "why_ended": {"es": "el ejercicio terminó", "en": "the exercise has ended"},
     "why_unavailable": {"es": "no procede en este momento", "en": "not possible right now"},
+    "help_quit_remote": {"es": "Sale de la sala; el anfitrión de la clase guarda el diario del equipo (vuelva con "
+                                 "el mismo enlace: `sitroom join`).",
+                         "en": "Leave the room; the class host keeps the team's journal (come back with the same "
+                               "link: `sitroom join`)."},
     "why_standby": {"es": "no queda ninguna unidad de «{res}» en reserva que convocar",
                     "en": "no unit of “{res}” is left on standby to call"},
     "order_cmd": {"es": "Orden: {label}", "en": "Order: {label}"},

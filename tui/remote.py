@@ -214,6 +214,7 @@ class RemoteSession:
     """A team's exercise on the class host, with the reading and command interface of `Session`."""
 
     instructor = False
+    remote = True  # the host keeps the team's journal
     resumed = False
 
     def __init__(self, link: ClientThread, lang: str) -> None:

@@ -61,6 +61,8 @@ def default_journal_path(scenario_id: str, now: datetime | None = None) -> Path:
 class Session:
     """One exercise being played: the engine, the clock, the drafts, the event cursor."""
 
+    remote = False  # this terminal keeps the journal (a class's team room does not: its host does)
+
     def __init__(self, exercise: Exercise, journal_path: Path, *, wall: WallClock, speed: float,
                  instructor: bool, lang: str, resumed: bool = False, begun: bool = True,
                  alert_speed: float | None = None) -> None:
