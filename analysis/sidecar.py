@@ -73,6 +73,7 @@ def _medians(d: Any) -> dict[str, float]:
 
 
 def sidecar_path(journal_path: str) -> Path:
+    """Where `sitroom whatif` saves a journal's study, and the debrief looks for it."""
     return Path(f"{journal_path}.whatif.json")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.metrics import CAPABILITY_LABELS, capability_label
+from simulator.text import ending_words
 
 TEXT: dict[str, dict[str, str]] = {
     # ---- cover
@@ -452,8 +453,7 @@ def end_reason(reason: str, endings: Any, lang: str) -> str:
         return t(f"end_{reason}", lang)
     for e in endings:
         if e.reason == reason and e.message:
-            text = e.message.get(lang) or e.message.get("en") or next(iter(e.message.values()), "")
-            return text.strip().rstrip(".").strip() or reason
+            return ending_words(e.message, lang) or reason
     return reason
 
 

@@ -60,7 +60,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from analysis.sidecar import exercise_key
+from analysis.sidecar import exercise_key, sidecar_path
 from analysis.whatif_runs import (
     FOLLOWED,
     INPROCESS_BELOW,
@@ -473,11 +473,6 @@ def prepare(journal_path: str) -> Study:
     study.reproduces_actual = all((math.isnan(x) and math.isnan(y)) or x == y  # type: ignore[arg-type]
                                   for x, y in zip(again, actual, strict=True))
     return study
-
-
-def sidecar_path(journal_path: str) -> Path:
-    """Where the debrief looks for a journal's what-if result."""
-    return Path(f"{journal_path}.whatif.json")
 
 
 def _relative_charts(charts: dict[str, Path], folder: Path) -> dict[str, str]:

@@ -20,12 +20,13 @@ board (`view`), for the numbers an inject quotes (`seen_expr`) and for who may r
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
 from .expr import SINCE, Expr
-from .state import Quantity, computed_bases, computed_order
+from .state import Quantity, bounded, computed_bases, computed_order
 from .views import Estimate, QuantityView
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ def seen_data(s: Seen) -> float | list[float] | None:
     return s.as_data() if isinstance(s, Estimate) else s
 
 
+def computed_delay(qs: dict[str, Quantity], qid: str) -> float:
+    """The longest report delay behind a computed quantity: its audience's picture of it is that old."""
+    return max((qs[n].report_delay for n in computed_bases(qs, qid) if n in qs), default=0.0)
+
+
 def reported_computed(qs: dict[str, Quantity], qid: str, history: dict[str, list[tuple[float, float]]],
                       until: float) -> list[tuple[float, float]] | None:
     """When a computed quantity's audience saw it change, and to what, from the true histories of what it
@@ -55,22 +61,17 @@ def reported_computed(qs: dict[str, Quantity], qid: str, history: dict[str, list
     name plus that name's delay, and can hold values the truth never held (names of different
     delays mixed). `history[name]`: (minute, value) pairs in order, the first at T0.
     """
-    q = qs[qid]
     bases = computed_bases(qs, qid)
     if any(n not in qs for n in bases):
         return None
     delays = {n: qs[n].report_delay for n in bases}
     times = sorted({t + delays[n] for n in bases for t, _ in history[n] if t + delays[n] <= until} | {0.0})
-    order = [k for k in computed_order(qs) or [] if k == qid or k in _reads(qs, qid)]
+    inner = _reads(qs, qid)
+    order = [k for k in computed_order(qs) or [] if k == qid or k in inner]
 
     def at(n: str, t: float) -> float:
         hist = history[n]
-        value = hist[0][1]
-        for when, x in hist:
-            if when > t:
-                break
-            value = x
-        return value
+        return hist[max(bisect.bisect_right(hist, (t, math.inf)) - 1, 0)][1]
 
     out: list[tuple[float, float]] = []
     for t in times:
@@ -81,14 +82,23 @@ def reported_computed(qs: dict[str, Quantity], qid: str, history: dict[str, list
             x = float(c.compute.fn(env))
             if not math.isfinite(x):
                 x = out[-1][1] if k == qid and out else c.initial
-            x = min(max(x, c.lo), c.hi) if c.lo is not None and c.hi is not None else \
-                max(x, c.lo) if c.lo is not None else min(x, c.hi) if c.hi is not None else x
+            x = bounded(c, x)
             env[k] = float(round(x)) if c.integer else x
         value = env[qid]
         if not out or out[-1][1] != value:
             out.append((t, value))
-    assert q.compute is not None
     return out
+
+
+def _range_within(q: Quantity, lo: float, hi: float) -> tuple[float, float]:
+    """A range (low <= high) brought within the quantity's bounds, widened to whole numbers if it is whole."""
+    if q.lo is not None:
+        lo, hi = max(lo, q.lo), max(hi, q.lo)
+    if q.hi is not None:
+        lo, hi = min(lo, q.hi), min(hi, q.hi)
+    if q.integer:
+        lo, hi = float(math.floor(lo)), float(math.ceil(hi))
+    return lo, hi
 
 
 def _reads(qs: dict[str, Quantity], qid: str) -> set[str]:
@@ -113,8 +123,7 @@ class Knowledge:
         self.order: list[Quantity] = [qs[k] for k in computed_order(qs) or []]
         self.bases = {q.id: computed_bases(qs, q.id) for q in self.order}
         # The longest report delay behind a computed quantity (its audience's picture is that old).
-        self.delay = {q.id: max((qs[n].report_delay for n in self.bases[q.id] if n in qs), default=0.0)
-                      for q in self.order}
+        self.delay = {q.id: computed_delay(qs, q.id) for q in self.order}
         # State quantity -> the computed quantities that read it (through others too), each after
         # those it reads: `set_quantity` brings them up to date at once (`follow`).
         self.dependents: dict[str, list[Quantity]] = {}
@@ -249,14 +258,7 @@ class Knowledge:
         lo, hi = float(spec.low.fn(env)), float(spec.high.fn(env))
         if not (math.isfinite(lo) and math.isfinite(hi)):
             return Estimate()
-        lo, hi = min(lo, hi), max(lo, hi)
-        if q.lo is not None:
-            lo, hi = max(lo, q.lo), max(hi, q.lo)
-        if q.hi is not None:
-            lo, hi = min(lo, q.hi), min(hi, q.hi)
-        if q.integer:
-            lo, hi = float(math.floor(lo)), float(math.ceil(hi))
-        return Estimate(lo, hi)
+        return Estimate(*_range_within(q, min(lo, hi), max(lo, hi)))
 
     def seen(self, name: str) -> Seen:
         """What a quantity's audience sees of `name` now (a non-instructor viewer; every name but
@@ -306,13 +308,7 @@ class Knowledge:
         if isinstance(s, Estimate):
             if s.unknown or s.low is None or s.high is None:
                 return s
-            lo, hi = s.low, s.high
-            if q.lo is not None:
-                lo, hi = max(lo, q.lo), max(hi, q.lo)
-            if q.hi is not None:
-                lo, hi = min(lo, q.hi), min(hi, q.hi)
-            if q.integer:
-                lo, hi = float(math.floor(lo)), float(math.ceil(hi))
+            lo, hi = _range_within(q, s.low, s.high)
             return lo if lo == hi else Estimate(lo, hi)
         if s != s or not math.isfinite(s):
             return self.sim.v[q.id]  # as the table keeps it (no value: its last one)

@@ -276,6 +276,15 @@ def computed_bases(qs: dict[str, Quantity], qid: str) -> list[str]:
     return sorted(out)
 
 
+def bounded(q: Quantity, value: float) -> float:
+    """`value` (not NaN) within the quantity's `min`/`max` and the run's numeric range."""
+    if q.lo is not None and value < q.lo:
+        value = q.lo
+    if q.hi is not None and value > q.hi:
+        value = q.hi
+    return min(max(value, -RUN_MAX), RUN_MAX)
+
+
 class Watcher:
     """A condition or rate that must be looked at again when a name it reads changes.
 
@@ -435,16 +444,8 @@ class State:
 
     def clamp(self, qid: str, value: float) -> tuple[float, bool]:
         """`value` within the quantity's bounds (NaN keeps the old value); whether it was non-finite."""
-        q = self.quantities[qid]
         bad = not math.isfinite(value)
-        if value != value:
-            value = self.v[qid]
-        if q.lo is not None and value < q.lo:
-            value = q.lo
-        if q.hi is not None and value > q.hi:
-            value = q.hi
-        value = min(max(value, -RUN_MAX), RUN_MAX)
-        return value, bad
+        return bounded(self.quantities[qid], self.v[qid] if value != value else value), bad
 
     def check_all(self) -> None:
         """Mark every watcher due (at the start of a run), but those already up to date."""

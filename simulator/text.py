@@ -19,6 +19,11 @@ def tr(text: Text | None, lang: str) -> str:
     return text.get(lang) or text.get("en") or text.get("es") or ""
 
 
+def ending_words(message: Text | None, lang: str) -> str:
+    """A scenario ending's message as the reason an exercise ended (no closing full stop; '' if none)."""
+    return tr(message, lang).strip().rstrip(".").strip()
+
+
 def local_time(start: datetime | str, minutes: float, *, seconds: bool = False) -> str:
     """The exercise-world clock reading (HH:MM, or HH:MM:SS) `minutes` after `start` (T0)."""
     t0 = datetime.fromisoformat(start) if isinstance(start, str) else start

@@ -226,7 +226,7 @@ def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: floa
     One that also reads a derived name (whose history the journal does not keep) is shifted by its
     longest delay, as the room dates its picture.
     """
-    from simulator.knowledge import reported_computed
+    from simulator.knowledge import computed_delay, reported_computed
     from simulator.state import computed_bases
 
     qs = scenario.state
@@ -242,8 +242,7 @@ def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: floa
         if q.compute is None:
             shift[q.id] = q.report_delay
             continue
-        delay = max((qs[n].report_delay for n in computed_bases(qs, q.id) if n in qs), default=0.0)
-        shift[q.id] = delay
+        delay = shift[q.id] = computed_delay(qs, q.id)
         mine = [e for e in events if e["kind"] == "state" and e["ref"] == q.id]
         seen = reported_computed(qs, q.id, history, reached) if delay > 0 and mine else None
         if seen is None:
@@ -261,12 +260,13 @@ def _as_reported(events: list[dict[str, Any]], scenario: Scenario, reached: floa
                 "value": value, "delta": 0.0 if prev is None else value - prev,
                 "cause": "initial" if t == 0.0 else "computed", "as_of": round(max(t - delay, 0.0), 6)}})
     out = []
+    placed: set[str] = set()
     for e in events:
         ref = e["ref"] if e["kind"] == "state" else None
-        if ref in rebuilt:
-            if rebuilt[ref] is not None:
+        if ref in rebuilt:  # its own events give way to the picture, placed where the first stood
+            if ref not in placed:
+                placed.add(ref)
                 out += rebuilt[ref]
-                rebuilt[ref] = None  # type: ignore[assignment]
             continue
         delay = shift.get(ref, 0.0) if ref is not None else 0.0
         if delay > 0:

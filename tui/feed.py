@@ -13,7 +13,7 @@ from rich.text import Text
 
 from simulator import Event, QuantityView, Scenario, inject_text, params_text, tr
 from simulator.clock import fmt_left
-from simulator.text import quoted_text
+from simulator.text import ending_words, quoted_text
 
 from .i18n import STRINGS, t
 
@@ -43,11 +43,7 @@ def end_reason_text(reason: str, data: dict[str, Any], lang: str) -> str:
     if f"reason_{reason}" in STRINGS:
         return t(f"reason_{reason}", lang)
     msg = data.get("message")
-    if isinstance(msg, dict):
-        text = tr(msg, lang).strip().rstrip(".").strip()
-        if text:
-            return text
-    return reason
+    return (ending_words(msg, lang) if isinstance(msg, dict) else "") or reason
 
 def channel_label(channel: str, lang: str) -> str:
     key = f"ch_{channel}"
