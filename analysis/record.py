@@ -150,19 +150,27 @@ def load_records(paths: list[str]) -> list[ExerciseRecord]:
     return records
 
 
+def _base_label(r: ExerciseRecord) -> str:
+    """A record's name before it is made unique: the team, or for a headless run its policy.
+
+    Every headless run is journaled as team "policy"; a report that named that word as a
+    team, in Spanish too, would say nothing. Its policy's name is what tells it apart.
+    """
+    return r.policy if r.scripted and r.team == "policy" and r.policy else r.team
+
+
 def _unique_labels(records: list[ExerciseRecord]) -> None:
     seen: dict[str, int] = {}
     for r in records:
-        seen[r.team] = seen.get(r.team, 0) + 1
+        seen[_base_label(r)] = seen.get(_base_label(r), 0) + 1
     count: dict[str, int] = {}
     labels: set[str] = set()
     for r in records:
-        label = r.team
-        if seen[r.team] > 1:
-            # Headless runs are all team "policy": their policy names tell them apart.
-            label = f"{r.team} ({r.policy})" if r.policy else label
-            if label in labels or not r.policy:
-                count[r.team] = count.get(r.team, 0) + 1
-                label = f"{r.team} ({count[r.team]})"
+        base = label = _base_label(r)
+        if seen[base] > 1:
+            label = f"{base} ({r.policy})" if r.policy and r.policy != base else label
+            if label in labels or label == base:
+                count[base] = count.get(base, 0) + 1
+                label = f"{base} ({count[base]})"
         r.label = label
         labels.add(label)

@@ -213,10 +213,10 @@ def test_expectation_met_only_by_a_default_is_not_a_strength(journals):
 def test_latency_series_per_point_and_team(journals):
     recs = load_records([str(journals / "late.db"), str(journals / "defaults.db")])
     bars = {(b.team, b.point): b for b in latencies(recs)}
-    assert bars[("policy (late)", "D1")].latency == pytest.approx(12.0)
-    assert bars[("policy (defaults)", "D1")].defaulted
-    assert bars[("policy (defaults)", "D1")].latency is None  # a default has no latency of the team's
-    assert bars[("policy (defaults)", "D1")].allowed == pytest.approx(20.0)
+    assert bars[("late", "D1")].latency == pytest.approx(12.0)
+    assert bars[("defaults", "D1")].defaulted
+    assert bars[("defaults", "D1")].latency is None  # a default has no latency of the team's
+    assert bars[("defaults", "D1")].allowed == pytest.approx(20.0)
 
 
 def test_situation_series_are_step_curves_of_charted_quantities(journals):
@@ -277,7 +277,7 @@ def test_timeline_has_notes_pauses_orders_and_unit_activity(journals):
 def test_comparison_notes_same_seed(journals):
     recs = load_records([str(journals / "late.db"), str(journals / "live.db")])
     c = compare(recs, "en")
-    assert c.same_seed and c.teams == ["policy", "Rojo"]
+    assert c.same_seed and c.teams == ["late", "Rojo"]
     metrics = {m: vals for m, _, vals in c.metrics}
     assert metrics["d1_latency"] == [pytest.approx(12.0), pytest.approx(5.0)]
     choices = {p: opts for p, _, opts in c.choices}
@@ -602,3 +602,13 @@ def test_an_objective_that_does_not_apply_shows_its_measures_value_not_a_time(tm
     [obj4] = [r for r in rec.ratings if r.id == "OBJ4"]
     assert obj4.rating == "N/A" and not scn.metrics[obj4.metric].can_miss
     assert measure_text(rec, obj4, "en") == "0" and "not reached" not in measure_text(rec, obj4, "es")
+
+
+def test_headless_runs_are_named_by_their_policy_not_the_word_policy(journals, tmp_path):
+    """Two headless runs of one policy: each is named by the policy, made unique; none 'policy'."""
+    import shutil
+
+    again = tmp_path / "late2.db"
+    shutil.copy(journals / "late.db", again)
+    recs = load_records([str(journals / "late.db"), str(again), str(journals / "defaults.db")])
+    assert [r.label for r in recs] == ["late (1)", "late (2)", "defaults"]
