@@ -922,3 +922,30 @@ def test_a_class_teams_help_does_not_promise_a_journal_it_does_not_keep() -> Non
     assert "--resume" in local["Ctrl+Q"]
     assert "--resume" not in joined["Ctrl+Q"] and "anfitrión" in joined["Ctrl+Q"]
     assert {k: v for k, v in joined.items() if k != "Ctrl+Q"} == {k: v for k, v in local.items() if k != "Ctrl+Q"}
+
+
+@sync
+async def test_order_window_keeps_its_hint_on_screen_at_80x24_whatever_the_description(tmp_path: Path) -> None:
+    """A long description (or a refusal) under the list never pushes 'Enter gives the order' off."""
+    from textual.widgets import OptionList
+
+    app, wall = make_app(tmp_path, scenario="C3-ano-nuevo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_minutes(app, wall, pilot, 20)
+        await pilot.press("o")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ListDialog)
+        tall = 0
+        for i, (_, _, ok) in enumerate(dialog.items):
+            dialog.query_one("#list", OptionList).highlighted = i
+            await pilot.pause()
+            if not ok:
+                await pilot.press("enter")  # refused: the reason appears under the list too
+                await pilot.pause()
+            await pilot.pause()
+            box = dialog.query_one(".dialog").region
+            hint = dialog.query(".hint").last().region
+            tall = max(tall, dialog.query_one("#describe").region.height)
+            assert hint.height == 1 and box.y < hint.y < box.bottom - 1, (i, hint, box)
+        assert tall >= 5  # the check met a description of several lines

@@ -18,6 +18,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, OptionList, Static
@@ -87,17 +88,42 @@ class ListDialog(ModalScreen[str | None]):
         keys = [key for key, _, _ in self.items]
         if self.items:
             ol.highlighted = keys.index(self.start) if self.start in keys else 0
-        self._fit_list(self.app.size.height)
         self._describe()
+        self._refit()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Keep the description and the hint on screen in a short terminal (the list scrolls)."""
-        self._fit_list(event.size.height)
+        """Keep the description, the error and the hint on screen in a short terminal (the list scrolls)."""
+        self._refit()
 
-    def _fit_list(self, rows: int) -> None:
-        # Borders, title, a description of up to 4 lines, the error and the hint take the rest.
-        reserved = 10 if self.describe is not None else 6
-        self.query_one("#list", OptionList).styles.max_height = max(4, min(20, int(rows * 0.9) - reserved))
+    def _refit(self) -> None:
+        # What is below the list is known only once laid out at this width: measure it then.
+        self.call_after_refresh(self._fit_list)
+
+    def _fit_list(self) -> None:
+        """Give the list the rows the window has left after its title, description, error and hint."""
+        if not self.is_attached:
+            return
+        dialog = self.query_one(".dialog")
+        ol = self.query_one("#list", OptionList)
+        width = dialog.content_size.width
+        if width <= 0:
+            return
+        screen = self.app.size
+        rows = int(screen.height * 0.9)  # the window's max-height (dialogs.tcss)
+        others = 0
+        for w in dialog.children:
+            if w is ol:
+                continue
+            # Measured from the text at this width: the layout of a text just updated is not known yet.
+            h = w.get_content_height(Size(width, screen.height), screen, width)
+            cap = w.styles.max_height
+            if cap is not None and cap.is_cells:
+                h = min(h, int(cap.value) - w.styles.gutter.height)
+            others += h + w.styles.gutter.height + w.styles.margin.height
+        chrome = dialog.styles.gutter.height
+        fit = max(3, min(20, rows - chrome - others - ol.styles.margin.height))
+        if ol.styles.max_height is None or ol.styles.max_height.value != fit:
+            ol.styles.max_height = fit
 
     @staticmethod
     def _options(items: list[tuple[str, Text | str, bool]]) -> list[Option]:
@@ -130,6 +156,7 @@ class ListDialog(ModalScreen[str | None]):
             return
         key = self.highlighted_key
         self.query_one("#describe", Static).update(self.describe(key) if key else "")
+        self._refit()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._describe()
@@ -154,6 +181,7 @@ class ListDialog(ModalScreen[str | None]):
             return
         if err:
             self.query_one("#error", Static).update(err)
+            self._refit()
         else:
             self.dismiss(key)
 
