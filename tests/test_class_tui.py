@@ -251,3 +251,41 @@ async def test_the_console_help_says_the_decision_alert_rule_in_both_languages(t
                 other = "en" if lang == "es" else "es"
                 assert cw("inject", other) not in shown
                 await pilot.press("f2")
+
+
+@bounded
+async def test_a_team_that_joins_a_running_class_sees_each_message_once(tmp_path):
+    """The room drew the history; the events drained next (the same history) are not drawn again.
+
+    A team sees only its share of the host's events, so their sequence numbers have gaps: the feed
+    must not take a count of events for the sequence number of the newest one.
+    """
+    import asyncio
+
+    from textual.widgets import RichLog
+
+    with host_thread(tmp_path / "c", speed=600.0) as (host, tokens, link):
+        instructor = link(tokens.instructor)
+        instructor.call(instructor.client.start_class())
+        team = host.teams["Alfa"]
+        for _ in range(300):  # the host runs on its own thread: wait until it has a history
+            if len(team.sim.events) >= 12:
+                break
+            await asyncio.sleep(0.05)
+        instructor.call(instructor.client.pause("Alfa"))
+        session = team_session(link(tokens.teams["Alfa"]))
+        seqs = [e.seq for e in session.sim.events]
+        assert seqs and seqs[-1] + 1 > len(seqs), "the team's events should skip some of the host's"
+        app = RemoteApp(session, "en")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, RoomScreen))
+            room = app.screen
+            room.rebuild()
+            await pilot.pause(0.1)
+            feed = room.query_one("#feed", RichLog)
+            drawn = [line.text for line in feed.lines]
+            assert len(drawn) >= 5
+            # The first frame after the room is built may hand it the whole history again.
+            room.refresh_view(list(session.sim.events))
+            await pilot.pause(0.1)
+            assert [line.text for line in feed.lines] == drawn

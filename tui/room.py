@@ -98,7 +98,7 @@ class RoomScreen(actions.Keyed, Screen[None]):
         self._open_rows: set[str] = set()
         self._last_sig: tuple[float, int, int, str] = (-1.0, -1, -1, "")
         self._built_for = None
-        self._rendered = 0
+        self._rendered = -1  # the seq of the newest event in the feed
         self._task_w = 12
         self._unit_text: dict[str, str] = {}  # each unit's whole task and place (the cell may be cut)
         self._places = False
@@ -194,7 +194,9 @@ class RoomScreen(actions.Keyed, Screen[None]):
         feed.border_title = t("feed", lang)
         feed.border_subtitle = tr(s.scenario.title, lang)
         feed.clear()
-        self._rendered = len(s.sim.events)  # events already in the feed (drained ones may repeat them)
+        # The newest event in the feed, by its sequence number: events drained later may repeat the
+        # history just drawn. (Not a count: a class team sees only its share of the host's events.)
+        self._rendered = s.sim.events[-1].seq if s.sim.events else -1
         lines: list[tuple[float, float, Text]] = []
         for ev in reversed(s.sim.events):  # newest first: only the recent past is re-rendered
             ln = self._line(ev)
@@ -256,7 +258,9 @@ class RoomScreen(actions.Keyed, Screen[None]):
         if not self._ready:
             return  # rebuild() renders the whole history when the screen mounts
         self._update_clockbar()
-        lines = [ln for ev in new_events if ev.seq >= self._rendered and (ln := self._line(ev)) is not None]
+        lines = [ln for ev in new_events if ev.seq > self._rendered and (ln := self._line(ev)) is not None]
+        if new_events:
+            self._rendered = max(self._rendered, new_events[-1].seq)
         if lines:
             feed = self.query_one("#feed", RichLog)
             for ln in lines[-BURST_LINES:]:
