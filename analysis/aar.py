@@ -197,6 +197,9 @@ def team_data(rec: ExerciseRecord) -> dict[str, Any]:
         "expectations": [{"inject": e.inject, "delivered_at": e.delivered_at, "checked_at": e.checked_at,
                           "met": e.met, "any_of": list(e.any_of), "met_by": e.met_by, "evidence": [e.seq]}
                          for e in expectations(rec)],
+        # Run-time values the engine had to correct: the figures above rest on the corrected ones.
+        "warnings": [{"t": e.t, "where": e.ref, "key": e.data.get("key"), "text": e.data.get("text"),
+                      "evidence": [e.seq]} for e in rec.events_of("warning")],
     }
 
 

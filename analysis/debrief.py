@@ -492,8 +492,26 @@ class _Builder:
 
     def appendix(self) -> None:
         L = self.lang
-        self.doc.add(Para(t("ap_intro", L)), Items(t("ap_items", L).split("\n")),
-                     Heading(t("files_title", L), 3), Para(t("files_list", L)))
+        self.doc.add(Para(t("ap_intro", L)), Items(t("ap_items", L).split("\n")))
+        self.corrections()
+        self.doc.add(Heading(t("files_title", L), 3), Para(t("files_list", L)))
+
+    def corrections(self) -> None:
+        """What the engine had to correct while it ran (warning events), so no figure hides it."""
+        L = self.lang
+        teams = [(rec, tm) for rec, tm in zip(self.records, self.data["teams"], strict=True) if tm["warnings"]]
+        self.doc.add(Heading(t("ap_warn_title", L), 3))
+        if not teams:
+            self.doc.add(Para(t("ap_warn_none", L)))
+            return
+        self.doc.add(Para(t("ap_warn_intro", L)))
+        for rec, tm in teams:
+            self.team_heading(rec)
+            # The text names the place in the scenario (path) itself.
+            rows = [[Cell(_tplus(w["t"]), "num"),
+                     Cell(((w["text"] or {}).get(L) or f"{w['where']}: {w['key']}") + f" (#{w['evidence'][0]})")]
+                    for w in tm["warnings"]]
+            self.doc.add(Table([t("col_at", L), t("col_what", L)], rows))
 
 
 def _with_share(median: float | None, share: float | None, lang: str) -> str:

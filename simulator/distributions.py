@@ -74,6 +74,7 @@ class DistKind:
     check: Callable[[Const], list[tuple[str | None, str]]]  # -> (parameter or None, message)
     repair: Callable[[dict[str, float], Fix], None]  # bring run-time values into range in place
     sample: Callable[[Any, dict[str, float], Dist], float]  # (generator, parameters, dist)
+    time_nonneg: tuple[str, ...] = ()  # parameters that may be negative in an amount, never in a time
 
 
 def _no_check(c: Const) -> list[tuple[str | None, str]]:
@@ -155,6 +156,7 @@ def _exponential(rng: np.random.Generator, a: dict[str, float], d: Dist) -> floa
 
 
 def _poisson_repair(a: dict[str, float], out: Fix) -> None:
+    _at_least("mean", 0.0)(a, out)
     if a["mean"] > 1e9:  # numpy refuses huge means; a billion is already far beyond a scenario
         out.append(("mean", a["mean"], 1e9))
         a["mean"] = 1e9
@@ -174,7 +176,7 @@ def _binomial_check(c: Const) -> list[tuple[str | None, str]]:
 
 
 def _binomial_repair(a: dict[str, float], out: Fix) -> None:
-    n = min(max(a["n"], 0.0), 1e9)
+    n = float(math.floor(min(max(a["n"], 0.0), 1e9)))  # a whole number of trials
     if n != a["n"]:
         out.append(("n", a["n"], n))
         a["n"] = n
@@ -201,13 +203,21 @@ def _none(a: dict[str, float], out: Fix) -> None:
     return None
 
 
+def _both(*fixes: Callable[[dict[str, float], Fix], None]) -> Callable[[dict[str, float], Fix], None]:
+    def fix(a: dict[str, float], out: Fix) -> None:
+        for f in fixes:
+            f(a, out)
+    return fix
+
+
 KINDS: dict[str, DistKind] = {
     "fixed": DistKind(("value",), _no_check, _none, lambda rng, a, d: a["value"]),
     "uniform": DistKind(("low", "high"), _uniform_check, _uniform_repair, _uniform),
     "triangular": DistKind(("low", "mode", "high"), _triangular_check, _triangular_repair, _triangular),
-    "normal": DistKind(("mean", "sd"), _nonneg_check("mean", "sd"), _at_least("sd", 0.0), _normal),
-    "lognormal": DistKind(("median", "sigma"), _lognormal_check, _at_least("sigma", 0.0), _lognormal),
-    "exponential": DistKind(("mean",), _nonneg_check("mean"), _none, _exponential),
+    "normal": DistKind(("mean", "sd"), _nonneg_check("sd"), _at_least("sd", 0.0), _normal, time_nonneg=("mean",)),
+    "lognormal": DistKind(("median", "sigma"), _lognormal_check, _both(_at_least("median", 0.0),
+                                                                       _at_least("sigma", 0.0)), _lognormal),
+    "exponential": DistKind(("mean",), _nonneg_check("mean"), _at_least("mean", 0.0), _exponential),
     "poisson": DistKind(("mean",), _nonneg_check("mean"), _poisson_repair, _poisson),
     "binomial": DistKind(("n", "p"), _binomial_check, _binomial_repair, _binomial),
     "empirical": DistKind(("values",), _no_check, _none, _empirical),
@@ -264,6 +274,11 @@ def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], F
             fixes.append((name, raw, val))
         args[name] = val
     dist._repair(args, fixes)  # type: ignore[attr-defined]
+    if len(fixes) > 1:  # one line a parameter: the value found, and the value used in the end
+        merged: dict[str, tuple[str, float, float]] = {}
+        for name, was, used in fixes:
+            merged[name] = (name, merged[name][1] if name in merged else was, used)
+        fixes = list(merged.values())
     return args, fixes
 
 
@@ -279,14 +294,18 @@ def _warn_fixes(dist: Dist, fixes: Fix, warn: Warn) -> None:
 # --------------------------------------------------------------------------- loading
 
 
-def parse_dist(b: Builder, path: PathKey, value: Any) -> Dist | None:
-    """A `Dist` from a number or a `{dist: ...}` map, with every problem reported to `b`."""
+def parse_dist(b: Builder, path: PathKey, value: Any, amount: bool = False) -> Dist | None:
+    """A `Dist` from a number or a `{dist: ...}` map, with every problem reported to `b`.
+
+    `amount`: it gives an amount (an effect's `by`/`to`, an initial value), which may be
+    negative; else it is a time.
+    """
     where = ".".join(str(p) for p in path)
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value < 0:
-            b.err(path, f"a time or amount cannot be negative ({value})")
+        if value < 0 and not amount:
+            b.err(path, f"a time cannot be negative ({value})")
         return Dist("fixed", {"value": constant(float(value))}, where=where)
     spec = dict(value)
     kind = spec.pop("dist")
@@ -313,6 +332,10 @@ def parse_dist(b: Builder, path: PathKey, value: Any) -> Dist | None:
 
     for param, msg in KINDS[kind].check(c):
         b.err(path if param is None else path + (param,), msg)
+    if not amount:
+        for n in KINDS[kind].time_nonneg:
+            if (c(n) or 0.0) < 0:
+                b.err(path + (n,), f"{n} cannot be negative in a time (it may be in an amount: an effect's by or to)")
     if kind == "empirical" and weights and len(weights) != len(values):
         b.err(path, f"empirical: {len(values)} values but {len(weights)} weights")
     if kind == "empirical" and weights and sum(weights) <= 0:

@@ -162,7 +162,8 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
             b.err(path, f"{verb!r} needs {other!r}")
             return None
         raw = spec[other]
-        amt = b.expr(path + (other,), raw) if isinstance(raw, str | int | float) else b.dist(path + (other,), raw)
+        amt = (b.expr(path + (other,), raw) if isinstance(raw, str | int | float)
+               else b.dist(path + (other,), raw, amount=True))
     elif ref is not None:
         b.ref(path + (verb,), ref, target)
         if verb == "mobilise":  # in both formats: a mobilise that can do nothing is an author's mistake

@@ -396,6 +396,9 @@ def result(sim: Simulation) -> dict[str, Any]:
         "objectives": [{"id": r.id, "metric": r.metric, "value": r.value, "rating": r.rating, "rule": r.rule,
                         "applicable": r.applicable, "reached": r.reached}
                        for r in sim.objective_ratings(metrics)],
+        # Run-time values the engine had to correct (a parameter out of range, a non-finite result).
+        "warnings": [{"time": round(e.t, 6), "where": e.ref, "key": e.data.get("key"), "text": e.data.get("text")}
+                     for e in sim.events if e.kind == "warning"],
     }
 
 

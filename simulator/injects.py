@@ -229,7 +229,11 @@ class InjectDesk:
         """Schedule the timed injects (in order of their time)."""
         for inj in sorted(self.sim.scn.injects.values(), key=lambda i: (i.at if i.at is not None else math.inf)):
             if inj.at is not None and not inj.manual:
-                self.sim.later(lambda inj=inj: self._timed_delay(inj), lambda inj=inj: self.deliver(inj, "schedule"))
+                if inj.delay is None:
+                    self.sim.later(inj.at, lambda inj=inj: self.deliver(inj, "schedule"))
+                else:  # the delay is drawn at `at`, from the state then (as a `when:` inject's is)
+                    self.sim.later(inj.at, lambda inj=inj: self.sim.later(self._delay(inj),
+                                                                          lambda: self.deliver(inj, "schedule")))
 
     def _condition(self, w: Watcher, inj: Inject) -> None:
         if not w.expr.fn(self.sim.v):
@@ -240,16 +244,13 @@ class InjectDesk:
         else:
             self.deliver(inj, "condition")
 
-    def _timed_delay(self, inj: Inject) -> float:
-        assert inj.at is not None
-        delay = inj.at
-        if inj.delay is not None:
-            delay += max(self.sim.draw(inj.delay, "inject", inj.id), 0.0)
-        return delay
+    def _delay(self, inj: Inject) -> float:
+        """The inject's delay, drawn now (never negative)."""
+        assert inj.delay is not None
+        return max(self.sim.draw(inj.delay, "inject", inj.id), 0.0)
 
     def _delayed(self, inj: Inject) -> Generator[Any, Any, None]:
-        assert inj.delay is not None
-        yield self.sim.env.timeout(max(self.sim.draw(inj.delay, "inject", inj.id), 0.0))
+        yield self.sim.env.timeout(self._delay(inj))
         self.deliver(inj, "condition")
 
     def deliver(self, inj: Inject, cause: str, **extra: Any) -> Event:

@@ -222,9 +222,9 @@ class Builder:
         """Line `n` (1-based) of the source text."""
         return self._lines[n - 1] if 0 < n <= len(self._lines) else ""
 
-    def dist(self, path: PathKey, value: Any) -> Dist | None:
-        """The distribution at `path` (see `distributions.parse_dist`)."""
-        return parse_dist(self, path, value)
+    def dist(self, path: PathKey, value: Any, amount: bool = False) -> Dist | None:
+        """The distribution at `path` (see `distributions.parse_dist`); `amount`: not a time."""
+        return parse_dist(self, path, value, amount)
 
     def source_ref(self, path: PathKey, key: str) -> None:
         """Check a `source:` names an entry of `sources` (or is `assumption`)."""

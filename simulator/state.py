@@ -181,7 +181,7 @@ def _parse_compute(b: Builder, p: tuple[str, ...], s: dict[str, Any]) -> Expr | 
 def _parse_draw(b: Builder, p: tuple[str, ...], init: dict[str, Any]) -> Dist | None:
     if not b.needs_format(p + ("initial",), "an initial value drawn from a distribution"):
         return None
-    dist = b.dist(p + ("initial",), init)
+    dist = b.dist(p + ("initial",), init, amount=True)
     if dist is not None and dist.names:
         b.err(p + ("initial",), "the parameters of a drawn initial value must be numbers (it is drawn at T0, "
               f"before anything happens), not expressions of {', '.join(dist.names)}")

@@ -137,6 +137,8 @@ def cmd_run(a: argparse.Namespace) -> int:
             print(f"  {k:<24} {v}")
         for o in r["objectives"]:
             print(f"  {o['id']:<8} {o['rating']}  ({o['metric']} = {o['value']})")
+        for w in r["warnings"]:
+            print(f"  warning at T+{w['time']:.1f}: {(w['text'] or {}).get('en', w['key'])}")
         if a.journal:
             j = Journal.open(a.journal)
             try:

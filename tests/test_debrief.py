@@ -378,6 +378,26 @@ def test_report_in_english_says_when_a_chart_has_no_data(tmp_path, scenario):
     assert "s_whatif" not in html  # no sidecar, no what-if section
 
 
+def test_values_the_engine_corrected_are_listed_for_the_evaluator(tmp_path, scenario):
+    """A parameter clamped at run time is in debrief.json and in the report's appendix, in both languages."""
+    import json
+
+    run_headless(scenario, 7, None, tmp_path / "clean.db")
+    clean = debrief([str(tmp_path / "clean.db")], tmp_path / "c", "en", pdf=False)
+    assert json.loads(clean["debrief.json"])["teams"][0]["warnings"] == []
+    assert "None: no parameter or result of the scenario left its valid range" in clean["report.html"].decode()
+    text = SCENARIO.replace("injects:\n", "injects:\n  odd:\n    at: 2\n    channel: radio\n"
+                            "    text: {es: \"O\", en: \"O\"}\n"
+                            "    effects: [{add: level, by: {dist: exponential, mean: \"level - 1000\"}}]\n", 1)
+    scn = load_scenario_text(text, "odd.yaml")
+    run_headless(scn, 7, None, tmp_path / "odd.db")
+    for lang, words in (("en", "exponential parameter mean was"), ("es", "el parámetro mean de la distribución exponential")):
+        files = debrief([str(tmp_path / "odd.db")], tmp_path / lang, lang, pdf=False)
+        (w,) = json.loads(files["debrief.json"])["teams"][0]["warnings"]
+        assert w["where"] == "injects.odd.effects.0.by" and w["t"] == 2.0
+        assert words in files["report.html"].decode()
+
+
 # ---------------------------------------------------------------- bad input
 
 

@@ -293,3 +293,67 @@ def test_live_sessions_with_orders_and_pauses_replay_exactly(sid, tmp_path):
     ex.close()
     report = replay(path)
     assert report.events == len(ex.sim.events) and report.inputs >= 3
+
+
+def test_a_timed_inject_draws_its_delay_when_due_from_the_state_then():
+    """`at: 2` with a delay of `crowd` minutes: the crowd as it is at T+2 (5), not at T0 (30)."""
+    scn = tiny("""\
+state:
+  crowd: {label: {es: Multitud, en: Crowd}, initial: 30}
+injects:
+  change: {at: 1, channel: radio, text: {es: C, en: C}, effects: [{set: crowd, to: 5}]}
+  late: {at: 2, delay: {dist: uniform, low: "crowd", high: "crowd"}, channel: radio, text: {es: L, en: L}}
+  plain: {at: 3, delay: 4, channel: radio, text: {es: P, en: P}}
+""")
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    assert [(e.ref, e.t) for e in kinds(sim, "inject")] == [("change", 1.0), ("late", 7.0), ("plain", 7.0)]
+
+
+def test_every_out_of_range_parameter_is_corrected_with_one_true_warning():
+    """Negative means and medians, a fractional n, an infinite poisson mean: each warned once, as used."""
+    scn = tiny("""\
+state:
+  crowd: {label: {es: Multitud, en: Crowd}, initial: 100}
+  a: {label: {es: A, en: A}, initial: 0}
+  b: {label: {es: B, en: B}, initial: 0}
+  c: {label: {es: C, en: C}, initial: 0}
+  d: {label: {es: D, en: D}, initial: 0}
+  e: {label: {es: E, en: E}, initial: 0}
+injects:
+  go:
+    at: 1
+    channel: radio
+    text: {es: G, en: G}
+    effects:
+      - {set: a, to: {dist: exponential, mean: "-crowd"}}
+      - {set: b, to: {dist: poisson, mean: "exp(crowd * 10)"}}
+      - {set: c, to: {dist: lognormal, median: "-crowd", sigma: 1}}
+      - {set: d, to: {dist: binomial, n: "crowd / 40", p: 0.5}}
+      - {add: e, by: {dist: normal, mean: -5, sd: 1}}
+""")
+    sim = Simulation(scn, 2)
+    sim.run_to_end()
+    texts = {e.ref.split(".")[-2]: e.data["text"]["en"] for e in kinds(sim, "warning")}
+    assert set(texts) == {"0", "1", "2", "3"}  # a negative normal mean is a valid amount: no warning
+    assert "mean was -100; 0 was used" in texts["0"]
+    assert "mean was inf; 1e+09 was used" in texts["1"]  # the value used in the end, in one line
+    assert "median was -100; 0 was used" in texts["2"]
+    assert "n was 2.5; 2 was used" in texts["3"]
+    assert sim.v["a"] == 0 and sim.v["c"] == 0 and 0 <= sim.v["d"] <= 2 and sim.v["e"] < 0
+
+
+def test_a_normal_amount_may_have_a_negative_mean_but_a_time_may_not():
+    from simulator import ScenarioError
+
+    amount = """\
+state:
+  x: {label: {es: X, en: X}, initial: 0}
+injects:
+  go: {at: 1, channel: radio, text: {es: G, en: G}, effects: [{add: x, by: {dist: normal, mean: -5, sd: 1}}]}
+"""
+    tiny(amount)
+    with pytest.raises(ScenarioError) as exc:
+        tiny(amount.replace("at: 1,", "at: 1, delay: {dist: normal, mean: -5, sd: 1},"))
+    assert [p.message for p in exc.value.problems] == [
+        "injects.go.delay.mean: mean cannot be negative in a time (it may be in an amount: an effect's by or to)"]
