@@ -243,6 +243,11 @@ def read_setup(journal: Journal) -> tuple[Scenario, int, Policy | None, bool]:
     """Scenario, seed, policy and pause mode stored in a journal."""
     made_by = journal.meta_json("model_version", 1)
     if made_by != MODEL_VERSION:
+        # The version is part of the set-up the chain starts from: an edited one is a broken record,
+        # not a journal of another release.
+        chain = journal.verify()
+        if not chain.ok:
+            raise JournalError([Problem(journal.path, 0, 0, f"the record is broken: {chain.problem}")])
         raise JournalError([Problem(journal.path, 0, 0, f"this journal was made by model version {made_by}; "
                                     f"this sitroom runs model version {MODEL_VERSION}, whose events differ "
                                     "(see CHANGELOG.md), so it cannot replay it: use the sitroom release "

@@ -464,12 +464,25 @@ def test_another_scenarios_text_swapped_in_is_refused(p0, tutorial, tmp_path):
     assert res.returncode == 1 and "chain record #0" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_a_journal_of_another_model_version_is_refused_with_a_sentence(p0, tmp_path):
+def test_a_journal_of_another_model_version_is_refused_with_a_sentence(p0, tmp_path, monkeypatch):
+    import simulator.exercise
+
     path = tmp_path / "old.sitroom"
+    with monkeypatch.context() as m:  # a journal made by a release of model version 1, chain and all
+        m.setattr(simulator.exercise, "MODEL_VERSION", 1)
+        run_headless(p0, 1, None, path)
+    res = sitroom("replay", str(path))
+    assert res.returncode == 1 and "made by model version 1" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_an_edited_model_version_is_a_broken_record_not_another_release(p0, tmp_path):
+    path = tmp_path / "edited.sitroom"
     run_headless(p0, 1, None, path)
     _sql(path, "UPDATE meta SET value = '1' WHERE key = 'model_version'")
-    res = sitroom("replay", str(path))
-    assert res.returncode == 1 and "model version 1" in res.stderr
+    for cmd in ("replay", "debrief"):
+        res = sitroom(cmd, str(path), *(["--out", str(tmp_path / "d")] if cmd == "debrief" else []))
+        assert res.returncode == 1 and "chain record #0" in res.stderr, res.stderr
+        assert "made by model version" not in res.stderr and "Traceback" not in res.stderr
 
 
 # ------------------------------------------------------------------ what a role may see
