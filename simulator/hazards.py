@@ -58,18 +58,24 @@ def parse_processes(b: Builder) -> dict[str, Process]:
 # is asking for more events than a run can hold.
 MAX_RATE = 1e6
 
-# 5-point Gauss-Legendre nodes and weights on [-1, 1]: exact for polynomials of degree <= 9.
-_GL = ((0.0, 0.5688888888888889), (-0.5384693101056831, 0.4786286704993665),
-       (0.5384693101056831, 0.4786286704993665), (-0.9061798459386640, 0.2369268850561891),
-       (0.9061798459386640, 0.2369268850561891))
+# 5-point Gauss-Lobatto nodes and weights on [-1, 1]: exact for polynomials of degree <= 7.
+# Its nodes include both ends, so an interval that holds a jump of the rate always sees both
+# sides of it, and adaptive halving (below) finds the jump wherever it lies in the interval.
+_R37 = math.sqrt(3 / 7)
+_GL = ((-1.0, 0.1), (-_R37, 49 / 90), (0.0, 32 / 45), (_R37, 49 / 90), (1.0, 0.1))
+# Adaptive quadrature: halves that agree with their whole to this many expected events are
+# taken; an interval is halved at most this many times (a jump is then located to 2**-40 min).
+_TOL = 1e-10
+_DEPTH = 40
 
 
 class Hazard:
     """The run-time state of one process: its target, accumulated hazard and current rate.
 
-    A rate that reads the clock `t` changes between events: its integral is computed by
-    Gauss-Legendre quadrature over each minute (exact for polynomials in `t` up to degree 9)
-    and the firing time found by bisection, so `rate: 6*t` fires when it should.
+    A rate that reads the clock `t` changes between events: its integral over each minute is
+    computed by adaptive Gauss-Lobatto quadrature (exact for polynomials in `t` up to degree 7,
+    and to `_TOL` expected events for a rate that jumps) and the firing time found by bisection,
+    so `rate: 6*t` and `6000 if 3.3 < t < 3.6 else 0` fire when they should.
 
     The target of a cycle is drawn when the cycle is first scheduled with a positive rate,
     not when it begins: a process whose rate stays 0 never creates its stream. The values are
@@ -118,11 +124,27 @@ class Hazard:
         r = r if r > 0 else 0.0
         return (r if r < MAX_RATE else MAX_RATE) / 60.0
 
-    def _integral(self, a: float, b: float) -> float:
-        if b <= a:
-            return 0.0
+    def _gl(self, a: float, b: float) -> float:
         m, h = (a + b) / 2, (b - a) / 2
         return h * sum(w * self._rate_at(m + h * x) for x, w in _GL)
+
+    def _integral(self, a: float, b: float) -> float:
+        """The hazard the rate accumulates from `a` to `b` (expected events).
+
+        Adaptive: an interval whose two halves disagree with the whole is split again, so a
+        rate that jumps inside a minute (`6000 if 3.3 < t < 3.6 else 0`) is integrated to
+        `_TOL` events too, not only smooth ones.
+        """
+        if b <= a:
+            return 0.0
+        return self._adapt(a, b, self._gl(a, b), 0)
+
+    def _adapt(self, a: float, b: float, whole: float, depth: int) -> float:
+        m = (a + b) / 2
+        left, right = self._gl(a, m), self._gl(m, b)
+        if depth >= _DEPTH or abs(left + right - whole) <= _TOL:
+            return left + right
+        return self._adapt(a, m, left, depth + 1) + self._adapt(m, b, right, depth + 1)
 
     def _warn_rate(self, raw: float) -> float:
         p = self.p
@@ -185,15 +207,42 @@ class Hazard:
         if target is None:
             target = self._draw()
         need = target - self.acc
-        if self._integral(now, end) < need:
+        total = self._integral(now, end)
+        if total < need:
             return
-        lo, hi = now, end
-        for _ in range(60):
-            mid = (lo + hi) / 2
-            if self._integral(now, mid) < need:
-                lo = mid
+        # The firing time solves H(x) = need, H the hazard from `now` (non-decreasing): a bracket
+        # [lo, hi] with H(lo) < need <= H(hi), narrowed by regula falsi (Illinois: the end that
+        # stays has its value halved) with a bisection when a step gains little, integrating
+        # only [lo, x] each time. A smooth rate takes a few steps; a jump is found by bisection.
+        lo, hi, h_lo, h_hi = now, end, 0.0, total
+        f_lo, f_hi = -need, total - need  # H - need at the ends, as the interpolation uses them
+        side = 0
+        while hi - lo > 1e-12 * (1.0 + abs(hi)):
+            width = hi - lo
+            x = hi - f_hi * width / (f_hi - f_lo) if f_hi != f_lo else (lo + hi) / 2
+            if not lo < x < hi:
+                x = (lo + hi) / 2
+            h_x = h_lo + self._integral(lo, x)
+            if h_x < need:
+                lo, h_lo, f_lo = x, h_x, h_x - need
+                f_hi = f_hi / 2 if side == -1 else h_hi - need
+                side = -1
             else:
-                hi = mid
+                hi, h_hi, f_hi = x, h_x, h_x - need
+                f_lo = f_lo / 2 if side == 1 else h_lo - need
+                side = 1
+                if h_x == need:
+                    break
+            if hi - lo > width / 2:  # less than a bisection's gain: bisect once
+                mid = (lo + hi) / 2
+                if not lo < mid < hi:
+                    break
+                h_m = h_lo + self._integral(lo, mid)
+                if h_m < need:
+                    lo, h_lo = mid, h_m
+                else:
+                    hi, h_hi = mid, h_m
+                f_lo, f_hi, side = h_lo - need, h_hi - need, 0
         ev = self.sim.env.timeout(hi - now, self.token)
         ev.callbacks.append(self._fire_cb)
 

@@ -201,6 +201,30 @@ processes:
         assert abs(fired - (20 * target) ** 0.5) < 1e-6
 
 
+def test_a_rate_that_jumps_inside_a_minute_fires_at_the_exact_time():
+    """`6000 if 3.3 < t < 3.6 else 0`: 100 events a minute between T+3.3 and T+3.6, none outside."""
+    from simulator.streams import Streams
+
+    scn = tiny("""\
+state:
+  n: {label: {es: N, en: N}, initial: 0}
+processes:
+  burst: {rate: "6000 if 3.3 < t < 3.6 else 0", effects: [{add: n, by: 1}]}
+""")
+    for seed in range(20):
+        sim = Simulation(scn, seed)
+        sim.run_to_end()
+        fired = [e.t for e in kinds(sim, "process", "burst")]
+        # The k-th event comes when the integrated rate (100 a minute from T+3.3) reaches the sum
+        # of the first k unit exponentials of the process's stream, while that is below 30.
+        rng = Streams(seed).get("process", "burst")
+        want, acc = [], 0.0
+        while (acc := acc + rng.standard_exponential()) < 30:
+            want.append(3.3 + acc / 100)
+        assert len(fired) == len(want)
+        assert max(abs(a - b) for a, b in zip(fired, want, strict=True)) < 1e-9
+
+
 VISIBILITY = """\
 roles:
   team: {name: {es: Equipo, en: Team}}
