@@ -345,6 +345,8 @@ TEXT: dict[str, dict[str, str]] = {
                           "en": "{n} injects: the expected action was not taken in time: {points}."},
     "end_time_limit": {"es": "límite de tiempo", "en": "time limit"},
     "end_instructor": {"es": "terminado por el instructor", "en": "ended by the instructor"},
+    "end_budget": {"es": "detenido por el motor al superar su presupuesto de pasos o eventos (revise las tasas que crecen sin límite: las cifras valen solo hasta ahí)",
+                   "en": "stopped by the engine: the run passed its budget of steps or events (look for rates that grow without bound: the figures hold only up to there)"},
     "end_resolved": {"es": "incidente resuelto", "en": "incident resolved"},
     "f_open_many": {"es": "{n} puntos de decisión quedaron abiertos sin decidir: {points}.",
                     "en": "{n} decision points were left open, never decided: {points}."},

@@ -75,7 +75,7 @@ def _release(sim: Simulation, e: Effect, cause: str) -> None:
 
 
 def _inject(sim: Simulation, e: Effect, cause: str) -> None:
-    sim.injects.deliver(sim.scn.injects[e.target], cause)
+    sim.injects.fire(sim.scn.injects[e.target], cause)
 
 
 def _after(sim: Simulation, e: Effect, cause: str) -> None:

@@ -394,6 +394,7 @@ def result(sim: Simulation) -> dict[str, Any]:
         "policy": sim.policy.name if sim.policy is not None else None,
         "end_time": round(sim.end_time if sim.end_time is not None else sim.now, 6),
         "end_reason": sim.end_reason,
+        "end_message": sim.end_message,  # {es, en}: an ending's message, or why the budget stopped it
         "events": len(sim.events),
         "decisions": decisions,
         "orders": orders,

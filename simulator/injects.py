@@ -144,7 +144,40 @@ def parse_injects(b: Builder) -> dict[str, Inject]:
                         i.get("from"), b.audience(p + ("audience",), i.get("audience")), i["text"],
                         b.effects(p + ("effects",), i.get("effects"), f"inject.{k}"), expect, k in contingencies,
                         tuple(sorted(fields)), exprs)
+    _check_cycles(b, out)
     return out
+
+
+def _fires(inj: Inject) -> list[str]:
+    """The injects `inj` fires at once, whatever the state (`{inject: X}` with no `if` or `after`)."""
+    return [e.target for e in inj.effects if e.verb == "inject" and e.cond is None]
+
+
+def _check_cycles(b: Builder, injects: dict[str, Inject]) -> None:
+    """Refuse injects that fire each other at once with no condition: an endless loop in one instant."""
+    reported: set[str] = set()
+    for start in injects:
+        path, on_path = [start], {start}
+        stack = [iter(_fires(injects[start]))]
+        while stack:  # depth-first from `start`, looking for a way back to it
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                on_path.discard(path.pop())
+                continue
+            if nxt == start:
+                if start not in reported and not (set(path) & reported):
+                    reported.update(path)
+                    loop = " -> ".join([*path, start])
+                    b.err(("injects", start, "effects"), f"{loop}: these injects fire each other at once with no "
+                          "condition, an endless loop in one instant; give one of the {inject: ...} effects an "
+                          "`if:` that stops it, or an `after:` of more than 0 minutes")
+                continue
+            if nxt in on_path or nxt not in injects:
+                continue
+            path.append(nxt)
+            on_path.add(nxt)
+            stack.append(iter(_fires(injects[nxt])))
 
 
 def _fields(b: Builder, p: tuple[str, ...], i: dict[str, Any]) -> tuple[list[str], dict[str, Expr]]:
@@ -206,12 +239,18 @@ def _targeted(d: dict[str, Any], inject_id: str) -> bool:
 # --------------------------------------------------------------------------- run time
 
 
+# How deep `{inject: X}` effects nest in one call before the next is delivered in a step of its
+# own (a chain of injects firing injects; each level takes a few Python frames).
+MAX_CHAIN = 50
+
+
 class InjectDesk:
     """Delivers the injects of one run and follows up their expectations."""
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.fired: dict[str, float] = {}
+        self._depth = 0  # how many `{inject: X}` effects deep the delivery now running is
 
     @staticmethod
     def init_names(scn: Scenario, v: dict[str, float]) -> None:
@@ -252,6 +291,19 @@ class InjectDesk:
     def _delayed(self, inj: Inject) -> Generator[Any, Any, None]:
         yield self.sim.env.timeout(self._delay(inj))
         self.deliver(inj, "condition")
+
+    def fire(self, inj: Inject, cause: str) -> None:
+        """An `{inject: X}` effect: deliver now, or, deep in a chain of injects firing injects, in a
+        step of its own at the same minute (so that a long chain, or a loop that an `if:` ends,
+        never exhausts the stack; a loop with no end meets the run's budget)."""
+        if self._depth < MAX_CHAIN:
+            self._depth += 1
+            try:
+                self.deliver(inj, cause)
+            finally:
+                self._depth -= 1
+        else:
+            self.sim.later(0.0, lambda: None if self.sim.ended else self.deliver(inj, cause))
 
     def deliver(self, inj: Inject, cause: str, **extra: Any) -> Event:
         """Deliver an inject now: its event, its effects, and its expectation's clock."""

@@ -97,6 +97,7 @@ class Simulation:
         self._exact = self.state.exact
         self.ended = False
         self.end_reason: str | None = None
+        self.end_message: dict[str, str] | None = None  # {es, en}: why it ended, when the ending says
         self.end_time: float | None = None
         self.halted_for: str | None = None
         self.steps = 0  # SimPy steps taken so far: where in the event sequence a command lands
@@ -393,6 +394,7 @@ class Simulation:
             return
         self.ended = True
         self.end_reason = reason
+        self.end_message = data.get("message")
         self.end_time = self.env.now
         self._propagate()  # metrics settle on what this very step changed (nothing else runs now)
         self.metrics.finish(self.env.now)

@@ -130,6 +130,8 @@ def cmd_run(a: argparse.Namespace) -> int:
 
         r = result(sim)
         print(f"{scn.id} seed {a.seed}: ended at T+{r['end_time']:.1f} min ({r['end_reason']}), {r['events']} events")
+        if r["end_reason"] == "budget" and r["end_message"]:
+            print(f"  {r['end_message']['en']}")
         for d in r["decisions"]:
             who = d["by"] if d["cause"] == "team" else d["cause"]
             print(f"  {d['point']:<6} {d['option']:<22} at T+{d['time']:.1f} ({who})")

@@ -381,3 +381,39 @@ injects:
         tiny(amount.replace("at: 1,", "at: 1, delay: {dist: normal, mean: -5, sd: 1},"))
     assert [p.message for p in exc.value.problems] == [
         "injects.go.delay.mean: mean cannot be negative in a time (it may be in an amount: an effect's by or to)"]
+
+
+LOOP = """\
+state:
+  x: {label: {es: X, en: X}, initial: 0}
+injects:
+  a:
+    at: 1
+    channel: radio
+    text: {es: A, en: A}
+    effects: [{add: x, by: 1}, {inject: a, if: "COND"}]
+"""
+
+
+def test_injects_that_fire_each_other_with_no_condition_are_refused_at_load():
+    from simulator import ScenarioError
+
+    with pytest.raises(ScenarioError) as exc:
+        tiny(LOOP.replace(', if: "COND"', "") + """\
+  b: {manual: true, channel: radio, text: {es: B, en: B}, effects: [{inject: c}]}
+  c: {manual: true, channel: radio, text: {es: C, en: C}, effects: [{inject: b}]}
+""")
+    msgs = [p.message for p in exc.value.problems]
+    assert len(msgs) == 2 and msgs[0].startswith("injects.a.effects: a -> a: these injects fire each other")
+    assert msgs[1].startswith("injects.b.effects: b -> c -> b:")
+
+
+def test_a_long_chain_of_injects_firing_injects_runs_and_an_endless_one_meets_the_budget():
+    """Deliveries nest only so deep; the rest come in steps of their own, at the same minute."""
+    sim = Simulation(tiny(LOOP.replace("COND", "x < 400")), 1)
+    sim.run_to_end()
+    assert sim.v["x"] == 400 and {e.t for e in kinds(sim, "inject")} == {1.0}
+    assert sim.end_reason == "time_limit"
+    sim = Simulation(tiny(LOOP.replace("COND", "x >= 0")), 1, budget=(20_000, 5_000))
+    sim.run_to_end()
+    assert sim.end_reason == "budget" and "budget" in sim.end_message["en"] and sim.now == 1.0
