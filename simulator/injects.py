@@ -15,7 +15,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .distributions import Dist
+from .distributions import Dist, finite
 from .effects import Effect, apply
 from .expr import Expr, ExprError, compile_expr
 from .knowledge import seen_data
@@ -315,7 +315,7 @@ class InjectDesk:
             if e.verb == "reveal" and (e.cond is None or e.cond.fn(sim.v)):
                 sim.knowledge.reveal(e.target, f"inject.{inj.id}")
         if inj.fields:  # the numbers the message quotes, as its audience sees them now
-            data["values"] = {n: self.quoted(inj, n) for n in inj.fields}
+            data["values"] = {n: self._finite(inj, n, self.quoted(inj, n)) for n in inj.fields}
         data.update(extra)
         ev = sim.emit("inject", inj.id, inj.audience, data)
         sim.state.set(f"{inj.id}.fired", sim.v[f"{inj.id}.fired"] + 1)
@@ -334,6 +334,22 @@ class InjectDesk:
         if ex is None or ex.names == (field,):  # a plain name
             return seen_data(sim.knowledge.seen(field))
         return seen_data(sim.knowledge.seen_expr(ex))
+
+    def _finite(self, inj: Inject, field: str, v: float | list[float] | None) -> Any:
+        """A quoted value within +-1e12 (NaN as 0), with a warning if it was not: a message never
+        reads "inf", and the journal holds only numbers JSON allows."""
+        if v is None:
+            return None
+        if isinstance(v, list):
+            return [self._finite(inj, field, x) for x in v]
+        x, moved = finite(float(v))
+        if moved:
+            where = f"injects.{inj.id}.text"
+            self.sim.warn(where, f"quote:{field}", {
+                "es": f"{where}: {{{field}}} valía {v:g}; el mensaje cita {x:g}",
+                "en": f"{where}: {{{field}}} was {v:g}; the message quotes {x:g}",
+            })
+        return x
 
     def _expectation(self, inj: Inject) -> None:
         sim = self.sim

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .distributions import RUN_MAX
+from .distributions import RUN_MAX, finite
 from .expr import Expr
 from .text import Text
 
@@ -116,16 +116,33 @@ class MetricKind:
         """The metric's value now (None when it has none)."""
         raise NotImplementedError
 
+    def read(self, x: float, warn: bool = True) -> float:
+        """A reading of the metric's expression within +-1e12 (NaN as 0), as every run-time value
+        is; `warn`: journal a warning the first time one had to move (never from a mere look)."""
+        y, moved = finite(float(x))
+        if moved and warn:
+            where = f"metrics.{self.m.id}"
+            self.sim.warn(where, "nonfinite", {
+                "es": f"{where}: la expresión valía {x:g}; se usó {y:g}",
+                "en": f"{where}: the expression was {x:g}; {y:g} was used",
+            })
+        return y
+
 
 class ValueMetric(MetricKind):
     """`value: expr`: the expression's value (at the end, once the run has ended)."""
 
     key = "value"
 
+    def finish(self, now: float) -> None:
+        """Journal a warning if the final value is not a finite number."""
+        assert self.m.expr is not None
+        self.read(self.m.expr(self.sim.v))
+
     def value(self, now: float) -> float | None:
         """The expression now."""
         assert self.m.expr is not None
-        return float(self.m.expr(self.sim.v))
+        return self.read(self.m.expr(self.sim.v), warn=False)
 
 
 class FirstMetric(MetricKind):
@@ -159,11 +176,11 @@ class ExtremeMetric(MetricKind):
     def watch(self) -> None:
         """Follow every change of the expression."""
         assert self.m.expr is not None
-        self.best = float(self.m.expr(self.sim.v))
+        self.best = self.read(self.m.expr(self.sim.v))
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
-        self.best = self.pick(self.best, float(w.expr.fn(self.sim.v)))
+        self.best = self.pick(self.best, self.read(w.expr.fn(self.sim.v)))
 
     def value(self, now: float) -> float | None:
         """The extreme so far."""
@@ -185,13 +202,13 @@ class MeanMetric(MetricKind):
     def watch(self) -> None:
         """Integrate the expression over time."""
         assert self.m.expr is not None
-        self.integral, self.last, self.last_t = 0.0, float(self.m.expr(self.sim.v)), 0.0
+        self.integral, self.last, self.last_t = 0.0, self.read(self.m.expr(self.sim.v)), 0.0
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
         now = self.sim.env.now
         self.integral += self.last * (now - self.last_t)
-        self.last, self.last_t = float(w.expr.fn(self.sim.v)), now
+        self.last, self.last_t = self.read(w.expr.fn(self.sim.v)), now
 
     def finish(self, now: float) -> None:
         """Close the integral at the end."""

@@ -126,6 +126,28 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
         prob(path, f"{where}: {err.message[:200]}")
     if problems:
         raise PolicyError(problems)
+
+    def minutes(path: tuple, value: Any) -> bool:
+        """A policy's times are minutes, finite, 0 to 1e9, like a scenario's (else a problem)."""
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1e9
+        if not ok:
+            prob(path, f"{'.'.join(map(str, path))}: {value!r} is not a time: write minutes, a number from 0 to 1e9")
+        return ok
+
+    for point, spec in (data.get("decisions") or {}).items():
+        if isinstance(spec, dict) and "after" in spec:
+            minutes(("decisions", point, "after"), spec["after"])
+    late: list[str] = []
+    for i, o in enumerate(data.get("orders") or []):
+        for key in ("at", "after", "within"):
+            if key in o:
+                minutes(("orders", i, key), o[key])
+        at = o.get("at")
+        if isinstance(at, int | float) and 0 <= at <= 1e9 and at > scenario.limit:
+            late.append(f"orders.{i}.at: {at:g} is after the exercise ends (T+{scenario.limit:g}): "
+                        "the order will never be given")
+    if problems:
+        raise PolicyError(problems)
     decisions: dict[str, PolicyDecision] = {}
     for point, spec in (data.get("decisions") or {}).items():
         if point not in scenario.decisions:
@@ -191,7 +213,7 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
     if problems:
         raise PolicyError(problems)
     return Policy(data["policy"], decisions, tuple(sorted(orders, key=lambda o: o.at or 0.0)),
-                  tuple(text["en"] for _, text in late_answers(decisions, scenario)) + tuple(unseen),
+                  tuple(text["en"] for _, text in late_answers(decisions, scenario)) + tuple(unseen) + tuple(late),
                   tuple(reactive))
 
 

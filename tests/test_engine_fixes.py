@@ -417,3 +417,55 @@ def test_a_long_chain_of_injects_firing_injects_runs_and_an_endless_one_meets_th
     sim = Simulation(tiny(LOOP.replace("COND", "x >= 0")), 1, budget=(20_000, 5_000))
     sim.run_to_end()
     assert sim.end_reason == "budget" and "budget" in sim.end_message["en"] and sim.now == 1.0
+
+
+def test_non_finite_quotes_and_metrics_are_clamped_with_a_warning_and_the_journal_holds_numbers(tmp_path):
+    """A message never reads 'inf'; a metric of an infinite expression is warned, not silently 1e12."""
+    import json
+
+    from engine_fixtures import tiny_text
+
+    from simulator import load_scenario_text, run_headless
+    from simulator.journal import Journal
+
+    scn = load_scenario_text(tiny_text("""\
+state:
+  x: {label: {es: X, en: X}, initial: 1}
+injects:
+  i: {at: 2, channel: radio, text: {es: "{exp(x * 1000)} / {log(x - 1)}", en: "{exp(x * 1000)} / {log(x - 1)}"}}
+metrics:
+  huge: {label: {es: H, en: H}, value: "exp(x * 1000)"}
+  low: {label: {es: L, en: L}, max: "log(x - 1)"}
+""").replace("sitroom: 1", "sitroom: 2"), "t2.yaml")
+    sim = run_headless(scn, 1, None, tmp_path / "j.sitroom")
+    (quote,) = [e for e in kinds(sim, "inject", "i")]
+    assert list(quote.data["values"].values()) == [1e12, -1e12]
+    warned = {e.ref: e.data["text"]["en"] for e in kinds(sim, "warning")}
+    assert warned["metrics.huge"].endswith("the expression was inf; 1e+12 was used")
+    assert warned["metrics.low"].endswith("the expression was -inf; -1e+12 was used")
+    assert "injects.i.text" in warned
+    j = Journal.open(tmp_path / "j.sitroom")
+    try:
+        for e in j.events():  # strict JSON: no Infinity, no NaN
+            json.dumps(e, allow_nan=False)
+    finally:
+        j.close()
+
+
+def test_policy_times_must_be_minutes_and_an_order_after_the_end_is_warned(tmp_path):
+    from engine_fixtures import P0
+
+    from simulator import PolicyError, find_policy, load_scenario
+
+    scn = load_scenario(P0)
+    for body, where in (("decisions: {DP1: {option: hold, after: .nan}}", "decisions.DP1.after"),
+                        ("orders: [{order: seal, at: .inf}]", "orders.0.at"),
+                        ("orders: [{order: seal, at: -1}]", "orders.0.at")):
+        (tmp_path / "p.yaml").write_text(f"policy: p\n{body}\n", encoding="utf-8")
+        with pytest.raises(PolicyError) as exc:
+            find_policy(str(tmp_path / "p.yaml"), scn)
+        (prob,) = exc.value.problems
+        assert prob.message.startswith(f"{where}: ") and prob.line == 2
+        assert "is not a time" in prob.message or "less than the minimum of 0" in prob.message
+    (tmp_path / "p.yaml").write_text("policy: p\norders: [{order: seal, at: 500}]\n", encoding="utf-8")
+    assert any("after the exercise ends" in w for w in find_policy(str(tmp_path / "p.yaml"), scn).warnings)
