@@ -80,9 +80,10 @@ CASES = [
      "(if 200 is seconds, write 3.333)"),
     ("clock time unquoted", "    at: 0\n    channel: radio", "    at: 20:15\n    channel: radio", "20:15",
      "injects.first_report.at",
-     "at 1215 is after the time limit (clock.limit: 120 min), so it never happens; YAML reads an unquoted "
-     "20:15 as 1215 (base 60): `at` is minutes after T0; with clock.start at 20:00, 20:15 is minute 15: "
+     "'20:15': at is minutes after T0, not a clock time; with clock.start at 20:00, 20:15 is minute 15: "
      "write 15"),
+    ("duration as h:mm", "    deadline: 8\n", "    deadline: 1:30\n", "1:30", "decisions.DP1.deadline",
+     "'1:30': deadline is a number of minutes, not hours:minutes; for 1 h 30 min write 90"),
     ("clock time quoted", "    at: 0\n    channel: radio", '    at: "20:15"\n    channel: radio', '"20:15"',
      "injects.first_report.at", "'20:15': at is minutes after T0, not a clock time; with clock.start at 20:00, "
      "20:15 is minute 15: write 15"),
@@ -132,6 +133,15 @@ CASES = [
 def test_a_typical_mistake_is_told_with_its_fix_at_its_place(old, new, part, path, message):
     found, line, col = problems(old, new, part)
     assert found[0] == f"x.yaml:{line}:{col}: {path}: {message}"
+
+
+def test_numbers_are_read_as_yaml_1_2_writes_them():
+    """1e2 and -.0 are numbers, as the reference page writes them (PyYAML alone reads them as text)."""
+    scn = load_scenario_text(BASE.replace("  limit: 120 ", "  limit: 1e2 "), "x.yaml")
+    assert scn.limit == 100.0
+    with pytest.raises(ScenarioError) as exc:  # quoted, it is still a text in quotes
+        load_scenario_text(BASE.replace("  limit: 120 ", '  limit: "1e2" '), "x.yaml")
+    assert "'1e2' is in quotes" in str(exc.value.problems[0])
 
 
 def test_a_tab_in_the_indentation_is_named_with_the_fix():
