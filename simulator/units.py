@@ -17,6 +17,7 @@ import simpy
 from .distributions import Dist
 from .effects import Effect, apply
 from .expr import Expr
+from .state import sees_all_of
 from .text import Text
 
 if TYPE_CHECKING:
@@ -381,6 +382,10 @@ class Fleet:
         data: dict[str, Any] = {"phase": "queued" if queued else "dispatched", "run": run.n, "cause": run.by}
         if run.site is not None:
             data["site"] = run.site.id
+        if queued:  # waiting behind an earlier run, though units may be free: say which, if its readers may know
+            ahead = next((self.waiting[r][0] for r, _ in needs if self.waiting[r]), None)
+            if ahead is not None and sees_all_of({"roles": sim.scn.roles}, aud, self._audience[ahead.task.id]):
+                data["behind"] = ahead.task.id
         sim.emit("task", task.id, aud, data)
         run.grant = env.event()
         for r, _ in needs:

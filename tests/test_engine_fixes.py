@@ -469,3 +469,30 @@ def test_policy_times_must_be_minutes_and_an_order_after_the_end_is_warned(tmp_p
         assert "is not a time" in prob.message or "less than the minimum of 0" in prob.message
     (tmp_path / "p.yaml").write_text("policy: p\norders: [{order: seal, at: 500}]\n", encoding="utf-8")
     assert any("after the exercise ends" in w for w in find_policy(str(tmp_path / "p.yaml"), scn).warnings)
+
+
+def test_a_run_waiting_behind_another_says_which_and_the_room_words_it():
+    """Two squads free, but a 3-squad run is first in line: the patrol waits behind it, and says so."""
+    from tui.feed import event_line
+
+    scn = tiny("""\
+state:
+  x: {label: {es: X, en: X}, initial: 0}
+resources:
+  sq: {label: {es: Escuadra, en: Squad}, count: 3, travel: 3}
+tasks:
+  one: {label: {es: Una, en: One}, resource: sq, work: 30}
+  big: {label: {es: Grande, en: Big}, resource: sq, units: 3, work: 5}
+  patrol: {label: {es: Patrulla, en: Patrol}, resource: sq, work: 5}
+injects:
+  go: {at: 1, channel: radio, text: {es: G, en: G}, effects: [{task: one}, {task: big}]}
+  later: {at: 5, channel: radio, text: {es: L, en: L}, effects: [{task: patrol}]}
+""")
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    queued = {e.ref: e for e in kinds(sim, "task") if e.data["phase"] == "queued"}
+    assert "behind" not in queued["big"].data  # it waits for units, with no one ahead of it
+    assert queued["patrol"].data["behind"] == "big"
+    line = event_line(scn, queued["patrol"], "en")
+    assert "Patrol: waiting for free units, behind «Big» in line" in line.plain
+    assert "detrás de «Grande» en la fila" in event_line(scn, queued["patrol"], "es").plain

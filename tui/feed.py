@@ -145,7 +145,11 @@ def event_line(scn: Scenario, ev: Event, lang: str, team: str = "") -> Text | No
         if task is None or phase not in ("on_scene", "complete", "queued"):
             return None
         channel = "report"
-        body = t(f"ev_task_{phase}", lang, task=tr(task.label, lang))
+        ahead = scn.tasks.get(d.get("behind") or "") if phase == "queued" else None
+        if ahead is not None:  # (the engine names it only to those who may see it)
+            body = t("ev_task_queued_behind", lang, task=tr(task.label, lang), ahead=tr(ahead.label, lang))
+        else:
+            body = t(f"ev_task_{phase}", lang, task=tr(task.label, lang))
     elif ev.kind == "reveal":  # the team learns a value it only had an estimate of
         q = scn.state.get(ev.ref)
         channel = "report"

@@ -114,6 +114,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "ev_end": {"es": "Fin del ejercicio ({reason}).", "en": "End of exercise ({reason})."},
     "ev_task_on_scene": {"es": "{task}: unidades en el lugar.", "en": "{task}: units on scene."},
     "ev_task_queued": {"es": "{task}: en espera de unidades libres.", "en": "{task}: waiting for free units."},
+    "ev_task_queued_behind": {"es": "{task}: en espera de unidades libres, detrás de «{ahead}» en la fila (las que se liberen van primero a esa).",
+                              "en": "{task}: waiting for free units, behind «{ahead}» in line (units that come free go to it first)."},
     "ev_task_complete": {"es": "{task}: terminada.", "en": "{task}: complete."},
     "ev_halt": {"es": "El reloj se detiene hasta que se responda «{title}».",
                 "en": "The clock stops until “{title}” is answered."},
