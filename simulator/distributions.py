@@ -285,9 +285,9 @@ def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], F
 def _warn_fixes(dist: Dist, fixes: Fix, warn: Warn) -> None:
     for name, was, used in fixes:
         warn(dist.where, f"param:{name}", {
-            "es": f"{dist.where}: el parámetro {name} de la distribución {dist.kind} valía {was:g}; "
-                  f"se usó {used:g}",
-            "en": f"{dist.where}: {dist.kind} parameter {name} was {was:g}; {used:g} was used",
+            "es": f"{dist.where}: el parámetro {name} de la distribución {dist.kind} valía {was:.10g}; "
+                  f"se usó {used:.10g}",
+            "en": f"{dist.where}: {dist.kind} parameter {name} was {was:.10g}; {used:.10g} was used",
         })
 
 

@@ -114,6 +114,10 @@ def value_hint(err: jsonschema.ValidationError, loc: Located) -> str:
     """A message that says what to write for a value of the wrong type or not in its list, or ''."""
     inst, path = err.instance, tuple(err.absolute_path)
     field = str(path[-1]) if path else ""
+    if err.validator == "minProperties" and field == "options" and len(path) == 3 and path[0] == "decisions":
+        n = len(inst) if isinstance(inst, dict) else 0
+        return (f"a decision point needs at least {err.validator_value} options to choose between (it has {n}); "
+                "one of them is its default")
     props = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
     if isinstance(inst, str) and set(props) == {"es", "en"}:
         return f"a text is written in both languages: {{es: \"...\", en: {json.dumps(inst, ensure_ascii=False)}}}"

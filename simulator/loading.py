@@ -81,7 +81,7 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         if isinstance(err.instance, dict) and meant(err.instance, err.schema, err.validator_value):
             return []  # the unknown key that stands for it says what to write
         return [loc.problem(path, f"{at}: {err.message}")]
-    if v in ("type", "enum"):
+    if v in ("type", "enum", "minProperties"):
         hint = value_hint(err, loc)
         if hint:
             return [loc.problem(path, f"{at}: {hint}")]

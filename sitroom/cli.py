@@ -138,7 +138,10 @@ def cmd_run(a: argparse.Namespace) -> int:
         for k, v in r["metrics"].items():
             print(f"  {k:<24} {v}")
         for o in r["objectives"]:
-            print(f"  {o['id']:<8} {o['rating']}  ({o['metric']} = {o['value']})")
+            why = ("does not apply: its applies_when never held" if not o["applicable"]
+                   else f"{o['metric']} = {o['value']}" if o["value"] is not None
+                   else f"{o['metric']} has no value (its event never happened): rule {o['rule']}")
+            print(f"  {o['id']:<8} {o['rating']}  ({why})")
         for w in r["warnings"]:
             print(f"  warning at T+{w['time']:.1f}: {(w['text'] or {}).get('en', w['key'])}")
         if a.journal:
