@@ -285,9 +285,9 @@ def _evaluate(dist: Dist, env: Mapping[str, float]) -> tuple[dict[str, float], F
 def _warn_fixes(dist: Dist, fixes: Fix, warn: Warn) -> None:
     for name, was, used in fixes:
         warn(dist.where, f"param:{name}", {
-            "es": f"{dist.where}: el parámetro {name} de la distribución {dist.kind} valía {was:.10g}; "
-                  f"se usó {used:.10g}",
-            "en": f"{dist.where}: {dist.kind} parameter {name} was {was:.10g}; {used:.10g} was used",
+            "es": f"{dist.where}: el parámetro {name} de la distribución {dist.kind} valía {was:.9g}; "
+                  f"se usó {used:.9g}",
+            "en": f"{dist.where}: {dist.kind} parameter {name} was {was:.9g}; {used:.9g} was used",
         })
 
 
