@@ -446,7 +446,7 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
         else:
             out.lines.append(lambda L, o=o: t("c_order_never", L, order=ref_label(rec, o, L)))
             out.advice = out.advice or (lambda L, o=o: t("rec_order", L, order=ref_label(rec, o, L)))
-    if r.value is not None and r.rating not in ("P", "N/A") and m.kind in ("first", "between", "latency"):
+    if r.value is not None and r.rating not in ("P", "N/A") and m.can_miss:  # a time that may not come
         gap = abs(r.value - objective.thresholds["P"])
         out.lines.append(lambda L, gap=gap: t("c_late", L, gap=fmt_num(gap), unit=tr(m.unit, L)))
     if r.value is not None and m.kind == "first":
