@@ -119,7 +119,10 @@ class MetricKind:
     def read(self, x: float, warn: bool = True) -> float:
         """A reading of the metric's expression within +-1e12 (NaN as 0), as every run-time value
         is; `warn`: journal a warning the first time one had to move (never from a mere look)."""
-        y, moved = finite(float(x))
+        x = float(x)
+        if -RUN_MAX <= x <= RUN_MAX:  # (every reading but a non-finite or huge one: no call)
+            return x
+        y, moved = finite(x)
         if moved and warn:
             where = f"metrics.{self.m.id}"
             self.sim.warn(where, "nonfinite", {
