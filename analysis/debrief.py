@@ -561,7 +561,7 @@ def decisions_csv(records: list[ExerciseRecord], lang: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["team", "point", "title", "opened_at", "deadline_at", "decided_at", "latency_min", "option",
-                "option_label", "by", "defaulted", "as_expected", "force", "role", "entry_t", "entry_wall",
+                "option_label", "by", "cause", "defaulted", "as_expected", "force", "role", "entry_t", "entry_wall",
                 *FIELD_LABELS, "log_complete"])
     for rec in records:
         checks = {c.point: c for c in log_check(rec).checks}
@@ -569,7 +569,7 @@ def decisions_csv(records: list[ExerciseRecord], lang: str) -> str:
             rat = r.rationale or {}
             c = checks.get(r.point)
             w.writerow([rec.label, r.point, r.title, _opt(r.opened_at), _opt(r.deadline_at), _opt(r.decided_at),
-                        _opt(r.latency), r.option or "", r.option_label, r.by or "", int(r.defaulted),
+                        _opt(r.latency), r.option or "", r.option_label, r.by or "", r.cause or "", int(r.defaulted),
                         "" if r.as_expected is None else int(r.as_expected), _opt(r.force), r.role or "",
                         _opt(r.entry_t), r.entry_wall or "",
                         *[("|".join(map(str, rat.get(f) or [])) if f == "options_considered"

@@ -284,7 +284,8 @@ def ref_label(rec: ExerciseRecord, ref: str, lang: str) -> str:
         inj = s.injects[ref]
         words = inject_text(inj, lang).split()
         gist = " ".join(words[:7]) + (" …" if len(words) > 7 else "")
-        return t("quoted_inject", lang, sender=tr(inj.sender, lang) or t("inject_word", lang), gist=gist)
+        sender = tr(inj.sender, lang)  # a message with no `from` is named by its words alone
+        return t("quoted_inject", lang, sender=sender, gist=gist) if sender else t("quoted_gist", lang, gist=gist)
     return ref
 
 

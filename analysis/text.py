@@ -238,7 +238,7 @@ TEXT: dict[str, dict[str, str]] = {
     "quoted": {"es": "{id} «{label}»", "en": "{id} “{label}”"},
     "quoted_label": {"es": "«{label}»", "en": "“{label}”"},
     "quoted_inject": {"es": "de {sender} («{gist}»)", "en": "from {sender} (“{gist}”)"},
-    "inject_word": {"es": "el mensaje", "en": "the message"},
+    "quoted_gist": {"es": "«{gist}»", "en": "“{gist}”"},
     "c_applied": {"es": "La condición «{condition}» se cumplió desde T+{t}.", "en": "The condition “{condition}” held from T+{t}."},
     "c_reached": {"es": "Se alcanzó en T+{t}.", "en": "Reached at T+{t}."},
     "not_reached": {"es": "no se alcanzó antes de T+{t}", "en": "not reached before T+{t}"},

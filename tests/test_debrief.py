@@ -309,6 +309,30 @@ def test_decisions_csv_holds_rationale(journals):
     assert [r["point"] for r in rows] == ["D1", "D2"]
     assert rows[0]["why"] == "Proteger al personal" and rows[0]["options_considered"] == "act|wait"
     assert rows[0]["log_complete"] == "1" and rows[1]["log_complete"] == "0"
+    # Who answered (by) and why (cause) apart: a team named "policy" is not a scripted policy.
+    assert [r["cause"] for r in rows] == ["team", "team"]
+    late = list(csv.DictReader(io.StringIO(decisions_csv(load_records([str(journals / "late.db")]), "en"))))
+    assert [(r["point"], r["by"], r["cause"]) for r in late] == [("D1", "policy", "policy"),
+                                                                  ("D2", "", "default")]
+
+
+def test_a_message_with_no_sender_is_named_by_its_words():
+    """Not "Message from the message (…)" / "Mensaje de el mensaje (…)"."""
+    from types import SimpleNamespace
+
+    from engine_fixtures import tiny
+
+    from analysis.measures import ref_label
+
+    scn = tiny("""\
+injects:
+  plain: {at: 1, channel: radio, text: {es: "Humo en la cocina", en: "Smoke in the kitchen"}}
+  signed: {at: 1, channel: radio, from: {es: "Control", en: "Control"}, text: {es: "Humo", en: "Smoke"}}
+""")
+    rec = SimpleNamespace(scenario=scn)
+    assert ref_label(rec, "plain", "en") == "“Smoke in the kitchen”"
+    assert ref_label(rec, "plain", "es") == "«Humo en la cocina»"
+    assert ref_label(rec, "signed", "en") == "from Control (“Smoke”)"
 
 
 # ---------------------------------------------------------------- the report files
