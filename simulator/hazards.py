@@ -59,14 +59,17 @@ def parse_processes(b: Builder) -> dict[str, Process]:
 MAX_RATE = 1e6
 
 # 5-point Gauss-Lobatto nodes and weights on [-1, 1]: exact for polynomials of degree <= 7.
-# Its nodes include both ends, so an interval that holds a jump of the rate always sees both
-# sides of it, and adaptive halving (below) finds the jump wherever it lies in the interval.
-_R37 = math.sqrt(3 / 7)
-_GL = ((-1.0, 0.1), (-_R37, 49 / 90), (0.0, 32 / 45), (_R37, 49 / 90), (1.0, 0.1))
+# Its nodes include both ends, so a piece that holds one jump of the rate sees both sides of it
+# and adaptive halving (below) locates it; a narrow window between two nodes is another matter.
+_R37 = math.sqrt(3 / 7)  # the inner nodes are at +-sqrt(3/7); weights 1/10 (ends), 49/90, 32/45 (middle)
+_W1, _W0 = 49 / 90, 32 / 45
 # Adaptive quadrature: halves that agree with their whole to this many expected events are
 # taken; an interval is halved at most this many times (a jump is then located to 2**-40 min).
+# Both ends of every piece are nodes, so a jump anywhere in a piece is seen.
 _TOL = 1e-10
 _DEPTH = 40
+_PIECE = 1 / 16  # minutes: the widest piece whose halves are trusted to agree with it
+_EVALS = 1200  # rate evaluations one integral may spend refining (then it takes what it has)
 
 
 class Hazard:
@@ -83,7 +86,7 @@ class Hazard:
     """
 
     __slots__ = ("sim", "p", "rng", "target", "acc", "since", "rate", "token", "count", "alive", "timed", "_env", "_on",
-                 "_count_name", "_simenv", "_v", "_when", "_rate_fn", "_fire_cb", "_cause")
+                 "_count_name", "_simenv", "_v", "_when", "_rate_fn", "_fire_cb", "_cause", "_left", "_memo")
 
     def __init__(self, sim: Simulation, p: Process) -> None:
         self.sim = sim
@@ -104,6 +107,8 @@ class Hazard:
         self._rate_fn = p.rate.fn
         self._fire_cb = self._fire  # one bound method for every timeout it schedules
         self._cause = f"process.{p.id}"
+        self._left = 0  # timed rates: evaluations left to the integral being computed
+        self._memo: tuple[float, float, float] = (0.0, -1.0, 0.0)  # timed: (a, b, integral) last scheduled
 
     def _draw(self) -> float:
         """This cycle's target: the next unit-rate exponential of the process's stream."""
@@ -119,32 +124,54 @@ class Hazard:
 
     def _rate_at(self, s: float) -> float:
         """The rate per minute at time `s`, the rest of the state as it is now."""
-        self._env["t"] = s
-        r = float(self.p.rate(self._env))
+        self._left -= 1
+        env = self._env
+        env["t"] = s
+        r = float(self._rate_fn(env))
         r = r if r > 0 else 0.0
         return (r if r < MAX_RATE else MAX_RATE) / 60.0
 
-    def _gl(self, a: float, b: float) -> float:
-        m, h = (a + b) / 2, (b - a) / 2
-        return h * sum(w * self._rate_at(m + h * x) for x, w in _GL)
+    def _lobatto(self, a: float, b: float, fa: float, fm: float, fb: float) -> float:
+        """5-point Gauss-Lobatto over [a, b], given the rate at a, the middle and b (two new evaluations)."""
+        h = (b - a) / 2
+        c = a + h
+        return h * (0.1 * (fa + fb) + _W1 * (self._rate_at(c - h * _R37) + self._rate_at(c + h * _R37))
+                    + _W0 * fm)
 
     def _integral(self, a: float, b: float) -> float:
         """The hazard the rate accumulates from `a` to `b` (expected events).
 
-        Adaptive: an interval whose two halves disagree with the whole is split again, so a
-        rate that jumps inside a minute (`6000 if 3.3 < t < 3.6 else 0`) is integrated to
-        `_TOL` events too, not only smooth ones.
+        The interval is cut into pieces of at most `_PIECE` minutes, and a piece whose two halves
+        disagree with the whole is halved again, so a rate that jumps inside a minute
+        (`6000 if 3.3 < t < 3.6 else 0`) is integrated as closely as a smooth one. A window of
+        rate that falls between every node of its piece (under about half a second) can be
+        missed; `_EVALS` bounds the work of one integral (a rate that jumps thousands of times
+        a minute is then integrated approximately, never for ever).
         """
         if b <= a:
             return 0.0
-        return self._adapt(a, b, self._gl(a, b), 0)
+        n = min(max(1, math.ceil((b - a) / _PIECE)), 4096)
+        step = (b - a) / n
+        self._left = _EVALS
+        total = 0.0
+        lo, f_lo = a, self._rate_at(a)
+        for i in range(n):
+            hi = b if i == n - 1 else a + (i + 1) * step
+            mid = (lo + hi) / 2
+            f_mid, f_hi = self._rate_at(mid), self._rate_at(hi)
+            total += self._adapt(lo, hi, f_lo, f_mid, f_hi, self._lobatto(lo, hi, f_lo, f_mid, f_hi), 0)
+            lo, f_lo = hi, f_hi
+        return total
 
-    def _adapt(self, a: float, b: float, whole: float, depth: int) -> float:
+    def _adapt(self, a: float, b: float, fa: float, fm: float, fb: float, whole: float, depth: int) -> float:
         m = (a + b) / 2
-        left, right = self._gl(a, m), self._gl(m, b)
-        if depth >= _DEPTH or abs(left + right - whole) <= _TOL:
+        lm, rm = (a + m) / 2, (m + b) / 2
+        f_lm, f_rm = self._rate_at(lm), self._rate_at(rm)
+        left, right = self._lobatto(a, m, fa, f_lm, fm), self._lobatto(m, b, fm, f_rm, fb)
+        if depth >= _DEPTH or self._left <= 0 or abs(left + right - whole) <= _TOL:
             return left + right
-        return self._adapt(a, m, left, depth + 1) + self._adapt(m, b, right, depth + 1)
+        return (self._adapt(a, m, fa, f_lm, fm, left, depth + 1)
+                + self._adapt(m, b, fm, f_rm, fb, right, depth + 1))
 
     def _warn_rate(self, raw: float) -> float:
         p = self.p
@@ -208,6 +235,7 @@ class Hazard:
             target = self._draw()
         need = target - self.acc
         total = self._integral(now, end)
+        self._memo = (now, end, total)  # the tick at `end` asks for this very integral again
         if total < need:
             return
         # The firing time solves H(x) = need, H the hazard from `now` (non-decreasing): a bracket
@@ -231,8 +259,6 @@ class Hazard:
                 hi, h_hi, f_hi = x, h_x, h_x - need
                 f_lo = f_lo / 2 if side == 1 else h_lo - need
                 side = 1
-                if h_x == need:
-                    break
             if hi - lo > width / 2:  # less than a bisection's gain: bisect once
                 mid = (lo + hi) / 2
                 if not lo < mid < hi:
@@ -253,7 +279,9 @@ class Hazard:
         if self.timed:
             now = self._simenv._now
             if self._on:
-                self.acc += self._integral(self.since, now)
+                a, b, known = self._memo
+                # The same interval over the same state (the snapshot taken at `since`): the same number.
+                self.acc += known if (a, b) == (self.since, now) else self._integral(self.since, now)
             self.since = now
             self.rate = self.current_rate()
             self._snap()

@@ -116,19 +116,24 @@ class MetricKind:
         """The metric's value now (None when it has none)."""
         raise NotImplementedError
 
-    def read(self, x: float, warn: bool = True) -> float:
-        """A reading of the metric's expression within +-1e12 (NaN as 0), as every run-time value
-        is; `warn`: journal a warning the first time one had to move (never from a mere look)."""
+    def read(self, x: float, prev: float = math.nan, warn: bool = True) -> float:
+        """A reading of the metric's expression as every run-time value is read: an infinite one
+        within +-1e12, a NaN one (no value) as `prev`, the reading before it; `warn`: journal a
+        warning the first time one had to be corrected (never from a mere look at the value)."""
         x = float(x)
         if -RUN_MAX <= x <= RUN_MAX:  # (every reading but a non-finite or huge one: no call)
             return x
-        y, moved = finite(x)
-        if moved and warn:
-            where = f"metrics.{self.m.id}"
-            self.sim.warn(where, "nonfinite", {
-                "es": f"{where}: la expresión valía {x:g}; se usó {y:g}",
-                "en": f"{where}: the expression was {x:g}; {y:g} was used",
-            })
+        where = f"metrics.{self.m.id}"
+        if x != x:
+            y = prev
+            text = {"es": f"{where}: la expresión no tenía valor (NaN); se mantuvo la lectura anterior",
+                    "en": f"{where}: the expression had no value (NaN); the reading before it was kept"}
+        else:
+            y = finite(x)[0]
+            text = {"es": f"{where}: la expresión valía {x:.9g}; se usó {y:.9g}",
+                    "en": f"{where}: the expression was {x:.9g}; {y:.9g} was used"}
+        if warn:
+            self.sim.warn(where, "nonfinite", text)
         return y
 
 
@@ -145,7 +150,7 @@ class ValueMetric(MetricKind):
     def value(self, now: float) -> float | None:
         """The expression now."""
         assert self.m.expr is not None
-        return self.read(self.m.expr(self.sim.v), warn=False)
+        return self.read(self.m.expr(self.sim.v), warn=False)  # (NaN: no value)
 
 
 class FirstMetric(MetricKind):
@@ -183,7 +188,8 @@ class ExtremeMetric(MetricKind):
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
-        self.best = self.pick(self.best, self.read(w.expr.fn(self.sim.v)))
+        x = self.read(w.expr.fn(self.sim.v), self.best)
+        self.best = x if self.best != self.best else self.pick(self.best, x)  # (no value yet: this one)
 
     def value(self, now: float) -> float | None:
         """The extreme so far."""
@@ -211,7 +217,7 @@ class MeanMetric(MetricKind):
     def _check(self, w: Watcher) -> None:
         now = self.sim.env.now
         self.integral += self.last * (now - self.last_t)
-        self.last, self.last_t = self.read(w.expr.fn(self.sim.v)), now
+        self.last, self.last_t = self.read(w.expr.fn(self.sim.v), self.last), now
 
     def finish(self, now: float) -> None:
         """Close the integral at the end."""

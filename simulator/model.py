@@ -102,6 +102,7 @@ class Simulation:
         self.halted_for: str | None = None
         self.steps = 0  # SimPy steps taken so far: where in the event sequence a command lands
         self._warned: set[tuple[str, str]] = set()
+        self._early: list[tuple[str, str, dict[str, str]]] | None = []  # warnings of the set-up, told after start
         # Timed calls asked for during set-up, armed in order once set-up is done (see `later`).
         self._pending: list[tuple[float | Callable[[], float], Callable[[], None]]] | None = []
         # The concepts, each setting up its derived names in the table.
@@ -154,6 +155,9 @@ class Simulation:
         for e in self.scn.endings:
             self.state.add_watcher(e.when, lambda w, e=e: self._ending(w, e))
         self.emit("start", self.scn.id, ("all",), {"seed": self.seed})
+        early, self._early = self._early or [], None
+        for where, key, text in early:
+            self.warn(where, key, text)
         self.knowledge.start()
         if self.policy is not None:
             for point, text in self._late_answers(self.policy):
@@ -305,7 +309,14 @@ class Simulation:
         return ev
 
     def warn(self, where: str, key: str, text: dict[str, str]) -> None:
-        """Tell the instructor (once per place and kind) that a run-time value had to be corrected."""
+        """Tell the instructor (once per place and kind) that a run-time value had to be corrected.
+
+        One found while the run is set up (a metric's first reading) is told just after `start`,
+        so that the event stream always begins with it.
+        """
+        if self._early is not None:
+            self._early.append((where, key, text))
+            return
         if (where, key) in self._warned:
             return
         self._warned.add((where, key))

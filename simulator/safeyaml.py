@@ -21,7 +21,15 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_NODES = 200_000  # after alias expansion
 MAX_DEPTH = 64
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, reading numbers as YAML 1.2 writes them (see `_YAML12_FLOAT`)."""
+
+
+# A number as YAML 1.2 writes it that YAML 1.1 (PyYAML) reads as text: an exponent with no dot
+# or no sign ("1e3", "2.5E-4") and a signed number with no digit before its dot ("-.0"). An
+# implicit resolver: a quoted "1e3" or an explicit `!!str 1e3` stays text.
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]\.[0-9]+$")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+.0123456789"))
 _constructor = yaml.SafeLoader(stream="")  # only for its scalar constructors
 
 _PLAIN_TAGS = {
@@ -36,10 +44,6 @@ _PLAIN_TAGS = {
 }
 
 PathKey = tuple[str | int, ...]
-
-# A number as YAML 1.2 writes it ("1e3", "-2.5E-4", "-.0"); YAML 1.1 (PyYAML) wants a dot and a
-# signed exponent ("1.0e+3") and reads some of the rest as text.
-_EXP_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass
@@ -175,11 +179,8 @@ def _convert(node: yaml.Node, path: PathKey, loc: Located, budget: list[int], de
     if isinstance(node, yaml.SequenceNode):
         return [_convert(v, path + (i,), loc, budget, depth + 1) for i, v in enumerate(node.value)]
     tag = node.tag
-    if not node.style:  # a plain (unquoted) scalar ("" from the C parser): read numbers as YAML 1.2 does
-        if tag == "tag:yaml.org,2002:str" and _EXP_FLOAT.fullmatch(node.value):
-            return float(node.value)  # 1e3, 1e-9, -.0: YAML 1.1 (PyYAML) reads them as text
-        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in node.value:
-            return str(node.value)  # 1:30 is not ninety (YAML 1.1's base 60): the loader says what it is
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in node.value:
+        return str(node.value)  # 1:30 is not ninety (YAML 1.1's base 60): the loader says what it is
     if tag == "tag:yaml.org,2002:int":
         return _constructor.construct_yaml_int(node)
     if tag == "tag:yaml.org,2002:float":
