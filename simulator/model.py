@@ -167,7 +167,9 @@ class Simulation:
         self.hazards.start()
         self.orders.start()
         self.policy_driver.start()
-        self.later(self.scn.limit, lambda: self.finish("time_limit", {}))
+        # The time limit ends the run after whatever else was due at that very minute (a point's
+        # deadline at the limit takes its default, an inject due then is delivered): one step later.
+        self.later(self.scn.limit, lambda: self.later(0.0, lambda: self.finish("time_limit", {})))
         if self.state.reads_t():
             self.later(1.0, self._tick)
         self.state.check_all()

@@ -520,3 +520,30 @@ injects:
     line = event_line(scn, queued["patrol"], "en")
     assert "Patrol: waiting for free units, behind «Big» in line" in line.plain
     assert "detrás de «Grande» en la fila" in event_line(scn, queued["patrol"], "es").plain
+
+
+def test_a_deadline_at_the_time_limit_takes_its_default_before_the_run_ends():
+    """The same minute as the limit: what was due then happens, then the run ends."""
+    scn = tiny("""\
+state:
+  x: {label: {es: X, en: X}, initial: 0}
+injects:
+  last: {at: 60, channel: radio, text: {es: U, en: L}, effects: [{set: x, to: 1}]}
+decisions:
+  D:
+    title: {es: D, en: D}
+    prompt: {es: D, en: D}
+    at: 50
+    deadline: 10
+    default: a
+    options: {a: {label: {es: A, en: A}}, b: {label: {es: B, en: B}}}
+metrics:
+  got: {label: {es: G, en: G}, first: "x == 1"}
+""", limit=60)
+    sim = Simulation(scn, 1)
+    sim.run_to_end()
+    st = sim.decisions["D"]
+    assert st.decided_at == 60.0 and st.cause == "default" and st.option == "a"
+    at_limit = [e.kind for e in sim.events if e.t == 60.0]
+    assert at_limit[-1] == "end" and {"inject", "decision"} <= set(at_limit[:-1])
+    assert sim.end_reason == "time_limit" and sim.metric_values()["got"] == 60.0
