@@ -161,8 +161,8 @@ def _base_label(r: ExerciseRecord) -> str:
 
 def _unique_labels(records: list[ExerciseRecord]) -> None:
     seen: dict[str, int] = {}
-    for r in records:
-        seen[_base_label(r)] = seen.get(_base_label(r), 0) + 1
+    for base in map(_base_label, records):
+        seen[base] = seen.get(base, 0) + 1
     count: dict[str, int] = {}
     labels: set[str] = set()
     for r in records:

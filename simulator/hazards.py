@@ -77,8 +77,8 @@ class Hazard:
 
     A rate that reads the clock `t` changes between events: its integral over each minute is
     computed by adaptive Gauss-Lobatto quadrature (exact for polynomials in `t` up to degree 7,
-    and to `_TOL` expected events for a rate that jumps) and the firing time found by bisection,
-    so `rate: 6*t` and `6000 if 3.3 < t < 3.6 else 0` fire when they should.
+    and to `_TOL` expected events for a rate that jumps) and the firing time found by regula falsi
+    with bisection, so `rate: 6*t` and `6000 if 3.3 < t < 3.6 else 0` fire when they should.
 
     The target of a cycle is drawn when the cycle is first scheduled with a positive rate,
     not when it begins: a process whose rate stays 0 never creates its stream. The values are

@@ -183,10 +183,12 @@ def minute_of(loc: Located, m: re.Match[str]) -> str:
 
 
 
-def late_message(loc: Located, written: str, at: float, limit: float) -> str:
-    """Why a minute `at` after the time limit was likely written (`written`: the source text from it on)."""
+def late_message(at: float, limit: float) -> str:
+    """Why a minute `at` after the time limit was likely written.
+
+    (An unquoted 20:15 never arrives here as 1215: the YAML loader keeps it as the text written.)
+    """
     msg = f"at {at:g} is after the time limit (clock.limit: {limit:g} min), so it never happens"
-    # (An unquoted 20:15 never arrives here as 1215: the YAML loader keeps it as the text written.)
     if at / 60 <= limit:
         return msg + f"; times are minutes after T0 (if {at:g} is seconds, write {at / 60:.4g})"
     return msg + "; times are minutes after T0"

@@ -165,8 +165,7 @@ class Builder:
         """Report a minute `at` after the time limit: it would never happen (say why it may have been written)."""
         limit = (self.d.get("clock") or {}).get("limit", math.inf)
         if at > limit:
-            line, col = self.loc.where(path)
-            self.err(path, late_message(self.loc, self.line(line)[col - 1:], at, limit))
+            self.err(path, late_message(at, limit))
 
     def err(self, path: PathKey, msg: str, *, key: bool = False) -> None:
         """Report a problem at `path` (its key when `key`)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 
 from .errors import CommandRejected, PolicyError, Problem
-from .expr import Expr, ExprError, compile_expr
+from .expr import MAX_NUMBER, Expr, ExprError, compile_expr
 from .loading import format_needed
 from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
@@ -128,10 +128,11 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
         raise PolicyError(problems)
 
     def minutes(path: tuple, value: Any) -> bool:
-        """A policy's times are minutes, finite, 0 to 1e9, like a scenario's (else a problem)."""
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1e9
+        """A policy's times are minutes, finite, 0 to MAX_NUMBER, like a scenario's (else a problem)."""
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER
         if not ok:
-            prob(path, f"{'.'.join(map(str, path))}: {value!r} is not a time: write minutes, a number from 0 to 1e9")
+            prob(path, f"{'.'.join(map(str, path))}: {value!r} is not a time: write minutes, a number from 0 to "
+                 f"{MAX_NUMBER:g}")
         return ok
 
     for point, spec in (data.get("decisions") or {}).items():
@@ -140,12 +141,9 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
     late: list[str] = []
     for i, o in enumerate(data.get("orders") or []):
         for key in ("at", "after", "within"):
-            if key in o:
-                minutes(("orders", i, key), o[key])
-        at = o.get("at")
-        if isinstance(at, int | float) and 0 <= at <= 1e9 and at > scenario.limit:
-            late.append(f"orders.{i}.at: {at:g} is after the exercise ends (T+{scenario.limit:g}): "
-                        "the order will never be given")
+            if key in o and minutes(("orders", i, key), o[key]) and key == "at" and o["at"] > scenario.limit:
+                late.append(f"orders.{i}.at: {o['at']:g} is after the exercise ends (T+{scenario.limit:g}): "
+                            "the order will never be given")
     if problems:
         raise PolicyError(problems)
     decisions: dict[str, PolicyDecision] = {}

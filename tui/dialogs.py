@@ -109,7 +109,8 @@ class ListDialog(ModalScreen[str | None]):
         if width <= 0:
             return
         screen = self.app.size
-        rows = int(screen.height * 0.9)  # the window's max-height (dialogs.tcss)
+        cap_rows = dialog.styles.max_height  # the window's own max-height (dialogs.tcss)
+        rows = int(cap_rows.resolve(screen, screen)) if cap_rows is not None else screen.height
         others = 0
         for w in dialog.children:
             if w is ol:
