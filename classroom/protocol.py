@@ -300,7 +300,8 @@ def order_status_from_json(d: Any) -> OrderStatus:
         if code == "standby":
             return OrderStatus(code, str(d["resource"]))
         if code != "units":
-            return OrderStatus(code)
+            behind = d.get("behind")  # "ok", in line behind an earlier run (a key added within protocol 3)
+            return OrderStatus(code, behind=None if behind is None else str(behind))
         more = tuple((str(m[0]), int(m[1]), int(m[2])) for m in d.get("more", ()))
         return OrderStatus(code, str(d["resource"]), int(d["free"]), int(d["need"]), more)
     except (KeyError, TypeError, ValueError) as exc:

@@ -87,6 +87,8 @@ class OrderStatus:
     For "units": the first short kind (`resource`, `free`, `need`) and any other short kinds
     in `more` as (resource, free, need); for "params": which parameter (`param`) is not valid;
     for "standby": an order that only calls standby units of `resource`, none of which is left.
+    An "ok" order whose task would wait in line behind an earlier run (units that come free go
+    to that run first) names that run's task in `behind` ("" when the viewer may not see it).
     """
 
     code: str
@@ -95,6 +97,7 @@ class OrderStatus:
     need: int = 0
     more: tuple[tuple[str, int, int], ...] = ()
     param: str | None = None
+    behind: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -120,6 +123,8 @@ class OrderStatus:
             return {"reason": "params", "param": self.param}
         if self.code == "standby":
             return {"reason": "standby", "resource": self.resource}
+        if self.behind is not None:
+            return {"reason": self.code, "behind": self.behind}
         return {"reason": self.code}
 
     def seen_by(self, sim: Simulation, role: str | None) -> OrderStatus:
@@ -127,6 +132,8 @@ class OrderStatus:
         if self.code == "standby" and role is not None and self.resource is not None:
             seen = sim.scn.visible(sim.scn.resources[self.resource].audience, role)
             return self if seen else OrderStatus("unavailable")
+        if self.behind and role is not None and not sim.scn.visible(sim.fleet.task_audience(self.behind), role):
+            return OrderStatus(self.code, behind="")  # in line behind a run this role cannot see: say only that
         if self.code != "units" or role is None or self.resource is None:
             return self
         seen = [s for s in self.shortages if sim.scn.visible(sim.scn.resources[s[0]].audience, role)]
@@ -335,6 +342,9 @@ class OrderDesk:
             short = sim.fleet.short(needs)
             if short:
                 return OrderStatus("units", *short[0], more=tuple(short[1:]))
+            ahead = sim.fleet.ahead(needs)
+            if ahead is not None:
+                return OrderStatus("ok", behind=ahead.task.id)
         return OK
 
     def check(self, order_id: str, params: dict[str, Any] | None = None) -> Order:

@@ -257,6 +257,15 @@ class Fleet:
         """(resource, free, need) for each kind of `needs` with too few units ready now, in order."""
         return [(r, len(self.ready[r]), n) for r, n in needs if len(self.ready[r]) < n]
 
+    def task_audience(self, task_id: str) -> tuple[str, ...]:
+        """Who may see the runs of task `task_id` (and their events)."""
+        return self._audience[task_id]
+
+    def ahead(self, needs: tuple[tuple[str, int], ...]) -> TaskRun | None:
+        """The run a new run of `needs` would wait behind (first come, first served), if any is waiting."""
+        waiting = self.waiting
+        return next((waiting[r][0] for r, _ in needs if waiting[r]), None)
+
     def _until(self, w: Watcher, task_id: str) -> None:
         if not w.expr.fn(self.sim.v):
             return
@@ -383,7 +392,7 @@ class Fleet:
         if run.site is not None:
             data["site"] = run.site.id
         if queued:  # waiting behind an earlier run, though units may be free: say which, if its readers may know
-            ahead = next((self.waiting[r][0] for r, _ in needs if self.waiting[r]), None)
+            ahead = self.ahead(needs)
             if ahead is not None and sees_all_of({"roles": sim.scn.roles}, aud, self._audience[ahead.task.id]):
                 data["behind"] = ahead.task.id
         sim.emit("task", task.id, aud, data)

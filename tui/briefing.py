@@ -38,9 +38,10 @@ def briefing_text(session: Session, lang: str) -> Text:
     out.append(t("brief_role_text", lang, team=session.exercise.team, role=role) + "\n\n")
     out.append(t("brief_resources", lang) + "\n", style="bold underline")
     view = None if session.instructor else session.role
-    for r in s.resources.values():
-        if not s.visible(r.audience, view):
-            continue
+    seen = [r for r in s.resources.values() if s.visible(r.audience, view)]
+    if not seen:
+        out.append(t("brief_no_resources", lang) + "\n", style="dim")
+    for r in seen:
         ready = r.count - r.standby
         line = f"• {tr(r.label, lang)}: " + tn("brief_units", r.count, lang)
         if r.standby:
@@ -49,6 +50,8 @@ def briefing_text(session: Session, lang: str) -> Text:
             line += f" · {tr(r.base, lang)}"
         out.append(line + "\n")
     out.append("\n" + t("brief_objectives", lang) + "\n", style="bold underline")
+    if not s.objectives:
+        out.append(t("brief_no_objectives", lang) + "\n", style="dim")
     for o in s.objectives.values():
         out.append(f"• {tr(o.label, lang)}", style="bold")
         out.append(f" ({capability_label(o.capability, lang)})\n", style="dim")

@@ -286,6 +286,11 @@ def order_detail(session: Session, order_id: str, lang: str) -> str:
         elif task.until is not None:
             text += " · " + t("detail_until", lang)
         parts.append(text)
+    status = next((ov.status for ov in view.orders if ov.id == order_id), None)
+    if status is not None and status.ok and status.behind is not None:  # free units, but another run is first in line
+        ahead = scn.tasks.get(status.behind)
+        parts.append(t("detail_behind", lang, ahead=tr(ahead.label, lang)) if ahead is not None
+                     else t("detail_behind_unseen", lang))
     pp = o.params
     if pp is not None:
         what = []
