@@ -345,7 +345,8 @@ def _status(row: dict[str, str], rec: ExerciseRecord, tm: dict[str, Any]) -> tup
         if o is None:
             return "not_assessed", bilingual(lambda L: t("fu_unknown", L, id=oid))
         if not o["applicable"]:
-            return "not_assessed", bilingual(lambda L: t("fu_na", L, id=oid))
+            return "not_assessed", bilingual(lambda L: t({"cut_short": "fu_cut", "not_opened": "fu_not_opened"}
+                                                         .get(o["rule"], "fu_na"), L, id=oid))
         status = "closed" if o["rating"] in ("P", "S") else "open"
         return status, bilingual(lambda L: t(f"fu_{status}_obj", L, id=oid, rating=o["rating"]))
     key, _, ref = row["finding"].partition(":")
@@ -359,6 +360,8 @@ def _status(row: dict[str, str], rec: ExerciseRecord, tm: dict[str, Any]) -> tup
         return ref_label(rec, ref, L) if ref else t("fu_log" if key.startswith("f_log") else "fu_points", L)
     if present:
         return "open", bilingual(lambda L: t("fu_open", L, ref=what(L)))
+    if ref and any(f["key"] == "f_open_cut" and f["ref"] == ref for f in tm["findings"]):  # still in time at the end
+        return "not_assessed", bilingual(lambda L: t("fu_cut_point", L, ref=what(L)))
     if not came_up:
         return "not_assessed", bilingual(lambda L: t("fu_not_up", L, ref=what(L)))
     return "closed", bilingual(lambda L: t("fu_closed", L, ref=what(L)))

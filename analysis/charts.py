@@ -215,16 +215,24 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
         ax = fig.add_subplot()
         if many:
             # Too many points for a bar each: latency against the time each point opened.
+            drew_late = drew_open = False
             for k, tm in enumerate(teams):
-                own = [b for b in bars if b.team == tm and b.latency is not None]
-                ok = [b for b in own if not b.defaulted]
-                late = [b for b in own if b.defaulted]
+                own = [b for b in bars if b.team == tm]
+                ok = [b for b in own if b.latency is not None]
+                # A default is drawn at its deadline (the time the default came), a point still open at
+                # the end at the time it had been open: neither is a decision, and each is marked so.
+                late = [b for b in own if b.defaulted and b.allowed is not None]
+                still = [b for b in own if b.open_for is not None]
                 colour = SERIES[k % len(SERIES)]
                 ax.scatter([b.opened_at for b in ok], [b.latency for b in ok], s=40, color=colour,
                            label=tm if len(teams) > 1 else t("leg_decided", lang), zorder=3)
-                ax.scatter([b.opened_at for b in late], [b.latency for b in late], s=70, marker="X",
+                ax.scatter([b.opened_at for b in late], [b.allowed for b in late], s=70, marker="X",
                            color=OI["vermillion"], edgecolor=colour, linewidths=0.8, zorder=3,
-                           label=t("leg_default", lang) if k == 0 and late else None)
+                           label=t("leg_default", lang) if late and not drew_late else None)
+                ax.scatter([b.opened_at for b in still], [b.open_for for b in still], s=60, marker="o",
+                           facecolors="none", edgecolors=colour, linewidths=1.6, zorder=3,
+                           label=t("leg_still_open", lang) if still and not drew_open else None)
+                drew_late, drew_open = drew_late or bool(late), drew_open or bool(still)
             dl = [b for b in bars if b.allowed is not None]
             ax.scatter([b.opened_at for b in dl], [b.allowed for b in dl], marker="_", s=120, color=OI["black"],
                        linewidths=2, label=t("leg_deadline", lang), zorder=2)
@@ -242,14 +250,25 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
                 if b.team != tm:
                     continue
                 yy = points.index(b.point) + (k - (len(teams) - 1) / 2) * h
-                lat = b.latency if b.latency is not None else (b.allowed or 0.0)
-                ax.barh(yy, lat, height=h * 0.9, color=colour, hatch="//" if b.defaulted else None,
-                        edgecolor=OI["black"] if b.defaulted else colour,
-                        label=tm if len(teams) > 1 and b is next(x for x in bars if x.team == tm) else None)
+                first = len(teams) > 1 and b is next(x for x in bars if x.team == tm)
+                if b.open_for is not None and not b.defaulted:
+                    # Never decided: an outline to the minutes it had been open when the exercise ended.
+                    lat = b.open_for
+                    ax.barh(yy, lat, height=h * 0.9, color="none", edgecolor=colour, linestyle="--", lw=1.6,
+                            label=tm if first else None)
+                    note = t("lat_still_open", lang)
+                elif b.latency is not None:  # the team's answer (or its policy's)
+                    lat = b.latency
+                    ax.barh(yy, lat, height=h * 0.9, color=colour, edgecolor=colour, label=tm if first else None)
+                    note = f"{lat:.1f}"
+                else:  # a default at its deadline, or the instructor's answer: hatched, to when it came
+                    lat = b.taken if b.taken is not None else (b.allowed or 0.0)
+                    ax.barh(yy, lat, height=h * 0.9, color=colour, hatch="//" if b.defaulted else "xx",
+                            edgecolor=OI["black"], label=tm if first else None)
+                    note = t("lat_default" if b.defaulted else "lat_instructor", lang)
                 if b.allowed is not None:
                     ax.plot([b.allowed] * 2, [yy - h * 0.5, yy + h * 0.5], color=OI["black"], lw=3)
-                ax.annotate(t("lat_default", lang) if b.defaulted else f"{lat:.1f}", (lat, yy), xytext=(4, 0),
-                            textcoords="offset points", va="center", fontsize=12)
+                ax.annotate(note, (lat, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=12)
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
@@ -259,6 +278,9 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
         if any(b.defaulted for b in bars):
             handles.append(Patch(facecolor="white", edgecolor=OI["black"], hatch="//"))
             labels.append(t("leg_default", lang))
+        if any(b.open_for is not None and not b.defaulted for b in bars):
+            handles.append(Patch(facecolor="none", edgecolor=OI["black"], linestyle="--"))
+            labels.append(t("leg_still_open", lang))
         ax.set_yticks(range(len(points)), points)
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)

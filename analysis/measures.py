@@ -341,8 +341,12 @@ def measure_text(rec: ExerciseRecord, r: ObjectiveRating, lang: str) -> str:
     if value is not None:
         unit = tr(m.unit, lang)
         return f"{fmt_num(value)} {unit}".strip()
+    if r.rule == "not_opened":
+        return t("never_opened", lang)
     if m.kind == "latency":
-        return t("not_decided", lang)
+        st = rec.decisions.get(m.decision or "")
+        return t("not_decided_yet", lang, t=fmt_num(rec.end_time)) if st is not None and st.decided_at is None \
+            else t("not_decided", lang)
     if not m.can_miss:
         return "—"
     return t("not_reached", lang, t=fmt_num(rec.end_time))
@@ -477,6 +481,18 @@ def objective_finding(rec: ExerciseRecord, r: ObjectiveRating, rows: list[Decisi
     def base(key: str, L: str, **kw: Any) -> str:
         return t(key, L, id=r.id, label=tr(obj.label, L), value=measure_text(rec, r, L),
                  thresholds=thresholds_text(rec, obj, L), rating=r.rating, **kw)
+    if r.rule == "not_opened":
+        return Finding("not_applicable", "objective", "f_obj_not_opened", r.id,
+                       bilingual(lambda L: base("f_obj_not_opened", L, point=ref_label(rec, m.decision or "", L))),
+                       bilingual(lambda L: t("an_not_opened", L, t=fmt_num(rec.end_time))),
+                       bilingual(lambda L: t("rec_not_opened", L)), (), r.id, obj.capability, r.rating)
+    if r.rule == "cut_short":
+        why = ("cut_open" if m.kind == "latency" and rec.ended else "cut_unfinished" if not rec.ended
+               else f"cut_{rec.end_reason}")
+        return Finding("not_applicable", "objective", "f_obj_cut", r.id,
+                       bilingual(lambda L: base("f_obj_cut", L, end=fmt_num(rec.end_time))),
+                       bilingual(lambda L: t("an_cut", L, why=t(why, L))),
+                       bilingual(lambda L: t("rec_cut", L)), (), r.id, obj.capability, r.rating)
     if not r.applicable:
         cond = obj.applies_when.text if obj.applies_when is not None else ""
         return Finding("not_applicable", "objective", "f_obj_na", r.id,

@@ -92,6 +92,18 @@ def _reveal(sim: Simulation, e: Effect, cause: str) -> None:
     sim.knowledge.reveal(e.target, cause)
 
 
+# Why a run ends that the engine itself gives: a scenario's own endings may not use these words,
+# or a report could not tell "the instructor ended it" from a scenario ending named so.
+ENGINE_END_REASONS = ("time_limit", "instructor", "budget")
+
+
+def check_end_reason(b: Builder, path: PathKey, reason: object) -> None:
+    """Refuse a scenario ending whose reason is one the engine gives (`ENGINE_END_REASONS`)."""
+    if reason in ENGINE_END_REASONS:
+        b.err(path, f"{reason!r} is how sitroom itself says why a run ended ({', '.join(ENGINE_END_REASONS)}): "
+              f"name this ending by what happened in the scenario, such as 'escape' or 'resolved'")
+
+
 def _end(sim: Simulation, e: Effect, cause: str) -> None:
     sim.finish(e.target, {"cause": cause})
 
@@ -168,6 +180,8 @@ def parse_effect(b: Builder, path: PathKey, spec: dict[str, Any], at: str) -> Ef
         b.ref(path + (verb,), ref, target)
         if verb == "mobilise":  # in both formats: a mobilise that can do nothing is an author's mistake
             _check_standby(b, path, target, int(spec.get("count", 0)))
+    elif verb == "end":
+        check_end_reason(b, path + (verb,), target)
     elif verb == "reveal":
         state = b.d.get("state") or {}
         if not b.needs_format(path + (verb,), "the `reveal` effect"):

@@ -58,9 +58,12 @@ class Objective:
 
 
 # How an objective's rating was reached: its value against the thresholds; the objective's
-# `if_missing` rule because the measured event never happened; or not applicable because its
-# `applies_when` condition never held.
-RATING_RULES = ("thresholds", "if_missing", "not_applicable")
+# `if_missing` rule because the measured event never happened; not applicable because its
+# `applies_when` condition never held; not rated because the point it measures never opened
+# (`not_opened`), or because the run ended while the measure could still have earned more than
+# one rating (`cut_short`: a point still open before its deadline, a time not reached when the
+# instructor ended the run early).
+RATING_RULES = ("thresholds", "if_missing", "not_applicable", "not_opened", "cut_short")
 NOT_APPLICABLE = "N/A"
 
 
@@ -71,7 +74,7 @@ class ObjectiveRating:
     id: str
     metric: str
     value: float | None  # None: the measure was not reached (or the objective does not apply)
-    rating: str  # P S M U, or N/A when the objective does not apply
+    rating: str  # P S M U, or N/A when it is not rated (the rule says why)
     rule: str = "thresholds"  # one of RATING_RULES
     applicable: bool = True
     reached: bool = True  # False: the measured event never happened
@@ -86,6 +89,16 @@ def rate(value: float | None, thresholds: dict[str, float], better: str) -> str:
         if (value <= th) if better == "lower" else (value >= th):
             return r
     return "U"
+
+
+def possible_ratings(low: float, high: float, thresholds: dict[str, float], better: str) -> set[str]:
+    """Every rating a value in (low, high] would earn (`high` may be infinite)."""
+    points = [high if math.isfinite(high) else max(low, *thresholds.values()) * 2 + 1e9]
+    points.append(math.nextafter(low, math.inf) if low < high else high)
+    for th in thresholds.values():  # each threshold inside the range, and the value just past it
+        if low < th <= high:
+            points += [th, math.nextafter(th, math.inf) if th < high else th]
+    return {rate(x, thresholds, better) for x in points}
 
 
 # --------------------------------------------------------------------------- kinds
@@ -115,6 +128,17 @@ class MetricKind:
     def value(self, now: float) -> float | None:
         """The metric's value now (None when it has none)."""
         raise NotImplementedError
+
+    def unmeasured(self) -> bool:
+        """Could the measure not be taken at all in this run (a decision point that never opened)?"""
+        return False
+
+    def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
+        """For a measure with no value at `now`: the range (low, high] its value could still have
+        taken had the run gone on, or None when it can no longer have one. `complete`: the run
+        reached an end of its own (the time limit, a scenario ending), not the instructor's or the
+        budget's, so a time not reached by then never came."""
+        return None
 
     def read(self, x: float, prev: float = math.nan, warn: bool = True) -> float:
         """A reading of the metric's expression as every run-time value is read: an infinite one
@@ -173,6 +197,10 @@ class FirstMetric(MetricKind):
     def value(self, now: float) -> float | None:
         """The minute, or None if it never held."""
         return self.at
+
+    def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
+        """Not held by `now`: any later minute, unless the run reached its own end."""
+        return None if complete else (now, math.inf)
 
 
 class ExtremeMetric(MetricKind):
@@ -247,6 +275,20 @@ class LatencyMetric(MetricKind):
         st = self.sim.decisions.get(self.m.decision or "")
         return None if st is None else st.latency
 
+    def unmeasured(self) -> bool:
+        """The point never opened: there was nothing to answer."""
+        return self.sim.decisions.get(self.m.decision or "") is None
+
+    def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
+        """Still open at `now`: any answer up to its deadline (none: the default came, or the run
+        reached its own end with no deadline left to wait for)."""
+        st = self.sim.decisions.get(self.m.decision or "")
+        if st is None or st.decided_at is not None:
+            return None
+        if st.deadline_at is None:
+            return None if complete else (now - st.opened_at, math.inf)
+        return (now - st.opened_at, st.deadline_at - st.opened_at) if now < st.deadline_at else None
+
 
 class BetweenMetric(MetricKind):
     """`between: [A, B]`: minutes from A first holding to B first holding after it."""
@@ -282,6 +324,12 @@ class BetweenMetric(MetricKind):
     def value(self, now: float) -> float | None:
         """The span, or None if B never followed A."""
         return self.span
+
+    def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
+        """B not followed by `now`: any longer span, unless the run reached its own end."""
+        if complete:
+            return None
+        return (now - self.start if self.start is not None else 0.0, math.inf)
 
 
 KINDS: dict[str, type[MetricKind]] = {k.key: k for k in (ValueMetric, FirstMetric, ExtremeMetric, MinMetric,
@@ -362,15 +410,27 @@ class MetricBook:
 
     def ratings(self, metrics: dict[str, float | None]) -> list[ObjectiveRating]:
         """Each objective's rating from metric values, with the rule it rests on."""
-        scn = self.sim.scn
+        sim = self.sim
+        scn = sim.scn
+        now = sim.end_time if sim.end_time is not None else sim.env.now
+        complete = sim.ended and sim.end_reason not in ("instructor", "budget")
         out = []
         for o in scn.objectives.values():
             value = metrics.get(o.metric)
             reached = value is not None
+            tracker = self.trackers[o.metric]
             if o.applies_when is not None and o.id not in self.applied_at:
                 out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "not_applicable", False, reached))
+            elif not reached and tracker.unmeasured():
+                out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "not_opened", False, False))
             elif not reached:
-                out.append(ObjectiveRating(o.id, o.metric, None, o.if_missing, "if_missing", True, False))
+                span = tracker.bounds(now, complete)
+                could = {o.if_missing} if span is None else \
+                    possible_ratings(*span, o.thresholds, scn.metrics[o.metric].better) | {o.if_missing}
+                if len(could) > 1:  # the run ended while the measure could still have earned another rating
+                    out.append(ObjectiveRating(o.id, o.metric, None, NOT_APPLICABLE, "cut_short", False, False))
+                else:
+                    out.append(ObjectiveRating(o.id, o.metric, None, o.if_missing, "if_missing", True, False))
             else:
                 out.append(ObjectiveRating(o.id, o.metric, value, rate(value, o.thresholds,
                                                                        scn.metrics[o.metric].better)))

@@ -19,7 +19,7 @@ import jsonschema
 
 from .decisions import DecisionPoint, Option, parse_decisions
 from .distributions import Dist
-from .effects import Effect
+from .effects import Effect, check_end_reason
 from .errors import Problem, ScenarioError
 from .expr import Expr
 from .hazards import Process, parse_processes
@@ -125,6 +125,7 @@ def load_scenario_text(text: str, name: str = "<scenario>") -> Scenario:
 def _endings(b: Builder) -> tuple[Ending, ...]:
     out = []
     for j, e in enumerate(b.d.get("end") or []):
+        check_end_reason(b, ("end", j, "reason"), e["reason"])
         ex = b.expr(("end", j, "when"), e["when"])
         if ex is not None:
             out.append(Ending(ex, e["reason"], e.get("message")))

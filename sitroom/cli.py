@@ -136,9 +136,11 @@ def cmd_run(a: argparse.Namespace) -> int:
             who = d["by"] if d["cause"] == "team" else d["cause"]
             print(f"  {d['point']:<6} {d['option']:<22} at T+{d['time']:.1f} ({who})")
         for k, v in r["metrics"].items():
-            print(f"  {k:<24} {v}")
+            print(f"  {k:<24} {v if v is not None else 'no value'}")
         for o in r["objectives"]:
-            why = ("does not apply: its applies_when never held" if not o["applicable"]
+            why = ({"not_opened": "not rated: the point it measures never opened",
+                    "cut_short": "not rated: the run ended while it could still earn another rating"}.get(
+                       o["rule"], "does not apply: its applies_when never held") if not o["applicable"]
                    else f"{o['metric']} = {o['value']}" if o["value"] is not None
                    else f"{o['metric']} has no value (its event never happened): rule {o['rule']}")
             print(f"  {o['id']:<8} {o['rating']}  ({why})")
