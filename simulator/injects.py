@@ -329,7 +329,7 @@ class InjectDesk:
         ev = sim.emit("inject", inj.id, inj.audience, data)
         sim.state.set(f"{inj.id}.fired", sim.v[f"{inj.id}.fired"] + 1)
         if inj.expect is not None and first:
-            sim.later(inj.expect.within, lambda: self._expectation(inj))
+            sim.last_at(inj.expect.within, lambda: self._expectation(inj))  # an action at `within` counts
         apply(sim, inj.effects, f"inject.{inj.id}")
         return ev
 

@@ -42,7 +42,7 @@ from .views import OpenDecision, OrderView, QuantityView, Snapshot, UnitView
 # The model's behaviour version: journals record it, and a journal made by another model
 # version is refused (its events would not replay). Bump it, and say why in CHANGELOG.md,
 # whenever a change alters the events a scenario and seed produce.
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 # A run's bounds: past either, it ends with reason "budget" (a runaway scenario would
 # otherwise fill memory). A four-hour class exercise takes a few thousand of each.
@@ -168,8 +168,8 @@ class Simulation:
         self.orders.start()
         self.policy_driver.start()
         # The time limit ends the run after whatever else was due at that very minute (a point's
-        # deadline at the limit takes its default, an inject due then is delivered): one step later.
-        self.later(self.scn.limit, lambda: self.later(0.0, lambda: self.finish("time_limit", {})))
+        # deadline at the limit takes its default, an inject due then is delivered).
+        self.last_at(self.scn.limit, lambda: self.finish("time_limit", {}))
         if self.state.reads_t():
             self.later(1.0, self._tick)
         self.state.check_all()
@@ -200,6 +200,15 @@ class Simulation:
             self._pending.append((delay, fn))
             return
         Timeout(self.env, delay() if callable(delay) else delay, fn).callbacks.append(_call_value)
+
+    def last_at(self, delay: float, fn: Callable[[], None]) -> None:
+        """Call `fn` after `delay` minutes, after what else was already due at that minute.
+
+        For what closes a span of time, inclusive of its end: the time limit, an expectation's
+        `within`, a policy order's wait. Whatever was scheduled for that minute before (an answer
+        timed at it, a unit due back then) happens first, so it counts.
+        """
+        self.later(delay, lambda: self.later(0.0, fn))
 
     # ------------------------------------------------------------------ clock
     @property

@@ -360,7 +360,7 @@ class PolicyDriver:
             sim.emit("order_waiting", po.order, ("instructor",), {"by": "policy", "cause": "policy",
                                                                   "within": po.within, **st.as_data()})
             if po.within is not None:
-                sim.later(po.within, lambda: self._give_up(i))
+                sim.last_at(po.within, lambda: self._give_up(i))  # units free at the end of the wait count
         else:
             sim.emit("order_rejected", po.order, ("instructor",), {"by": "policy", "cause": "policy", **st.as_data()})
 
@@ -393,9 +393,13 @@ class PolicyDriver:
         sim = self.sim
         po = self.orders[i]
         self._stop(i)
+        chosen = self._chosen(po)
+        st = sim.orders.status(po.order, chosen)
+        if st.ok:  # it can be given at the very minute the wait ends (a unit back just then): it is
+            sim.orders.give(po.order, "policy", "policy", chosen)
+            return
         sim.emit("order_rejected", po.order, ("instructor",), {"by": "policy", "cause": "policy",
-                                                               "waited": po.within,
-                                                               **sim.orders.status(po.order, self._chosen(po)).as_data()})
+                                                               "waited": po.within, **st.as_data()})
 
     def _stop(self, i: int) -> None:
         self.waiting.pop(i, None)

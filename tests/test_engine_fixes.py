@@ -547,3 +547,62 @@ metrics:
     at_limit = [e.kind for e in sim.events if e.t == 60.0]
     assert at_limit[-1] == "end" and {"inject", "decision"} <= set(at_limit[:-1])
     assert sim.end_reason == "time_limit" and sim.metric_values()["got"] == 60.0
+
+
+def test_an_answer_timed_at_exactly_within_meets_the_expectation():
+    """An expectation is checked after what else was due at its minute: an answer at T+10 meets `within: 10`."""
+    from simulator import load_policy_text
+
+    scn = tiny("""\
+state:
+  y: {label: {es: Y, en: Y}, initial: 0}
+injects:
+  hello: {at: 0, channel: radio, text: {es: H, en: H}, expect: {any_of: [{D: go}], within: 10, contingency: nag}}
+  nag: {channel: radio, text: {es: N, en: N}, effects: [{add: y, by: 100}]}
+decisions:
+  D:
+    title: {es: D, en: D}
+    prompt: {es: D, en: D}
+    at: 3
+    deadline: 20
+    default: wait
+    options: {go: {label: {es: Go, en: Go}}, wait: {label: {es: W, en: W}}}
+""", limit=60)
+    for after, met in ((7, True), (7.001, False)):  # T+10 exactly counts; a moment later does not
+        pol = load_policy_text(f"policy: p\ndecisions:\n  D: {{option: go, after: {after}}}\n", scn)
+        sim = Simulation(scn, 1, policy=pol)
+        sim.run_to_end()
+        verdict = next(e for e in sim.events if e.kind == "expectation")
+        assert verdict.t == 10.0 and verdict.data["met"] is met
+        assert (sim.v["y"] == 0) is met  # the contingency only when it was not met
+
+
+def test_an_order_whose_wait_ends_as_a_unit_comes_back_is_given():
+    """`within` is inclusive: the squad is back at T+5, the very minute the wait ends, so the order is given."""
+    from engine_fixtures import tiny_text
+
+    from simulator import load_policy_text, load_scenario_text
+
+    text = tiny_text("""\
+state:
+  x: {label: {es: X, en: X}, initial: 0}
+resources:
+  sq: {label: {es: Escuadra, en: Squad}, count: 1, travel: 1}
+tasks:
+  one: {label: {es: Una, en: One}, resource: sq, work: 3}
+  patrol: {label: {es: Patrulla, en: Patrol}, resource: sq, work: 5}
+injects:
+  go: {at: 0, channel: radio, text: {es: G, en: G}, effects: [{task: one}]}
+orders:
+  send: {label: {es: Patrullar, en: Patrol}, task: patrol}
+""", 60).replace("sitroom: 1", "sitroom: 2")
+    scn = load_scenario_text(text, "t.yaml")
+    bare = Simulation(scn, 1)
+    bare.run_to_end()
+    back = next(e.t for e in bare.events if e.kind == "unit" and e.data.get("status") == "ready")
+    assert back == 5.0  # 1 there, 3 of work, 1 back
+    pol = load_policy_text("sitroom: 2\npolicy: p\norders:\n  - {order: send, at: 2, wait: true, within: 3}\n", scn)
+    sim = Simulation(scn, 1, policy=pol)
+    sim.run_to_end()
+    given = [e for e in sim.events if e.kind == "order" and e.ref == "send"]
+    assert [e.t for e in given] == [5.0] and not [e for e in sim.events if e.kind == "order_rejected"]
