@@ -299,7 +299,8 @@ class DecisionDesk:
         s.set(f"{dp.id}.{option}", 1.0)
         if cause == "default":
             s.set(f"{dp.id}.defaulted", 1.0)
-        data: dict[str, Any] = {"option": option, "by": by, "cause": cause, "latency": now - st.opened_at}
+        # `latency` as DecisionState has it: minutes to the team's answer, None for a default or the instructor's.
+        data: dict[str, Any] = {"option": option, "by": by, "cause": cause, "latency": st.latency}
         offered = self.offered.pop(dp.id, None)
         if offered is not None:  # a point with conditional options: what was on the table when it was decided
             data["offered"] = list(offered)

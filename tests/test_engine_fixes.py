@@ -606,3 +606,33 @@ orders:
     sim.run_to_end()
     given = [e for e in sim.events if e.kind == "order" and e.ref == "send"]
     assert [e.t for e in given] == [5.0] and not [e for e in sim.events if e.kind == "order_rejected"]
+
+
+def test_a_default_decision_event_carries_no_latency_as_the_debrief_says():
+    """The journal (and so `sitroom export`) says what DecisionState says: a default has no latency."""
+    from simulator import load_policy_text
+
+    scn = tiny("""\
+state:
+  y: {label: {es: Y, en: Y}, initial: 0}
+decisions:
+  A:
+    title: {es: A, en: A}
+    prompt: {es: A, en: A}
+    at: 1
+    deadline: 5
+    default: wait
+    options: {go: {label: {es: Go, en: Go}}, wait: {label: {es: W, en: W}}}
+  B:
+    title: {es: B, en: B}
+    prompt: {es: B, en: B}
+    at: 2
+    deadline: 5
+    default: wait
+    options: {go: {label: {es: Go, en: Go}}, wait: {label: {es: W, en: W}}}
+""", limit=30)
+    sim = Simulation(scn, 1, policy=load_policy_text("policy: p\ndecisions:\n  A: {option: go, after: 3}\n", scn))
+    sim.run_to_end()
+    got = {e.ref: e.data for e in sim.events if e.kind == "decision"}
+    assert got["A"]["latency"] == sim.decisions["A"].latency == 3.0 and got["A"]["cause"] == "policy"
+    assert got["B"]["cause"] == "default" and got["B"]["latency"] is None and sim.decisions["B"].latency is None
