@@ -560,7 +560,7 @@ def run_whatif(args: argparse.Namespace) -> int:
         _err(f"{args.journal}: this journal does not replay identically on this version of sitroom, so its "
              f"actual result cannot be re-derived ({exc})")
         return 1
-    lang = getattr(args, "lang", None) or os.environ.get("SITROOM_LANG", "es")
+    lang = getattr(args, "lang", None) or "es"  # (the command line's default is $SITROOM_LANG)
     arms = len(study.setup.arms)
     progress = Progress(n * arms, sys.stderr if _want_progress(args) else None)
     try:

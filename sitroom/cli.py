@@ -349,6 +349,17 @@ def cmd_play(a: argparse.Namespace) -> int:
     return run_app(a)
 
 
+def default_lang() -> str:
+    """The language of messages and reports when --lang is not given: $SITROOM_LANG if es or en, else es."""
+    env = os.environ.get("SITROOM_LANG", "").strip().lower()
+    return env if env in ("es", "en") else "es"
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["es", "en"], default=default_lang(),
+                        help="language (default: $SITROOM_LANG if es or en, else es)")
+
+
 def cmd_debrief(a: argparse.Namespace) -> int:
     try:
         from analysis.debrief import run_debrief
@@ -527,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the scenario's clock.alert_speed, else 60)")
     s.add_argument("--team", default=None, help="team name for the journal (default: 'Equipo 1' / 'Team 1')")
     s.add_argument("--role", choices=["trainee", "instructor"], default="trainee")
-    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    _add_lang(s)
     s.add_argument("--journal", help="journal file to write (default: journals/<scenario>-<time>.sitroom)")
     s.add_argument("--resume", metavar="JOURNAL", help="continue the session in this journal")
     _sign_key_arg(s)
@@ -580,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("journals", nargs="+", metavar="JOURNAL",
                    help="a journal, or a folder: every *.sitroom in it (one per team of a class)")
     s.add_argument("--out", required=True, help="folder to write the report into")
-    s.add_argument("--lang", choices=["es", "en"], default="es")
+    _add_lang(s)
     s.add_argument("--plan", metavar="FILE", help="improvement_plan.csv/.xlsx of an earlier debrief of this "
                    "scenario: say which corrective actions this exercise shows as closed")
     s.add_argument("--notes", metavar="FILE", help="hot-wash notes, one a line: `TIME WHO: text` "
@@ -599,14 +610,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", help="Dask scheduler address (needs sitroom[cluster])")
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", help="folder for charts and the JSON summary")
-    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    _add_lang(s)
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     s.set_defaults(func=cmd_whatif)
 
     s = sub.add_parser("scenarios", help="list bundled scenarios")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--lang", choices=["es", "en"], default="es")
+    _add_lang(s)
     s.set_defaults(func=cmd_scenarios)
 
     _add_msel(sub)
@@ -625,7 +636,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_class_commands(sub: argparse._SubParsersAction) -> None:
     """`sitroom class start|resume|status|end` and `sitroom join`."""
-    lang_default = os.environ.get("SITROOM_LANG", "es")
     c = sub.add_parser("class", help="run a class: one host, every team's exercise, the instructor's console",
                        description="One host process owns every team's exercise (one journal each, on the "
                        "class seed), the clock and every command; teams join with `sitroom join URL`.")
@@ -644,7 +654,7 @@ def add_class_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--port", type=_port, default=0, help="port for the protocol (default: a free one)")
     s.add_argument("--web", type=_port, default=None, metavar="PORT", help="also serve the team client to "
                    "browsers on this port (textual-serve)")
-    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    _add_lang(s)
     s.add_argument("--headless", action="store_true", help="no console: print the links as one JSON line")
     s.add_argument("--hold-on-disconnect", action="store_true",
                    help="pause a team's clock while none of its clients is connected")
@@ -655,17 +665,17 @@ def add_class_commands(sub: argparse._SubParsersAction) -> None:
     s = csub.add_parser("resume", help="bring a class back from its directory (after a crash or a stop)")
     s.add_argument("dir")
     s.add_argument("--web", type=_port, default=None, metavar="PORT")
-    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    _add_lang(s)
     s.add_argument("--headless", action="store_true")
     s.set_defaults(func=cmd_class_resume)
     s = csub.add_parser("status", help="every team's clock, status, connection and decisions")
     s.add_argument("url", metavar="INSTRUCTOR_URL")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    _add_lang(s)
     s.set_defaults(func=cmd_class_status)
     s = csub.add_parser("end", help="end every team's exercise (a headless host then stops)")
     s.add_argument("url", metavar="INSTRUCTOR_URL")
-    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    _add_lang(s)
     s.set_defaults(func=cmd_class_end)
     s = sub.add_parser("join", help="join a class: a team's room, the instructor console or the evaluator view",
                        description="Open the link the instructor gave you (http://HOST:PORT/join/TOKEN). A link "
@@ -674,7 +684,7 @@ def add_class_commands(sub: argparse._SubParsersAction) -> None:
                        "when asked (not echoed).")
     s.add_argument("url", metavar="URL", nargs="?", help="the join link (see above for private ways to give it)")
     s.add_argument("--link-file", metavar="FILE", help="read the join link from the first line of FILE")
-    s.add_argument("--lang", choices=["es", "en"], default=lang_default)
+    _add_lang(s)
     s.set_defaults(func=cmd_join)
 
 
@@ -827,7 +837,7 @@ def _add_migrate(sub: argparse._SubParsersAction) -> None:
                        "output)")
     where.add_argument("--in-place", action="store_true", dest="in_place", help="replace FILE with the converted text")
     s.add_argument("--check", action="store_true", help="write nothing; exit 1 if FILE needs converting, 0 if not")
-    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"))
+    _add_lang(s)
     s.set_defaults(func=cmd_migrate)
 
 
@@ -845,7 +855,7 @@ def _add_msel(sub: argparse._SubParsersAction) -> None:
                         "capability, contingency, notes, effects.")
     s.add_argument("scenario", help="scenario path or bundled id")
     s.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
-    s.add_argument("--lang", choices=["es", "en"], default=os.environ.get("SITROOM_LANG", "es"),
+    s.add_argument("--lang", choices=["es", "en"], default=default_lang(),
                    help="language of the headers (both message columns are always written)")
     s.set_defaults(func=cmd_msel_export)
     s = msub.add_parser("import", help="merge a spreadsheet's rows into a scenario's injects",
