@@ -401,7 +401,8 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
                                                        end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at)))
         elif row.decided_at is None:
             out.lines.append(lambda L, p=p: t("c_open", L, point=ref_label(rec, p, L)))
-            out.advice = out.advice or (lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L)))
+            out.advice = out.advice or (lambda L, p=p, row=row: t(
+                "rec_deadline" if row.deadline_at is not None else "rec_decide", L, point=ref_label(rec, p, L)))
         elif row.defaulted:
             out.lines.append(lambda L, p=p, row=row, docs=docs: t(
                 "c_default", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
@@ -545,7 +546,9 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
             out.append(Finding("improvement", "decision", "f_open", p,
                                bilingual(lambda L, p=p: t("f_open", L, point=ref_label(rec, p, L))),
                                bilingual(lambda L: t("an_open", L, t=fmt_num(rec.end_time))),
-                               bilingual(lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L))), ev))
+                               bilingual(lambda L, p=p, row=row: t("rec_deadline" if row.deadline_at is not None
+                                                                   else "rec_decide", L, point=ref_label(rec, p, L))),
+                               ev))
             continue
         if row.defaulted:
             out.append(Finding("improvement", "decision", "f_default", p,

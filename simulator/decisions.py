@@ -271,8 +271,10 @@ class DecisionDesk:
         if st is None:
             raise CommandRejected(f"decision point {point} is not open yet", field="point")
         if st.decided_at is not None:
-            raise CommandRejected(f"decision point {point} was already decided ({st.option}, by {st.by})",
-                                  field="point")
+            how = {"default": "its default, at the deadline", "instructor": "by the instructor",
+                   "policy": "by the policy"}.get(st.cause or "", f"by {st.by}")
+            raise CommandRejected(f"decision point {point} was already decided at T+{st.decided_at:.1f}: "
+                                  f"{st.option}, {how}", field="point")
         if option not in dp.options:
             raise CommandRejected(f"{point} has no option {option!r}", field="option")
         offered = self.offers(point)
