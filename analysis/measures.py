@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator import ObjectiveRating, completeness, inject_text, tr
+from simulator.injects import FIELD2
 from simulator.scenario import Effect, Objective, Scenario
 
 from .record import ExerciseRecord
@@ -282,7 +283,10 @@ def ref_label(rec: ExerciseRecord, ref: str, lang: str) -> str:
         return t("quoted_label", lang, label=tr(s.orders[ref].label, lang))
     if ref in s.injects:
         inj = s.injects[ref]
-        words = inject_text(inj, lang).split()
+        # Quoted as first delivered; a message never delivered shows "…" for what it would quote.
+        vals = rec.first_values.get(ref)
+        text = inject_text(inj, lang, vals) if vals is not None else FIELD2.sub("…", tr(inj.text, lang))
+        words = text.split()
         gist = " ".join(words[:7]) + (" …" if len(words) > 7 else "")
         sender = tr(inj.sender, lang)  # a message with no `from` is named by its words alone
         return t("quoted_inject", lang, sender=sender, gist=gist) if sender else t("quoted_gist", lang, gist=gist)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,15 @@ class ExerciseRecord:
     @property
     def ended(self) -> bool:
         return self.end_reason is not None
+
+    @cached_property
+    def first_values(self) -> dict[str, dict[str, Any]]:
+        """Inject id -> the values its message quoted at its first delivery (for words that quote it)."""
+        out: dict[str, dict[str, Any]] = {}
+        for e in self.events:
+            if e.kind == "inject" and e.ref not in out:
+                out[e.ref] = dict(e.data.get("values") or {})
+        return out
 
     def events_of(self, *kinds: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e.kind in kinds]

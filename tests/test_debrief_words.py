@@ -1,0 +1,76 @@
+"""Words of the debrief and the command line that must match what happened."""
+
+from __future__ import annotations
+
+import pytest
+from engine_fixtures import tiny_text
+
+from simulator import CommandRejected, Simulation, load_scenario_text
+
+BODY = """\
+state:
+  crowd: {label: {es: Multitud, en: Crowd}, initial: 40}
+injects:
+  call:
+    at: 2
+    channel: radio
+    text: {es: "Hay {crowd} internos en el patio", en: "There are {crowd} inmates in the yard"}
+    expect: {any_of: [OPEN], within: 5}
+decisions:
+  OPEN:
+    title: {es: Abierto, en: Open}
+    prompt: {es: "?", en: "?"}
+    at: 1
+    default: wait
+    options: {go: {label: {es: Ir, en: Go}}, wait: {label: {es: Esperar, en: Wait}}}
+"""
+
+
+def _record(tmp_path):  # noqa: ANN202
+    from analysis.record import load_records
+
+    scn = load_scenario_text(tiny_text(BODY, 30), "w.yaml")
+    path = tmp_path / "w.sitroom"
+    from simulator.exercise import Exercise
+
+    ex = Exercise.start(scn, 1, path)
+    ex.advance(30)
+    ex.close()
+    return load_records([str(path)])[0]
+
+
+def test_a_message_is_named_with_the_values_it_quoted_never_its_placeholders(tmp_path):
+    from analysis.aar import team_data
+
+    rec = _record(tmp_path)
+    words = " ".join(f["observation"]["en"] + f["observation"]["es"] for f in team_data(rec)["findings"])
+    assert "{crowd}" not in words and "There are 40 inmates" in words and "Hay 40 internos" in words
+
+
+def test_a_point_with_no_deadline_is_not_told_to_be_decided_within_one(tmp_path):
+    from analysis.aar import team_data
+
+    rec = _record(tmp_path)
+    recs = [f["recommendation"]["en"] for f in team_data(rec)["findings"] if f["ref"] == "OPEN"]
+    assert recs and not any("within its deadline" in r for r in recs)
+    assert any("the point has no deadline" in r for r in recs)
+
+
+def test_an_already_decided_point_says_how_it_was_decided():
+    scn = load_scenario_text(tiny_text(BODY.replace("    default: wait\n", "    deadline: 3\n    default: wait\n"), 30))
+    sim = Simulation(scn, 1)
+    sim.advance(10)
+    with pytest.raises(CommandRejected) as exc:
+        sim.decide("OPEN", "go")
+    assert "already decided at T+4.0: wait, its default, at the deadline" in str(exc.value) and "None" not in str(exc.value)
+
+
+def test_every_command_takes_its_language_from_sitroom_lang(monkeypatch, tmp_path):
+    from sitroom.cli import build_parser
+
+    monkeypatch.setenv("SITROOM_LANG", "en")
+    parser = build_parser()
+    assert parser.parse_args(["debrief", "j.sitroom", "--out", str(tmp_path)]).lang == "en"
+    assert parser.parse_args(["scenarios"]).lang == "en"
+    monkeypatch.setenv("SITROOM_LANG", "fr")
+    assert build_parser().parse_args(["debrief", "j.sitroom", "--out", str(tmp_path)]).lang == "es"
