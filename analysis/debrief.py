@@ -432,6 +432,8 @@ class _Builder:
             self.team_heading(rec)
             self.doc.add(Para(t("wi_intro", L, team=rec.label, n=wi.n if wi.n is not None else "—",
                                 file=os.path.basename(wi.path))))
+            if wi.reproduces is False:  # the study is of the plan as re-run: say so before any of its figures
+                self.doc.add(Para(t("wi_noreplay", L), "note"))
             rows = []
             for m in wi.measures:
                 label = tr(scn.metrics[m].label, L) if m in scn.metrics else m

@@ -46,6 +46,7 @@ class WhatIf:
     team_reached: dict[str, float] = field(default_factory=dict)  # censored measure -> share of runs reaching it
     doctrine_reached: dict[str, float] = field(default_factory=dict)
     charts: dict[str, Path] = field(default_factory=dict)  # name -> existing PNG file
+    reproduces: bool | None = None  # False: the team's plan, re-run on its own seed, did not give the journal
 
 
 def _num(v: Any) -> float | None:
@@ -114,6 +115,8 @@ def read_whatif(journal_path: str, key: str | None = None) -> WhatIf | None:
     wi.doctrine_median = _medians(doctrine.get("distribution"))
     wi.team_reached = _nums(team.get("reached"))
     wi.doctrine_reached = _nums(doctrine.get("reached"))
+    rep = team.get("reproduces_actual")
+    wi.reproduces = rep if isinstance(rep, bool) else None
     if not wi.measures:
         wi.measures = sorted(set(wi.percentile) | set(wi.doctrine_median))
     cfs = data.get("counterfactuals")

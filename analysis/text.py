@@ -405,6 +405,8 @@ TEXT: dict[str, dict[str, str]] = {
     "col_metric": {"es": "Medida", "en": "Measure"},
     # ---- what-if
     "wi_intro": {"es": "{team}: {n} réplicas por brazo (archivo {file}).", "en": "{team}: {n} replications per arm (file {file})."},
+    "wi_noreplay": {"es": "Atención: el plan del equipo, repetido con su propia semilla, no reproduce exactamente este diario (una respuesta dada en el mismo instante que otros eventos, o durante una pausa, puede caer en otro orden). El percentil y las diferencias son del plan tal como se repitió, no del ejercicio exacto.",
+                    "en": "Note: the team's plan, re-run on its own seed, does not reproduce this journal exactly (an answer given at the same instant as other events, or during a pause, may land in another order). The percentile and the differences are of the plan as re-run, not of the exact exercise."},
     "wi_percentile": {"es": "Percentil del equipo", "en": "Team percentile"},
     "wi_actual": {"es": "Valor del equipo", "en": "Team value"},
     "wi_doctrine_median": {"es": "Mediana con doctrina", "en": "Doctrine median"},

@@ -375,6 +375,8 @@ def test_report_files_are_written_self_contained(journals, tmp_path, capsys):
     assert "+3.2 [+1.0, +5.5]" in html or "+3.3 [+1.0, +5.5]" in html
     assert "comparada en 41 de 50 semillas (6 sin la opción en oferta" in html  # not on offer: left out, said
     assert "El equipo discute sin registrar" in html
+    assert "no reproduce exactamente este diario" not in html  # the sidecar does not say so
+
     for name in ("objectives", "timeline_1", "timeline_2", "latency", "situation", "resources_1", "log_quality"):
         assert (out / "charts" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
         assert not (out / "charts" / f"{name}.svg").exists()  # drawn once: PNG only unless --svg
@@ -385,6 +387,24 @@ def test_report_files_are_written_self_contained(journals, tmp_path, capsys):
     assert {"note", "pause", "resume", "decision", "order"} <= {r["kind"] for r in timeline_rows}
     assert not [p for p in out.iterdir() if p.name.startswith(".debrief-")]
     assert "report.html" in capsys.readouterr().out
+
+
+def test_a_study_whose_plan_did_not_reproduce_the_journal_says_so_in_the_report(journals, tmp_path):
+    src = journals / "live.db"
+    sidecar = Path(f"{src}.whatif.json")
+    rec = load_record(str(src))
+    sidecar.write_text(json.dumps({
+        "format": "sitroom-whatif", "version": 1, "n": 50, "measures": ["d1_latency"],
+        "exercise": exercise_key(rec.scenario.sha256, rec.seed, rec.inputs),
+        "team": {"actual": {"d1_latency": 5.0}, "percentile": {"d1_latency": 0.0}, "reproduces_actual": False,
+                 "distribution": {"d1_latency": [4, 5, 6]}}}))
+    try:
+        out = tmp_path / "out"
+        assert run_debrief(_args([src], out, "en")) == 0
+    finally:
+        sidecar.unlink()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "does not reproduce this journal exactly" in html
 
 
 def test_report_in_english_says_when_a_chart_has_no_data(tmp_path, scenario):
