@@ -566,3 +566,40 @@ def test_a_time_never_reached_is_compared_by_how_often_not_by_a_placeholder() ->
     assert (r.base, r.other) == (0.25, 1.0) and r.clear and r.ci_low > 0
     same = reached_diff(option, option)
     assert not same.clear and same.effect == 0.0
+
+
+def test_an_answer_given_during_a_halt_is_reproduced_by_the_team_plan(tmp_path):
+    """A point that halts the clock, answered at once: the plan re-run on its seed gives the journal's result."""
+    from engine_fixtures import tiny_text
+
+    from simulator import load_scenario_text
+    from simulator.exercise import Exercise
+
+    scn = load_scenario_text(tiny_text("""\
+state:
+  y: {label: {es: Y, en: Y}, initial: 0}
+injects:
+  hello: {at: 0, channel: radio, text: {es: H, en: H}, expect: {any_of: [{DP1: go}], within: 5, contingency: nag}}
+  nag: {channel: radio, text: {es: N, en: N}, effects: [{add: y, by: 100}]}
+decisions:
+  DP1:
+    title: {es: D, en: D}
+    prompt: {es: D, en: D}
+    at: 5
+    deadline: 20
+    pause: true
+    default: wait
+    options: {go: {label: {es: Go, en: Go}}, wait: {label: {es: W, en: W}}}
+metrics:
+  yend: {label: {es: y, en: y}, value: "y"}
+""", 60).replace("sitroom: 1", "sitroom: 2"), "f2.yaml")
+    path = tmp_path / "f2.sitroom"
+    ex = Exercise.start(scn, 1, path, honour_pauses=True)
+    ex.advance(5)
+    assert ex.sim.halted_for == "DP1"
+    ex.decide("DP1", "go", check=False)
+    ex.advance(60)
+    assert ex.sim.v["y"] == 0  # the answer at T+5 met the expectation due at T+5
+    ex.close()
+    study = whatif.prepare(str(path))
+    assert study.reproduces_actual is True and study.actual["yend"] == 0
