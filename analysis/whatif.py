@@ -292,6 +292,8 @@ _TEXT = {
                          "{after:.1f} min after opening)",
         "reached": "reached in {base:.0f}% of the team's runs, {other:.0f}% of these",
         "option": "-> {option} (importance {imp:.2f})",
+        "same_early": "-> {option}, the default's own option, taken {after:.1f} min after opening instead of at "
+                      "the deadline: the difference is its timing alone (importance {imp:.2f})",
         "none": "no clear difference on any measure",
         "better": "better", "worse": "worse",
         "no_cf": "The team answered no decision point itself: no counterfactuals.",
@@ -325,6 +327,8 @@ _TEXT = {
                          "prueba {after:.1f} min después de abrir)",
         "reached": "se alcanzó en {base:.0f}% de las réplicas del equipo, {other:.0f}% de estas",
         "option": "-> {option} (importancia {imp:.2f})",
+        "same_early": "-> {option}, la misma opción por omisión, tomada {after:.1f} min después de abrir en vez de "
+                      "al vencer el plazo: la diferencia es solo de momento (importancia {imp:.2f})",
         "none": "sin diferencia clara en ninguna medida",
         "better": "mejor", "worse": "peor",
         "no_cf": "El equipo no respondió ningún punto de decisión: no hay contrafactuales.",
@@ -418,8 +422,10 @@ def render_text(data: dict[str, Any], scenario: Scenario, lang: str = "en") -> s
             lines.append("  " + t[key].format(point=e["point"], title=f"«{title}»", t=e["opened_at"] or 0.0,
                                               chosen=_option_label(scenario, e["point"], e["chosen"], lang),
                                               after=e.get("taken_after") or 0.0))
-        lines.append("    " + t["option"].format(option=_option_label(scenario, e["point"], e["option"], lang),
-                                                 imp=e["importance"]))
+        same = not e.get("answered", True) and e["option"] == e["chosen"]  # the default, only sooner
+        lines.append("    " + t["same_early" if same else "option"].format(
+            option=_option_label(scenario, e["point"], e["option"], lang), imp=e["importance"],
+            after=e.get("taken_after") or 0.0))
         runs = e.get("runs")
         if runs is not None and runs["compared"] < data["n"]:
             why = ", ".join(t[k].format(k=runs[k]) for k in ("not_offered", "team_not_offered", "did_not_arise")

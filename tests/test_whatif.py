@@ -23,6 +23,7 @@ from simulator import (
     load_scenario_text,
     resolve_scenario,
     run_headless,
+    tr,
 )
 
 TINY = """\
@@ -603,3 +604,18 @@ metrics:
     ex.close()
     study = whatif.prepare(str(path))
     assert study.reproduces_actual is True and study.actual["yend"] == 0
+
+
+def test_the_default_taken_sooner_is_worded_as_timing_not_as_another_option(tmp_path: Path) -> None:
+    scn = load_scenario_text(TINY, "tiny.yaml")
+    path = tmp_path / "idle.sitroom"
+    ex = Exercise.start(scn, 4, path, honour_pauses=False)
+    ex.advance(scn.limit)
+    ex.close()
+    study = whatif.prepare(str(path))
+    study.result = whatif.run_study(study.setup, 4, workers=1)
+    point = next(iter(scn.decisions.values()))
+    for lang, words in (("en", "the default's own option"), ("es", "la misma opción por omisión")):
+        text = whatif.render_text(whatif.summary(study), scn, lang)
+        own = [line for line in text.splitlines() if words in line]
+        assert len(own) == 1 and tr(point.options[point.default].label, lang) in own[0]
