@@ -164,11 +164,12 @@ def _summary(rec: ExerciseRecord, objectives: list[dict[str, Any]], fs: list[Fin
         parts = [t("sum_intro", L, team=who, scenario=tr(scn.title, L), end=fmt_num(rec.end_time), reason=reason,
                    n=len(objectives), ratings=ratings or "—")]
         if strengths:
-            parts.append(t("sum_strengths", L, items="; ".join(tr(scn.objectives[f.ref].label, L) for f in strengths)))
+            parts.append(t("sum_strengths", L, items="; ".join(f"{tr(scn.objectives[f.ref].label, L)} ({f.rating})"
+                                                               for f in strengths)))
         if gaps:
             parts.append(t("sum_gaps", L, items="; ".join(f"{tr(scn.objectives[f.ref].label, L)} ({f.rating})"
                                                          for f in gaps)))
-        parts.append(t("sum_points", L, opened=tn("points_opened", len(rows), L), answered=answered, defaulted=defaulted,
+        parts.append(t("sum_points_policy" if rec.scripted else "sum_points", L, opened=tn("points_opened", len(rows), L), answered=answered, defaulted=defaulted,
                        open=sum(r.decided_at is None for r in rows)))
         if not log.scripted and log.checks:
             parts.append(t("sum_log", L, entries=log.entries, complete=log.n_complete, n=log.points))

@@ -49,6 +49,8 @@ TEXT: dict[str, dict[str, str]] = {
     "sum_gaps": {"es": "Áreas de mejora principales: {items}.", "en": "Main areas for improvement: {items}."},
     "sum_points": {"es": "{opened}: el equipo respondió {answered}; a su opción por omisión, {defaulted}; sin decidir, {open}.",
                    "en": "{opened}: the team answered {answered}; left to the default, {defaulted}; never decided, {open}."},
+    "sum_points_policy": {"es": "{opened}: la política respondió {answered}; a su opción por omisión, {defaulted}; sin decidir, {open}.",
+                          "en": "{opened}: the policy answered {answered}; left to the default, {defaulted}; never decided, {open}."},
     "sum_log": {"es": "Bitácora: puntos con asiento, {entries} de {n}; asientos que cumplen todas las reglas, {complete} de {n}.",
                 "en": "Decision log: points with an entry, {entries} of {n}; entries meeting every rule, {complete} of {n}."},
     "ov_name": {"es": "Nombre del ejercicio", "en": "Exercise name"},

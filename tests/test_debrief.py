@@ -329,7 +329,7 @@ injects:
   plain: {at: 1, channel: radio, text: {es: "Humo en la cocina", en: "Smoke in the kitchen"}}
   signed: {at: 1, channel: radio, from: {es: "Control", en: "Control"}, text: {es: "Humo", en: "Smoke"}}
 """)
-    rec = SimpleNamespace(scenario=scn)
+    rec = SimpleNamespace(scenario=scn, first_values={})  # (a stand-in record: no message delivered)
     assert ref_label(rec, "plain", "en") == "“Smoke in the kitchen”"
     assert ref_label(rec, "plain", "es") == "«Humo en la cocina»"
     assert ref_label(rec, "signed", "en") == "from Control (“Smoke”)"
@@ -429,7 +429,7 @@ def test_values_the_engine_corrected_are_listed_for_the_evaluator(tmp_path, scen
     run_headless(scenario, 7, None, tmp_path / "clean.db")
     clean = debrief([str(tmp_path / "clean.db")], tmp_path / "c", "en", pdf=False)
     assert json.loads(clean["debrief.json"])["teams"][0]["warnings"] == []
-    assert "None: no parameter or result of the scenario left its valid range" in clean["report.html"].decode()
+    assert "None: the engine corrected no value and refused no policy answer" in clean["report.html"].decode()
     text = SCENARIO.replace("injects:\n", "injects:\n  odd:\n    at: 2\n    channel: radio\n"
                             "    text: {es: \"O\", en: \"O\"}\n"
                             "    effects: [{add: level, by: {dist: exponential, mean: \"level - 1000\"}}]\n", 1)
