@@ -161,7 +161,7 @@ def _summary(rec: ExerciseRecord, objectives: list[dict[str, Any]], fs: list[Fin
         answered = sum(r.answered for r in rows)
         defaulted = sum(r.defaulted for r in rows)
         who = t("scripted_team", L, policy=rec.policy) if rec.scripted and rec.team == "policy" else rec.label
-        parts = [t("sum_intro", L, team=who, scenario=tr(scn.title, L), end=fmt_num(rec.end_time), reason=reason,
+        parts = [t("sum_intro" if rec.end_reason else "sum_intro_running", L, team=who, scenario=tr(scn.title, L), end=fmt_num(rec.end_time), reason=reason,
                    n=len(objectives), ratings=ratings or "—")]
         if strengths:
             parts.append(t("sum_strengths", L, items="; ".join(f"{tr(scn.objectives[f.ref].label, L)} ({f.rating})"

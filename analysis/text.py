@@ -43,6 +43,8 @@ TEXT: dict[str, dict[str, str]] = {
     "s_followup": {"es": "Seguimiento del plan de mejora anterior", "en": "Follow-up of the previous improvement plan"},
     "s_hotwash": {"es": "Sesión de retroalimentación inmediata (hot wash)", "en": "Hot wash"},
     "scripted_team": {"es": "La política «{policy}» (corrida sin equipo)", "en": "The policy “{policy}” (a run with no team)"},
+    "sum_intro_running": {"es": "{team} jugó «{scenario}»; el ejercicio no ha terminado: la bitácora llega a T+{end}, y este informe es provisional. De {n} objetivos: {ratings}.",
+                          "en": "{team} played “{scenario}”; the exercise has not ended: the journal reaches T+{end}, and this report is provisional. Of {n} objectives: {ratings}."},
     "sum_intro": {"es": "{team} jugó «{scenario}»; el ejercicio terminó en T+{end} ({reason}). De {n} objetivos: {ratings}.",
                   "en": "{team} played “{scenario}”; the exercise ended at T+{end} ({reason}). Of {n} objectives: {ratings}."},
     "sum_strengths": {"es": "Fortalezas: {items}.", "en": "Strengths: {items}."},

@@ -74,3 +74,18 @@ def test_every_command_takes_its_language_from_sitroom_lang(monkeypatch, tmp_pat
     assert parser.parse_args(["scenarios"]).lang == "en"
     monkeypatch.setenv("SITROOM_LANG", "fr")
     assert build_parser().parse_args(["debrief", "j.sitroom", "--out", str(tmp_path)]).lang == "es"
+
+
+def test_an_unfinished_journal_is_reported_as_provisional(tmp_path):
+    from analysis.aar import team_data
+    from analysis.record import load_records
+    from simulator.exercise import Exercise
+
+    scn = load_scenario_text(tiny_text(BODY, 30), "w.yaml")
+    path = tmp_path / "open.sitroom"
+    ex = Exercise.start(scn, 1, path)
+    ex.advance(12)
+    ex.close()  # saved mid-exercise: not ended
+    summary = team_data(load_records([str(path)])[0])["summary"]
+    assert "the exercise has not ended: the journal reaches T+12" in summary["en"] and "provisional" in summary["en"]
+    assert "provisional" in summary["es"] and "ended at" not in summary["en"]
