@@ -504,6 +504,12 @@ def objective_finding(rec: ExerciseRecord, r: ObjectiveRating, rows: list[Decisi
                        bilingual(lambda L: base("f_obj_na", L, condition=cond)),
                        bilingual(lambda L: t("an_na", L, condition=cond, t=fmt_num(rec.end_time))),
                        bilingual(lambda L: t("rec_na", L)), (), r.id, obj.capability, r.rating)
+    if r.rating in ("P", "S") and obj.metric in rec.from_start:
+        # True before anything happened in the exercise: the rating stands, but it is nobody's strength.
+        return Finding("not_applicable", "objective", "f_obj_start", r.id,
+                       bilingual(lambda L: base("f_obj_start", L)), bilingual(lambda L: t("an_start", L)),
+                       bilingual(lambda L: t("rec_start", L)), tuple(causes.evidence), r.id, obj.capability,
+                       r.rating)
     kind = "strength" if r.rating in ("P", "S") else "improvement"
     if r.rule == "if_missing":
         key = "f_obj_missing"

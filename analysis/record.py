@@ -50,6 +50,7 @@ class ExerciseRecord:
     ratings: list[ObjectiveRating]
     decisions: dict[str, DecisionState] = field(default_factory=dict)  # the engine's, after replay
     applied_at: dict[str, float] = field(default_factory=dict)  # objective -> first time its applies_when held
+    from_start: set[str] = field(default_factory=set)  # metrics that held at T0, before anything happened
     meta: dict[str, str] = field(repr=False, default_factory=dict)
 
     @property
@@ -117,7 +118,7 @@ def load_record(path: str | Path) -> ExerciseRecord:
         honour_pauses=sim.honour_pauses, inputs=inputs, events=events, end_time=end_time,
         end_reason=ends[-1].ref if ends else None, metrics=metrics,
         ratings=sim.objective_ratings(metrics), decisions=dict(sim.decisions),
-        applied_at=dict(sim.applied_at), meta=meta,
+        applied_at=dict(sim.applied_at), from_start=sim.metrics.from_start(), meta=meta,
     )
 
 

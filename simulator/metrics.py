@@ -133,6 +133,10 @@ class MetricKind:
         """Could the measure not be taken at all in this run (a decision point that never opened)?"""
         return False
 
+    def from_start(self) -> bool:
+        """Did the measure already hold as the run was set up, before anything happened in it?"""
+        return False
+
     def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
         """For a measure with no value at `now`: the range (low, high] its value could still have
         taken had the run gone on, or None when it can no longer have one. `complete`: the run
@@ -187,6 +191,7 @@ class FirstMetric(MetricKind):
         """Follow the condition until it holds."""
         assert self.m.expr is not None
         self.at: float | None = 0.0 if self.m.expr(self.sim.v) else None
+        self.held_at_setup = self.at is not None
         self.sim.state.add_watcher(self.m.expr, self._check, final=True)
 
     def _check(self, w: Watcher) -> None:
@@ -197,6 +202,10 @@ class FirstMetric(MetricKind):
     def value(self, now: float) -> float | None:
         """The minute, or None if it never held."""
         return self.at
+
+    def from_start(self) -> bool:
+        """The condition held in the scenario's initial state."""
+        return self.held_at_setup
 
     def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
         """Not held by `now`: any later minute, unless the run reached its own end."""
@@ -397,6 +406,10 @@ class MetricBook:
         """The run ended."""
         for t in self.trackers.values():
             t.finish(now)
+
+    def from_start(self) -> set[str]:
+        """The metrics that already held as the run was set up (a `first` condition true at T0)."""
+        return {mid for mid, t in self.trackers.items() if t.from_start()}
 
     def values(self, now: float) -> dict[str, float | None]:
         """Every metric's value at `now` (None: its event never happened)."""

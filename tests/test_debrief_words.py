@@ -89,3 +89,29 @@ def test_an_unfinished_journal_is_reported_as_provisional(tmp_path):
     summary = team_data(load_records([str(path)])[0])["summary"]
     assert "the exercise has not ended: the journal reaches T+12" in summary["en"] and "provisional" in summary["en"]
     assert "provisional" in summary["es"] and "ended at" not in summary["en"]
+
+
+def test_a_goal_that_held_from_the_start_is_no_strength_of_the_team(tmp_path):
+    from analysis.aar import team_data
+    from analysis.record import load_records
+    from simulator import run_headless
+
+    body = BODY + """\
+metrics:
+  calm: {label: {es: Calma, en: Calm}, first: "crowd < 50"}
+"""
+    text = tiny_text(body, 30).replace("objectives: {}\n", """\
+objectives:
+  OC: {label: {es: Calma, en: Calm}, capability: "Operational Coordination", metric: calm, thresholds: {P: 5, S: 10, M: 20}}
+""")
+    scn = load_scenario_text(text, "s.yaml")
+    path = tmp_path / "s.sitroom"
+    run_headless(scn, 1, None, path)
+    rec = load_records([str(path)])[0]
+    assert rec.from_start == {"calm"}
+    data = team_data(rec)
+    (f,) = [f for f in data["findings"] if f["ref"] == "OC"]
+    assert f["kind"] == "not_applicable" and "already held at the start (T+0)" in f["observation"]["en"]
+    assert "ya se cumplía al empezar" in f["observation"]["es"]
+    assert "Strengths" not in data["summary"]["en"]  # the P stands in the table, but is credited to no one
+    assert next(o for o in data["objectives"] if o["id"] == "OC")["rating"] == "P"
