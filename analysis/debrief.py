@@ -19,12 +19,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from simulator import InputError, Problem, tr
 from simulator import __version__ as engine_version
+from simulator.journal import data_json
+from simulator.text import local_time
 
 from . import charts as ch
 from .aar import Overview, debrief_data, plan_csv, plan_xlsx, read_notes, read_plan
@@ -56,6 +58,12 @@ def percentile(values: list[float], q: float) -> float | None:
     lo = int(pos)
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _clock(start: datetime, t: float) -> str:
+    """The local clock (HH:MM) of the time as this report prints it (`fmt_num`, one decimal), so the two
+    agree: T+8.96 is printed "T+9.0 (13:09)", not "(13:08)"."""
+    return local_time(start, float(fmt_num(t)))
 
 
 def _tplus(v: float | None) -> str:
@@ -235,21 +243,21 @@ class _Builder:
                        t("no_timeline", L))
             if tl.messages:
                 self.doc.add(Heading(t("messages_title", L), 4), Items(
-                    [f"M{k} — T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')})"
+                    [f"M{k} — T+{fmt_num(m.t)} ({_clock(start, m.t)})"
                      f"{' [' + t('leg_contingency', L) + ']' if m.detail == 'contingency' else ''}: {m.label}"
                      for k, m in enumerate(tl.messages, 1)]))
             if tl.orders:
                 self.doc.add(Heading(t("orders_title", L), 4), Items(
-                    [f"T+{fmt_num(m.t)} ({(start + timedelta(minutes=m.t)).strftime('%H:%M')}): {m.label}"
+                    [f"T+{fmt_num(m.t)} ({_clock(start, m.t)}): {m.label}"
                      f"{' — ' + m.detail if m.detail else ''}" for m in tl.orders]))
             if tl.reveals:
                 self.doc.add(Heading(t("reveals_title", L), 4), Items(
-                    [t("reveal_item", L, t=fmt_num(m.t), clock=(start + timedelta(minutes=m.t)).strftime('%H:%M'),
+                    [t("reveal_item", L, t=fmt_num(m.t), clock=_clock(start, m.t),
                        label=m.label, value=m.value, before=m.before)
                      for m in tl.reveals]))
             if tl.notes:
                 self.doc.add(Heading(t("notes_title", L), 4), Items(
-                    [f"N{k} — T+{fmt_num(n.t)} ({(start + timedelta(minutes=n.t)).strftime('%H:%M')}) "
+                    [f"N{k} — T+{fmt_num(n.t)} ({_clock(start, n.t)}) "
                      f"{n.detail}: {n.label}" for k, n in enumerate(tl.notes, 1)]))
             if tl.pauses:
                 items = []
@@ -582,8 +590,6 @@ def decisions_csv(records: list[ExerciseRecord], lang: str) -> str:
 
 def timeline_csv(records: list[ExerciseRecord]) -> str:
     """Events and inputs of every journal, in time order (inputs before events at the same time)."""
-    import json
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["team", "t", "clock", "source", "seq", "kind", "ref", "actor", "detail"])
@@ -592,14 +598,12 @@ def timeline_csv(records: list[ExerciseRecord]) -> str:
         rows: list[tuple[float, int, int, list[Any]]] = []
         for inp in rec.inputs:
             ref = str(inp.payload.get("point") or inp.payload.get("order") or inp.payload.get("inject") or "")
-            rows.append((inp.t, 0, inp.seq, ["input", inp.seq, inp.kind, ref, inp.actor,
-                                             json.dumps(inp.payload, ensure_ascii=False, sort_keys=True)]))
+            rows.append((inp.t, 0, inp.seq, ["input", inp.seq, inp.kind, ref, inp.actor, data_json(inp.payload)]))
         for e in rec.events:
-            rows.append((e.t, 1, e.seq, ["event", e.seq, e.kind, e.ref, "",
-                                               json.dumps(e.data, ensure_ascii=False, sort_keys=True)]))
+            rows.append((e.t, 1, e.seq, ["event", e.seq, e.kind, e.ref, "", data_json(e.data)]))
         rows.sort(key=lambda r: (r[0], r[1], r[2]))
         for tt, _, _, rest in rows:
-            w.writerow([rec.label, round(tt, 6), (start + timedelta(minutes=tt)).strftime("%H:%M:%S"), *rest])
+            w.writerow([rec.label, round(tt, 6), local_time(start, tt, seconds=True), *rest])
     return buf.getvalue()
 
 

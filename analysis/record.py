@@ -101,7 +101,8 @@ def load_record(path: str | Path) -> ExerciseRecord:
     journal = Journal.open(p)
     try:
         inputs = journal.inputs()
-        events = journal.read_events()
+        # The replay's own events: `replay` has just checked them against the journal's, row for row.
+        events = sim.events
         progress = journal.progress()
         meta = dict(journal.meta)
         team = _meta_str(journal, "team", "team")

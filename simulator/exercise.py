@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .decisionlog import check_rationale
 from .errors import CommandRejected, JournalError, Problem, ReplayMismatch, ScenarioError
-from .journal import MODEL_INPUTS, ChainReport, Input, Journal, event_key
+from .journal import MODEL_INPUTS, ChainReport, Input, Journal, event_row
 from .model import MODEL_VERSION, Event, Simulation
 from .orders import resolve_params
 from .policy import Policy, policy_from_dict
@@ -88,7 +88,7 @@ class Exercise:
                 raise JournalError([Problem(journal.path, 0, 0, f"the record is broken: {report.problem}")])
             ex = cls(scenario, seed, journal=journal, policy=policy, honour_pauses=pauses,
                      team=journal.meta.get("team", "team"))
-            stored = journal.events()
+            stored = journal.event_rows()
             _reexecute(ex.sim, journal.inputs(), journal.progress(), journal.path)
             _compare(stored, ex.sim.events, journal.path, prefix_only=True)
         except BaseException:
@@ -300,14 +300,15 @@ def _reexecute(sim: Simulation, inputs: list[Input], until: float, path: str = "
     sim.advance(until)
 
 
-def _compare(stored: list[dict[str, Any]], events: list[Event], path: str, *, prefix_only: bool = False) -> None:
+def _compare(stored: list[tuple], events: list[Event], path: str, *, prefix_only: bool = False) -> None:
+    """The replayed events against the journal's rows (`Journal.event_rows`), as the journal writes them:
+    the same sequence number, time (to 1e-6 min), kind, ref, audience and data, text for text."""
     n = min(len(stored), len(events))
     for i in range(n):
-        a, b = event_key(stored[i]), event_key(events[i])
-        if a != b:
-            raise ReplayMismatch(f"{path}: event #{i} differs: journal has {stored[i]['kind']} {stored[i]['ref']} "
-                                 f"at {stored[i]['t']:.3f}, replay gives {events[i].kind} {events[i].ref} "
-                                 f"at {events[i].t:.3f}")
+        a, b = stored[i], event_row(events[i])
+        if a[0] != b[0] or round(a[1], 6) != round(b[1], 6) or a[2:] != b[2:]:
+            raise ReplayMismatch(f"{path}: event #{i} differs: journal has {a[2]} {a[3]} "
+                                 f"at {a[1]:.3f}, replay gives {b[2]} {b[3]} at {b[1]:.3f}")
     if len(stored) > len(events):
         raise ReplayMismatch(f"{path}: journal has {len(stored)} events, replay gives only {len(events)}")
     if not prefix_only and len(events) > len(stored):
@@ -339,7 +340,7 @@ def replay(path: str | Path, *, sign_key: bytes | None = None) -> ReplayReport:
             raise ReplayMismatch(f"{path}: {chain.problem}")
         sim = Simulation(scenario, seed, policy=policy, honour_pauses=pauses)
         inputs = journal.inputs()
-        stored = journal.events()
+        stored = journal.event_rows()
         _reexecute(sim, inputs, journal.progress(), str(path))
         _compare(stored, sim.events, str(path))
         return ReplayReport(str(path), scenario.id, seed, len(sim.events), len(inputs), sim.now, sim.ended, sim,

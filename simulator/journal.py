@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -102,12 +103,18 @@ class ChainReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def event_key(e: Event | dict[str, Any]) -> tuple:
-    """What must be identical between a run and its replay."""
-    if isinstance(e, Event):
-        return (e.seq, round(e.t, 6), e.kind, e.ref, tuple(e.audience), json.dumps(e.data, sort_keys=True))
-    return (e["seq"], round(e["t"], 6), e["kind"], e["ref"], tuple(e["audience"]),
-            json.dumps(e["data"], sort_keys=True))
+# `json.dumps(x, sort_keys=True, ensure_ascii=False)`, the same text, without building an encoder per call.
+data_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
+
+
+@functools.lru_cache(maxsize=512)
+def _audience_json(audience: tuple[str, ...]) -> str:
+    return json.dumps(list(audience))  # a run has a handful of audiences: each is encoded once
+
+
+def event_row(e: Event) -> tuple[int, float, str, str, str, str]:
+    """An event as the journal writes its row: (seq, t, kind, ref, audience JSON, data JSON)."""
+    return (e.seq, e.t, e.kind, e.ref, _audience_json(tuple(e.audience)), data_json(e.data))
 
 
 def load_sign_key(path: str | Path | None = None) -> bytes | None:
@@ -404,8 +411,7 @@ class Journal:
         """Write events and how far the clock got, as one link of the chain."""
         if self._lock_fd is None:
             raise JournalError([Problem(self.path, 0, 0, "the journal is open read-only")])
-        rows = [(e.seq, e.t, e.kind, e.ref, json.dumps(list(e.audience)),
-                 json.dumps(e.data, sort_keys=True, ensure_ascii=False)) for e in events]
+        rows = [event_row(e) for e in events]
         c = self.conn
         head, n = self._head, self._next_link
         try:
@@ -452,13 +458,19 @@ class Journal:
             out.append(Input(r[0], float(r[1]), str(r[2]), str(r[3]), str(r[4]), payload, int(r[6])))
         return out
 
+    def event_rows(self) -> list[tuple[int, float, str, str, str, str]]:
+        """Every stored event as written: (seq, t, kind, ref, audience JSON, data JSON), in order."""
+        try:
+            return self.conn.execute("SELECT seq, t, kind, ref, audience, data FROM events ORDER BY seq").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise JournalError([Problem(self.path, 0, 0, f"damaged events table ({exc})")]) from None
+
     def events(self) -> list[dict[str, Any]]:
         """Every stored event as a record dict, in order."""
         try:
-            rows = self.conn.execute("SELECT seq, t, kind, ref, audience, data FROM events ORDER BY seq").fetchall()
             return [{"seq": r[0], "t": r[1], "kind": r[2], "ref": r[3], "audience": json.loads(r[4]),
-                     "data": json.loads(r[5])} for r in rows]
-        except (sqlite3.DatabaseError, json.JSONDecodeError, TypeError) as exc:
+                     "data": json.loads(r[5])} for r in self.event_rows()]
+        except (json.JSONDecodeError, TypeError) as exc:
             raise JournalError([Problem(self.path, 0, 0, f"damaged events table ({exc})")]) from None
 
     def read_events(self) -> list[Event]:

@@ -235,3 +235,27 @@ def test_a_note_keeps_the_minute_it_is_about_and_the_timeline_puts_it_there(tmp_
     assert [(n.t, n.payload.get("at")) for n in notes] == [(5.0, 3.5), (5.0, None), (5.0, None)]
     marks = timeline(load_record(str(path))).notes
     assert [(m.t, m.label) for m in marks] == [(3.5, "el equipo duda"), (5.0, "sin hora"), (5.0, "del futuro")]
+
+
+def test_replay_compares_every_event_as_the_journal_wrote_it(tmp_path):
+    """The comparison is row for row on the stored text: a changed value, audience or kind is caught;
+    a time that differs below 1e-6 min is not a difference."""
+    from simulator.exercise import _compare
+    from simulator.journal import event_row
+
+    path = tmp_path / "t.sitroom"
+    run_headless(load_scenario(P0), 3, None, path)
+    j = Journal.open(path)
+    try:
+        rows = j.event_rows()
+    finally:
+        j.close()
+    sim = replay(path).sim
+    assert rows == [event_row(e) for e in sim.events]  # what was written is what the engine gives
+    _compare([(r[0], r[1] + 1e-9, *r[2:]) for r in rows], sim.events, "t")
+    k = len(rows) // 2
+    for i, new in ((5, rows[k][5].replace("}", ', "x": 1}', 1)), (4, '["instructor", "all"]'), (2, "other")):
+        bad = list(rows)
+        bad[k] = (*rows[k][:i], new, *rows[k][i + 1:])
+        with pytest.raises(ReplayMismatch, match=f"event #{k} differs"):
+            _compare(bad, sim.events, "t")
