@@ -96,16 +96,17 @@ def _explain(err: jsonschema.ValidationError, loc: Located) -> list[Problem]:
         if best is not None and best.validator in ("additionalProperties", "required", "enum"):
             return _explain(best, loc)
         hint = value_hint(err, loc)
-        return [loc.problem(path, f"{at}: {hint or _short(err)}")]
+        return [loc.problem(path, f"{at}: {hint or schema_message(err)}")]
     if v == "propertyNames":
         bad = err.instance if isinstance(err.instance, str) else "?"
         return [loc.problem(path + (bad,), f"{at}: id {bad!r} must start with a letter and use only letters, digits and _", key=True)]
     if v == "if":
         return []
-    return [loc.problem(path, f"{at}: {_short(err)}")]
+    return [loc.problem(path, f"{at}: {schema_message(err)}")]
 
 
-def _short(err: jsonschema.ValidationError) -> str:
+def schema_message(err: jsonschema.ValidationError) -> str:
+    """A schema violation in words: what was found and what is wanted (with a hint where one helps)."""
     v = err.validator
     inst = err.instance
     if v == "type":
@@ -116,6 +117,14 @@ def _short(err: jsonschema.ValidationError) -> str:
         return f"{inst!r} is not one of {', '.join(map(repr, err.validator_value))}"[:300]
     if v == "const":
         return f"must be {err.validator_value!r}, got {inst!r}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        bound = err.validator_value
+        word = {"minimum": f"at least {bound}", "exclusiveMinimum": f"more than {bound}",
+                "maximum": f"at most {bound}", "exclusiveMaximum": f"less than {bound}"}[v]
+        hint = ""
+        if err.path and err.path[-1] == "deadline" and v == "exclusiveMinimum":
+            hint = " (a deadline of 0 would close the point as it opens; leave `deadline` out for no time limit)"
+        return f"{inst!r} is out of range: it must be {word}{hint}"
     if v == "oneOf":
         if isinstance(inst, dict) and "dist" not in inst:
             return "expected a number or a distribution {dist: ..., ...}"

@@ -22,7 +22,7 @@ import jsonschema
 
 from .errors import CommandRejected, PolicyError, Problem
 from .expr import MAX_NUMBER, Expr, ExprError, compile_expr
-from .loading import format_needed
+from .loading import format_needed, schema_message
 from .loading import suggest as _suggest
 from .safeyaml import load_file, load_text
 from .scenario import Scenario
@@ -123,7 +123,7 @@ def policy_from_dict(data: Any, scenario: Scenario, file: str = "<policy>", loc:
     for err in _VALIDATOR.iter_errors(data):
         path = tuple(err.absolute_path)
         where = ".".join(map(str, path)) or "(top level)"
-        prob(path, f"{where}: {err.message[:200]}")
+        prob(path, f"{where}: {schema_message(err)}")
     if problems:
         raise PolicyError(problems)
 

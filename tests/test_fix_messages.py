@@ -258,3 +258,25 @@ def test_mobilise_with_no_standby_is_refused_in_format_1_too():
 def test_a_format_1_file_keeps_loading_as_it_did(old, new):
     text = BASE.replace("\nsitroom: 2\n", "\nsitroom: 1\n").replace(old, new)
     assert load_scenario_text(text).format == 1  # the new refusals are format 2's
+
+
+def test_a_number_out_of_range_says_the_range_in_words_and_a_zero_deadline_what_to_do():
+    from engine_fixtures import tiny_text
+
+    from simulator import ScenarioError, load_scenario_text
+
+    text = tiny_text("""\
+decisions:
+  D:
+    title: {es: D, en: D}
+    prompt: {es: D, en: D}
+    at: 1
+    deadline: 0
+    default: a
+    options: {a: {label: {es: A, en: A}}, b: {label: {es: B, en: B}}}
+""")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario_text(text, "z.yaml")
+    msg = str(exc.value)
+    assert "decisions.D.deadline: 0 is out of range: it must be more than 0" in msg
+    assert "leave `deadline` out for no time limit" in msg and "less than or equal to the minimum" not in msg
