@@ -203,6 +203,15 @@ def timeline_chart(tl: Timeline, lang: str, title: str) -> Figure | None:
 # ---------------------------------------------------------------- decision latency
 
 
+def short_label(name: str, most: int = 22) -> str:
+    """A team's name short enough for a chart's legend or column head: its start and its end around "…",
+    so that "Equipo de respuesta Norte" and "... Sur" stay told apart."""
+    if len(name) <= most:
+        return name
+    tail = max(3, most // 3)
+    return name[:most - tail - 1].rstrip() + "…" + name[-tail:].lstrip()
+
+
 def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
     bars = [b for b in bars]
     if not bars:
@@ -225,7 +234,7 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
                 still = [b for b in own if b.open_for is not None]
                 colour = SERIES[k % len(SERIES)]
                 ax.scatter([b.opened_at for b in ok], [b.latency for b in ok], s=40, color=colour,
-                           label=tm if len(teams) > 1 else t("leg_decided", lang), zorder=3)
+                           label=short_label(tm) if len(teams) > 1 else t("leg_decided", lang), zorder=3)
                 ax.scatter([b.opened_at for b in late], [b.allowed for b in late], s=70, marker="X",
                            color=OI["vermillion"], edgecolor=colour, linewidths=0.8, zorder=3,
                            label=t("leg_default", lang) if late and not drew_late else None)
@@ -255,16 +264,16 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
                     # Never decided: an outline to the minutes it had been open when the exercise ended.
                     lat = b.open_for
                     ax.barh(yy, lat, height=h * 0.9, color="none", edgecolor=colour, linestyle="--", lw=1.6,
-                            label=tm if first else None)
+                            label=short_label(tm) if first else None)
                     note = t("lat_still_open", lang)
                 elif b.latency is not None:  # the team's answer (or its policy's)
                     lat = b.latency
-                    ax.barh(yy, lat, height=h * 0.9, color=colour, edgecolor=colour, label=tm if first else None)
+                    ax.barh(yy, lat, height=h * 0.9, color=colour, edgecolor=colour, label=short_label(tm) if first else None)
                     note = f"{lat:.1f}"
                 else:  # a default at its deadline, or the instructor's answer: hatched, to when it came
                     lat = b.taken if b.taken is not None else (b.allowed or 0.0)
                     ax.barh(yy, lat, height=h * 0.9, color=colour, hatch="//" if b.defaulted else "xx",
-                            edgecolor=OI["black"], label=tm if first else None)
+                            edgecolor=OI["black"], label=short_label(tm) if first else None)
                     note = t("lat_default" if b.defaulted else "lat_instructor", lang)
                 if b.allowed is not None:
                     ax.plot([b.allowed] * 2, [yy - h * 0.5, yy + h * 0.5], color=OI["black"], lw=3)
@@ -313,7 +322,7 @@ def situation_chart(per_team: list[tuple[str, list[StepSeries]]], lang: str, end
                 if s is None:
                     continue
                 ax.step(s.times, s.values, where="post", lw=2.8, color=SERIES[k % len(SERIES)],
-                        label=team if i == 0 and len(per_team) > 1 else None,
+                        label=short_label(team) if i == 0 and len(per_team) > 1 else None,
                         linestyle=("-", "--", ":", "-.")[k % 4])
             ax.set_title(q.label, fontsize=14, loc="left")
             ax.set_xlim(0, max(end, 1.0))
@@ -386,7 +395,7 @@ def objectives_chart(objectives: list[tuple[str, str]], teams: list[str], rating
                         color="white" if r in ("P", "U") else "black")
         ax.set_xlim(0, len(teams))
         ax.set_ylim(len(objectives), 0)
-        ax.set_xticks([j + 0.48 for j in range(len(teams))], teams)
+        ax.set_xticks([j + 0.48 for j in range(len(teams))], [short_label(tm, 14) for tm in teams])
         ax.xaxis.tick_top()
         ax.set_yticks([i + 0.46 for i in range(len(objectives))], [f"{o}  {lab}" for o, lab in objectives])
         for side in ("left", "bottom", "top", "right"):
@@ -412,7 +421,7 @@ def log_quality_chart(per_team: list[tuple[str, LogSummary]], lang: str) -> Figu
         for k, (tm, s) in enumerate(per_team):
             vals = [100 * (s.share_rule(r) or 0.0) for r in LOG_RULES]
             ys = [i + (k - (len(per_team) - 1) / 2) * h for i in range(len(LOG_RULES))]
-            ax.barh(ys, vals, height=h * 0.9, color=SERIES[k % len(SERIES)], label=tm)
+            ax.barh(ys, vals, height=h * 0.9, color=SERIES[k % len(SERIES)], label=short_label(tm))
             for yy, v, rule in zip(ys, vals, LOG_RULES, strict=True):
                 # The same counts as the text: points whose entry meets the rule, of the points that opened.
                 ax.annotate(f"{s.count_rule(rule)} / {s.points} ({v:.0f} %)", (v, yy), xytext=(4, 0),

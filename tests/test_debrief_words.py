@@ -115,3 +115,14 @@ objectives:
     assert "ya se cumplía al empezar" in f["observation"]["es"]
     assert "Strengths" not in data["summary"]["en"]  # the P stands in the table, but is credited to no one
     assert next(o for o in data["objectives"] if o["id"] == "OC")["rating"] == "P"
+
+
+def test_long_team_names_are_shortened_in_charts_but_stay_told_apart():
+    from analysis.charts import objectives_chart, short_label
+
+    a, b = "Equipo de respuesta inmediata Norte", "Equipo de respuesta inmediata Sur"
+    assert short_label("Alfa") == "Alfa" and len(short_label(a)) <= 22 and short_label(a) != short_label(b)
+    assert short_label(a).endswith("Norte") and "…" in short_label(a)
+    fig = objectives_chart([("O1", "Objetivo")], [a, b], [["P", "U"]], "es")
+    heads = [x.get_text() for x in fig.axes[0].get_xticklabels()]
+    assert heads == [short_label(a, 14), short_label(b, 14)] and heads[0] != heads[1]
