@@ -126,3 +126,10 @@ def test_long_team_names_are_shortened_in_charts_but_stay_told_apart():
     fig = objectives_chart([("O1", "Objetivo")], [a, b], [["P", "U"]], "es")
     heads = [x.get_text() for x in fig.axes[0].get_xticklabels()]
     assert heads == [short_label(a, 14), short_label(b, 14)] and heads[0] != heads[1]
+
+
+def test_a_team_name_the_chart_font_lacks_prints_no_warning(recwarn):
+    from analysis.charts import objectives_chart, save
+
+    save(objectives_chart([("O1", "x")], ["Equipo 团队"], [["P"]], "es"), "x", svg=False)
+    assert not [w for w in recwarn if "missing from" in str(w.message)]
