@@ -328,9 +328,9 @@ def situation_chart(per_team: list[tuple[str, list[StepSeries]]], lang: str, end
             ax.set_title(q.label, fontsize=14, loc="left")
             ax.set_xlim(0, max(end, 1.0))
             lo, hi = ax.get_ylim()
-            if hi - lo < 1:  # a flat curve: show it on a 0..1 step above its value, integer ticks
-                v = (lo + hi) / 2
-                ax.set_ylim(v - 0.05, v + 1.05)
+            if hi - lo < 1:  # a flat curve: at 0, on a 0..1 axis; else in the middle of v-1..v+1, never at the
+                v = (lo + hi) / 2  # bottom edge, where a steady 1 would read as nothing
+                ax.set_ylim(*((-0.05, 1.05) if abs(v) < 1e-9 else (v - 1, v + 1)))
             ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
             if i + cols >= len(qs):
                 ax.set_xlabel(t("axis_minutes", lang))
