@@ -430,9 +430,9 @@ TEXT: dict[str, dict[str, str]] = {
                        "que los estudios dijeran de cuál; vuelva a ejecutar `sitroom whatif {journal}`",
                  "en": "not used: it is a study of another exercise (or another version of this journal), or from "
                        "before studies said which; run `sitroom whatif {journal}` again"},
-    "wi_compared": {"es": "comparada en {k} de {n} semillas ({off} sin la opción en oferta; el resto, sin el punto)",
-                    "en": "compared on {k} of {n} seeds ({off} with an option not on offer; the rest without the "
-                          "point)"},
+    "wi_compared": {"es": "comparada en {k} de {n} semillas ({off} sin la opción en oferta; en el resto el punto no se abrió, o la corrida terminó antes de decidirlo)",
+                    "en": "compared on {k} of {n} seeds ({off} with an option not on offer; in the rest the point did "
+                          "not open, or the run ended before it was decided)"},
     "wi_reached": {"es": "{m}: se alcanzó en {team} % de las réplicas del equipo y en {option} % con esta opción",
                    "en": "{m}: reached in {team} % of the team's runs and {option} % with this option"},
     "wi_median_share": {"es": "{median} (se alcanzó en {share} %)", "en": "{median} (reached in {share} %)"},

@@ -301,7 +301,7 @@ _TEXT = {
         "runs_none": "never compared: in no seed were both this option and the team's choice played here ({why})",
         "not_offered": "{k} where this option was not on offer then (the default was taken)",
         "team_not_offered": "{k} where the team's choice was not on offer",
-        "did_not_arise": "{k} where the point did not arise",
+        "did_not_arise": "{k} where the point did not open, or the run ended before it was decided",
         "plan_not_followed": "In {k} of {n} seeds the {who} could not be played as written at some point (an option "
                              "not on offer then: its default was taken there).",
         "who_team": "team's plan", "who_doctrine": "doctrine",
@@ -336,7 +336,7 @@ _TEXT = {
         "runs_none": "nunca comparada: en ninguna semilla se jugaron aquí esta opción y la del equipo ({why})",
         "not_offered": "{k} en que esta opción no se ofrecía entonces (se tomó la opción por defecto)",
         "team_not_offered": "{k} en que la elección del equipo no se ofrecía",
-        "did_not_arise": "{k} en que el punto no se presentó",
+        "did_not_arise": "{k} en que el punto no se abrió, o la corrida terminó antes de decidirlo",
         "plan_not_followed": "En {k} de {n} semillas {who} no pudo jugarse tal como está escrito en algún punto "
                              "(una opción que no se ofrecía entonces: se tomó ahí la opción por defecto).",
         "who_team": "el plan del equipo", "who_doctrine": "la doctrina",
