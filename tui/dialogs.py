@@ -655,4 +655,6 @@ class EndScreen(Screen[None]):
             table.add_columns("", "", t("rating_col", s.lang))
             for r in s.sim.objective_ratings():
                 obj = s.scenario.objectives[r.id]
-                table.add_row(r.id, tr(obj.label, s.lang), r.rating)
+                # An unrated one says why, briefly (the debrief says it in full).
+                rating = f"N/A · {t(f'unrated_{r.rule}', s.lang)}" if r.rating == "N/A" else r.rating
+                table.add_row(r.id, tr(obj.label, s.lang), rating)
