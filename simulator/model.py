@@ -168,8 +168,9 @@ class Simulation:
         self.orders.start()
         self.policy_driver.start()
         # The time limit ends the run after whatever else was due at that very minute (a point's
-        # deadline at the limit takes its default, an inject due then is delivered).
-        self.last_at(self.scn.limit, lambda: self.finish("time_limit", {}))
+        # deadline at the limit takes its default, an inject due then is delivered, an expectation
+        # whose `within` ends then is checked).
+        self.last_at(self.scn.limit, self._limit_reached)
         if self.state.reads_t():
             self.later(1.0, self._tick)
         self.state.check_all()
@@ -200,6 +201,13 @@ class Simulation:
             self._pending.append((delay, fn))
             return
         Timeout(self.env, delay() if callable(delay) else delay, fn).callbacks.append(_call_value)
+
+    def _limit_reached(self) -> None:
+        # Anything still due at this minute goes first, even what closes a span here too (`last_at`).
+        if self.env.peek() <= self.env.now:
+            self.later(0.0, self._limit_reached)
+            return
+        self.finish("time_limit", {})
 
     def last_at(self, delay: float, fn: Callable[[], None]) -> None:
         """Call `fn` after `delay` minutes, after what else was already due at that minute.

@@ -636,3 +636,30 @@ decisions:
     got = {e.ref: e.data for e in sim.events if e.kind == "decision"}
     assert got["A"]["latency"] == sim.decisions["A"].latency == 3.0 and got["A"]["cause"] == "policy"
     assert got["B"]["cause"] == "default" and got["B"]["latency"] is None and sim.decisions["B"].latency is None
+
+
+def test_an_expectation_whose_within_ends_at_the_time_limit_is_still_checked():
+    """The limit ends the run after everything else at its minute, spans that close there included."""
+    from simulator import load_policy_text
+
+    scn = tiny("""\
+state:
+  y: {label: {es: Y, en: Y}, initial: 0}
+injects:
+  smoke: {at: 50, channel: radio, text: {es: H, en: S}, expect: {any_of: [DP1], within: 10, contingency: more}}
+  more: {channel: radio, text: {es: M, en: M}, effects: [{add: y, by: 1}]}
+decisions:
+  DP1:
+    title: {es: D, en: D}
+    prompt: {es: D, en: D}
+    at: 50
+    deadline: 30
+    default: wait
+    options: {act: {label: {es: A, en: A}}, wait: {label: {es: W, en: W}}}
+""", limit=60)
+    for policy, met in (("policy: p\ndecisions:\n  DP1: {option: act, after: 10}\n", True), (None, False)):
+        sim = Simulation(scn, 1, policy=load_policy_text(policy, scn) if policy else None)
+        sim.run_to_end()
+        verdicts = [e for e in sim.events if e.kind == "expectation"]
+        assert [(e.t, e.data["met"]) for e in verdicts] == [(60.0, met)]
+        assert sim.v["y"] == (0 if met else 1) and sim.events[-1].kind == "end"
