@@ -249,8 +249,21 @@ def bilingual(make: Callable[[str], str]) -> Text:
 
 
 def _cut_short(rec: ExerciseRecord, row: DecisionRow) -> bool:
-    """Was the point still open, with time left before its deadline, when the exercise ended?"""
-    return row.decided_at is None and row.deadline_at is not None and rec.end_time < row.deadline_at
+    """Was the point still open, with time left before its deadline (or with no deadline), when the exercise ended?
+
+    A point with no deadline sets no time to decide by: still open at the end, it is not held against
+    the team here (a `latency` objective on it judges how long it stayed open).
+    """
+    return row.decided_at is None and (row.deadline_at is None or rec.end_time < row.deadline_at)
+
+
+def _open_cut_text(rec: ExerciseRecord, row: DecisionRow, key: str, lang: str) -> str:
+    """`key` (c_open_cut / f_open_cut) for a point still open at the end, worded for one with no deadline too."""
+    point = ref_label(rec, row.point, lang)
+    if row.deadline_at is None:
+        return t(key.replace("_cut", "_nodl"), lang, point=point, end=fmt_num(rec.end_time),
+                 open=fmt_num(rec.end_time - row.opened_at))
+    return t(key, lang, point=point, end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at))
 
 
 @dataclass(frozen=True)
@@ -401,12 +414,10 @@ def _causes(rec: ExerciseRecord, objective: Objective, r: ObjectiveRating, rows:
         out.evidence.append(row.seq if row.seq is not None else row.open_seq or 0)
         if row.decided_at is None and _cut_short(rec, row):
             # The exercise ended while the team still had time: nothing to hold against it here.
-            out.lines.append(lambda L, p=p, row=row: t("c_open_cut", L, point=ref_label(rec, p, L),
-                                                       end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at)))
+            out.lines.append(lambda L, row=row: _open_cut_text(rec, row, "c_open_cut", L))
         elif row.decided_at is None:
             out.lines.append(lambda L, p=p: t("c_open", L, point=ref_label(rec, p, L)))
-            out.advice = out.advice or (lambda L, p=p, row=row: t(
-                "rec_deadline" if row.deadline_at is not None else "rec_decide", L, point=ref_label(rec, p, L)))
+            out.advice = out.advice or (lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L)))
         elif row.defaulted:
             out.lines.append(lambda L, p=p, row=row, docs=docs: t(
                 "c_default", L, point=ref_label(rec, p, L), option=option_label(rec, p, row.option, L),
@@ -546,19 +557,16 @@ def findings(rec: ExerciseRecord, lang: str = "en", rows: list[DecisionRow] | No
         exp = bilingual(lambda L, row=row: " / ".join(t("quoted_label", L, label=option_label(rec, row.point, o, L)) for o in row.expected))
         if row.decided_at is None and _cut_short(rec, row):
             out.append(Finding("not_applicable", "decision", "f_open_cut", p,
-                               bilingual(lambda L, p=p, row=row: t("f_open_cut", L, point=ref_label(rec, p, L),
-                                                                   end=fmt_num(rec.end_time),
-                                                                   deadline=fmt_num(row.deadline_at))),
-                               bilingual(lambda L: t("an_open_cut", L)),
+                               bilingual(lambda L, row=row: _open_cut_text(rec, row, "f_open_cut", L)),
+                               bilingual(lambda L, row=row: t("an_open_cut" if row.deadline_at is not None
+                                                              else "an_open_nodl", L)),
                                bilingual(lambda L: t("rec_none", L)), ev))
             continue
         if row.decided_at is None:
             out.append(Finding("improvement", "decision", "f_open", p,
                                bilingual(lambda L, p=p: t("f_open", L, point=ref_label(rec, p, L))),
                                bilingual(lambda L: t("an_open", L, t=fmt_num(rec.end_time))),
-                               bilingual(lambda L, p=p, row=row: t("rec_deadline" if row.deadline_at is not None
-                                                                   else "rec_decide", L, point=ref_label(rec, p, L))),
-                               ev))
+                               bilingual(lambda L, p=p: t("rec_deadline", L, point=ref_label(rec, p, L))), ev))
             continue
         if row.defaulted:
             out.append(Finding("improvement", "decision", "f_default", p,

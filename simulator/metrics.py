@@ -289,13 +289,13 @@ class LatencyMetric(MetricKind):
         return self.sim.decisions.get(self.m.decision or "") is None
 
     def bounds(self, now: float, complete: bool) -> tuple[float, float] | None:
-        """Still open at `now`: any answer up to its deadline (none: the default came, or the run
-        reached its own end with no deadline left to wait for)."""
+        """Still open at `now`: any answer up to its deadline, or any later one when it has none
+        (None: the default came)."""
         st = self.sim.decisions.get(self.m.decision or "")
         if st is None or st.decided_at is not None:
             return None
         if st.deadline_at is None:
-            return None if complete else (now - st.opened_at, math.inf)
+            return (now - st.opened_at, math.inf)
         return (now - st.opened_at, st.deadline_at - st.opened_at) if now < st.deadline_at else None
 
 

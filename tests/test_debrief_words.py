@@ -51,9 +51,10 @@ def test_a_point_with_no_deadline_is_not_told_to_be_decided_within_one(tmp_path)
     from analysis.aar import team_data
 
     rec = _record(tmp_path)
-    recs = [f["recommendation"]["en"] for f in team_data(rec)["findings"] if f["ref"] == "OPEN"]
-    assert recs and not any("within its deadline" in r for r in recs)
-    assert any("the point has no deadline" in r for r in recs)
+    (f,) = [f for f in team_data(rec)["findings"] if f["ref"] == "OPEN"]
+    assert "within its deadline" not in f["recommendation"]["en"]
+    assert f["kind"] == "not_applicable" and "(the point has no deadline)" in f["observation"]["en"]
+    assert "29 min after it opened" in f["observation"]["en"] and "no tiene plazo" in f["observation"]["es"]
 
 
 def test_an_already_decided_point_says_how_it_was_decided():

@@ -148,3 +148,13 @@ def test_a_plan_follow_up_does_not_close_what_this_exercise_could_not_judge(tmp_
     assert rows["IP-1"]["status"] == "not_assessed" and "still open, within its deadline" in rows["IP-1"]["why"]["en"]
     assert rows["IP-2"]["status"] == "not_assessed" and "did not open" in rows["IP-2"]["why"]["en"]
     assert rows["IP-3"]["status"] == "not_assessed" and "not rated" in rows["IP-3"]["why"]["en"]
+
+
+def test_a_point_with_no_deadline_is_rated_only_once_no_answer_could_do_better():
+    def run(at: int):  # noqa: ANN202
+        body = BODY.replace("    at: 50\n    deadline: 30\n", f"    at: {at}\n")
+        sim = Simulation(tiny(body, limit=60), 1)
+        sim.run_to_end()
+        return ratings(sim)["OL"]
+    assert run(58) == ("N/A", "cut_short")  # 2 minutes open at the limit: P was still possible
+    assert run(30) == ("U", "if_missing")  # 30 minutes open, past M (20): U whatever came next
