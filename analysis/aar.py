@@ -348,6 +348,8 @@ def _status(row: dict[str, str], rec: ExerciseRecord, tm: dict[str, Any]) -> tup
         if not o["applicable"]:
             return "not_assessed", bilingual(lambda L: t({"cut_short": "fu_cut", "not_opened": "fu_not_opened"}
                                                          .get(o["rule"], "fu_na"), L, id=oid))
+        if any(f["key"] == "f_obj_start" and f["ref"] == oid for f in tm["findings"]):  # held before anything happened
+            return "not_assessed", bilingual(lambda L: t("fu_start", L, id=oid))
         status = "closed" if o["rating"] in ("P", "S") else "open"
         return status, bilingual(lambda L: t(f"fu_{status}_obj", L, id=oid, rating=o["rating"]))
     key, _, ref = row["finding"].partition(":")

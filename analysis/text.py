@@ -292,6 +292,8 @@ TEXT: dict[str, dict[str, str]] = {
     "cut_open": {"es": "el punto seguía abierto antes de su plazo", "en": "the point was still open before its deadline"},
     "fu_cut": {"es": "{id} quedó sin calificar en este ejercicio (terminó antes de poder juzgarlo)",
                "en": "{id} was not rated in this exercise (it ended before it could be judged)"},
+    "fu_start": {"es": "{id} ya se cumplía al empezar este ejercicio: no dice nada del equipo",
+                 "en": "{id} already held as this exercise began: it says nothing of the team"},
     "fu_not_opened": {"es": "el punto que mide {id} no se abrió en este ejercicio",
                       "en": "the point {id} measures did not open in this exercise"},
     "fu_cut_point": {"es": "{ref} seguía abierto, dentro de su plazo, cuando terminó el ejercicio",

@@ -116,6 +116,12 @@ objectives:
     assert "ya se cumplía al empezar" in f["observation"]["es"]
     assert "Strengths" not in data["summary"]["en"]  # the P stands in the table, but is credited to no one
     assert next(o for o in data["objectives"] if o["id"] == "OC")["rating"] == "P"
+    from analysis.aar import debrief_data
+
+    plan = [{"id": "IP-1", "team": "", "objective": "OC", "finding": "f_obj_missing:OC", "action_es": "a",
+             "action_en": "a"}]
+    (row,) = debrief_data([rec], plan=plan)["plan_followup"]
+    assert row["status"] == "not_assessed" and "already held as this exercise began" in row["why"]["en"]
 
 
 def test_long_team_names_are_shortened_in_charts_but_stay_told_apart():
