@@ -522,45 +522,51 @@ class Journal:
         seen_events = 0
         last_progress = 0.0
         sealed = False
-        for i, (n, kind, first, last, prog, link) in enumerate(links):
-            if n != i:
-                return broken(i, f"chain record #{i} is missing (records were deleted or reordered)", head)
-            sealed = False  # a reopened journal goes on after its seal; the last link tells
-            if kind == "input":
-                r = inputs.get(first)
-                if r is None or first != seen_inputs:
-                    return broken(n, f"chain record #{n}: input #{first} is missing or out of order", head)
-                body = _input_body(*r)
-                seen_inputs += 1
-                last_progress = max(last_progress, float(r[1]))
-            elif kind == "events":
-                if first == -1:
-                    batch: list[tuple] = []
+        at = 0
+        try:
+            for i, (n, kind, first, last, prog, link) in enumerate(links):
+                at = i
+                if n != i:
+                    return broken(i, f"chain record #{i} is missing (records were deleted or reordered)", head)
+                sealed = False  # a reopened journal goes on after its seal; the last link tells
+                if kind == "input":
+                    r = inputs.get(first)
+                    if r is None or first != seen_inputs:
+                        return broken(n, f"chain record #{n}: input #{first} is missing or out of order", head)
+                    body = _input_body(*r)
+                    seen_inputs += 1
+                    last_progress = max(last_progress, float(r[1]))
+                elif kind == "events":
+                    if first == -1:
+                        batch: list[tuple] = []
+                    else:
+                        if first != seen_events:
+                            return broken(n, f"chain record #{n}: events from #{first} do not follow "
+                                             f"#{seen_events - 1}", head)
+                        batch = events[first:last + 1]
+                        if len(batch) != last - first + 1 or (batch and batch[-1][0] != last):
+                            have = {row[0] for row in batch}
+                            gone = [k for k in range(first, last + 1) if k not in have]
+                            what = _seq_ranges(gone) if gone else f"#{first}-#{last}"
+                            return broken(n, f"chain record #{n} (events #{first}-#{last}): {what} "
+                                             f"{'is' if len(gone) == 1 else 'are'} missing", head)
+                        seen_events = last + 1
+                    body = _events_body(batch, prog)
+                    last_progress = prog
+                elif kind == "seal":
+                    body = _canon(["seal", first, last])
+                    sealed = True
                 else:
-                    if first != seen_events:
-                        return broken(n, f"chain record #{n}: events from #{first} do not follow "
-                                         f"#{seen_events - 1}", head)
-                    batch = events[first:last + 1]
-                    if len(batch) != last - first + 1 or (batch and batch[-1][0] != last):
-                        have = {row[0] for row in batch}
-                        gone = [k for k in range(first, last + 1) if k not in have]
-                        what = _seq_ranges(gone) if gone else f"#{first}-#{last}"
-                        return broken(n, f"chain record #{n} (events #{first}-#{last}): {what} "
-                                         f"{'is' if len(gone) == 1 else 'are'} missing", head)
-                    seen_events = last + 1
-                body = _events_body(batch, prog)
-                last_progress = prog
-            elif kind == "seal":
-                body = _canon(["seal", first, last])
-                sealed = True
-            else:
-                return broken(n, f"chain record #{n} has an unknown kind {kind!r}", head)
-            expect = self._chain.link(head, kind, body)
-            if can and not hmac.compare_digest(expect, link):
-                what = {"input": f"input #{first}", "events": f"events #{first}-#{last}",
-                        "seal": "the seal"}[kind]
-                return broken(n, f"chain record #{n} ({what}) was changed after it was recorded", head)
-            head = link if can else expect
+                    return broken(n, f"chain record #{n} has an unknown kind {kind!r}", head)
+                expect = self._chain.link(head, kind, body)
+                if can and not hmac.compare_digest(expect, link):
+                    what = {"input": f"input #{first}", "events": f"events #{first}-#{last}",
+                            "seal": "the seal"}[kind]
+                    return broken(n, f"chain record #{n} ({what}) was changed after it was recorded", head)
+                head = link if can else expect
+        except (TypeError, ValueError):  # a time or number stored as text: an edited record, not a crash
+            return broken(at, f"chain record #{at}: a stored value is not of its kind (a time or a number "
+                              "written as text): the record was edited", head)
         if seen_inputs != len(inputs):
             extra = sorted(set(inputs) - set(range(seen_inputs)))
             return broken(len(links), f"input #{extra[0]} is not in the chain (added or edited after the fact)",

@@ -647,3 +647,19 @@ def test_a_clock_slice_ending_one_rounding_off_its_target_takes_no_extra_step(tu
     for t in (a, b, 7.25):
         many.advance(t)
     assert (one.sim.steps, one.sim.now) == (many.sim.steps, many.sim.now)
+
+
+@pytest.mark.parametrize("edit", ["UPDATE events SET t = 'abc' WHERE seq = 3",
+                                  "UPDATE inputs SET t = 'x' WHERE seq = 0",
+                                  "UPDATE chain SET progress = 'y' WHERE n = 1"])
+def test_a_time_stored_as_text_is_a_broken_record_not_a_crash(p0, tmp_path, edit, capsys):
+    from sitroom.cli import main
+
+    path = tmp_path / "text.sitroom"
+    _team_journal(p0, path)
+    _sql(path, edit)
+    with pytest.raises(ReplayMismatch, match="a stored value is not of its kind"):
+        replay(path)
+    assert main(["journal", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "not a number" in err or "the record was edited" in err
