@@ -231,14 +231,18 @@ def latency_chart(bars: list[LatencyBar], lang: str) -> Figure | None:
                 ok = [b for b in own if b.latency is not None]
                 # A default is drawn at its deadline (the time the default came), a point still open at
                 # the end at the time it had been open: neither is a decision, and each is marked so.
-                late = [b for b in own if b.defaulted and b.allowed is not None]
+                late = [b for b in own if b.defaulted and b.taken is not None]
+                by_other = [b for b in own if b.latency is None and not b.defaulted and b.taken is not None]
                 still = [b for b in own if b.open_for is not None]
                 colour = SERIES[k % len(SERIES)]
                 ax.scatter([b.opened_at for b in ok], [b.latency for b in ok], s=40, color=colour,
                            label=short_label(tm) if len(teams) > 1 else t("leg_decided", lang), zorder=3)
-                ax.scatter([b.opened_at for b in late], [b.allowed for b in late], s=70, marker="X",
+                ax.scatter([b.opened_at for b in late], [b.taken for b in late], s=70, marker="X",
                            color=OI["vermillion"], edgecolor=colour, linewidths=0.8, zorder=3,
                            label=t("leg_default", lang) if late and not drew_late else None)
+                ax.scatter([b.opened_at for b in by_other], [b.taken for b in by_other], s=60, marker="P",
+                           color=OI["grey"], edgecolor=colour, linewidths=0.8, zorder=3,
+                           label=t("lat_instructor", lang) if by_other and k == 0 else None)
                 ax.scatter([b.opened_at for b in still], [b.open_for for b in still], s=60, marker="o",
                            facecolors="none", edgecolors=colour, linewidths=1.6, zorder=3,
                            label=t("leg_still_open", lang) if still and not drew_open else None)

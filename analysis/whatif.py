@@ -292,8 +292,8 @@ _TEXT = {
                          "{after:.1f} min after opening)",
         "reached": "reached in {base:.0f}% of the team's runs, {other:.0f}% of these",
         "option": "-> {option} (importance {imp:.2f})",
-        "same_early": "-> {option}, the default's own option, taken {after:.1f} min after opening instead of at "
-                      "the deadline: the difference is its timing alone (importance {imp:.2f})",
+        "same_early": "-> {option}, the default's own option, taken {after:.1f} min after opening instead of when "
+                      "the default came: the difference is its timing alone (importance {imp:.2f})",
         "none": "no clear difference on any measure",
         "better": "better", "worse": "worse",
         "no_cf": "The team answered no decision point itself: no counterfactuals.",
@@ -328,7 +328,7 @@ _TEXT = {
         "reached": "se alcanzó en {base:.0f}% de las réplicas del equipo, {other:.0f}% de estas",
         "option": "-> {option} (importancia {imp:.2f})",
         "same_early": "-> {option}, la misma opción por omisión, tomada {after:.1f} min después de abrir en vez de "
-                      "al vencer el plazo: la diferencia es solo de momento (importancia {imp:.2f})",
+                      "cuando llegó la omisión: la diferencia es solo de momento (importancia {imp:.2f})",
         "none": "sin diferencia clara en ninguna medida",
         "better": "mejor", "worse": "peor",
         "no_cf": "El equipo no respondió ningún punto de decisión: no hay contrafactuales.",
