@@ -260,10 +260,11 @@ def _cut_short(rec: ExerciseRecord, row: DecisionRow) -> bool:
 def _open_cut_text(rec: ExerciseRecord, row: DecisionRow, key: str, lang: str) -> str:
     """`key` (c_open_cut / f_open_cut) for a point still open at the end, worded for one with no deadline too."""
     point = ref_label(rec, row.point, lang)
+    when = t("when_ended" if rec.ended else "when_unfinished", lang)
     if row.deadline_at is None:
-        return t(key.replace("_cut", "_nodl"), lang, point=point, end=fmt_num(rec.end_time),
+        return t(key.replace("_cut", "_nodl"), lang, point=point, end=fmt_num(rec.end_time), when=when,
                  open=fmt_num(rec.end_time - row.opened_at))
-    return t(key, lang, point=point, end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at))
+    return t(key, lang, point=point, end=fmt_num(rec.end_time), deadline=fmt_num(row.deadline_at), when=when)
 
 
 @dataclass(frozen=True)
@@ -506,7 +507,8 @@ def objective_finding(rec: ExerciseRecord, r: ObjectiveRating, rows: list[Decisi
         why = ("cut_open" if m.kind == "latency" and rec.ended else "cut_unfinished" if not rec.ended
                else f"cut_{rec.end_reason}")
         return Finding("not_applicable", "objective", "f_obj_cut", r.id,
-                       bilingual(lambda L: base("f_obj_cut", L, end=fmt_num(rec.end_time))),
+                       bilingual(lambda L: base("f_obj_cut", L, when=t("when_ended" if rec.ended
+                                                                      else "when_unfinished", L))),
                        bilingual(lambda L: t("an_cut", L, why=t(why, L))),
                        bilingual(lambda L: t("rec_cut", L)), (), r.id, obj.capability, r.rating)
     if not r.applicable:

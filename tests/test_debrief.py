@@ -649,7 +649,7 @@ def test_a_point_still_in_its_deadline_when_the_exercise_ended_is_not_held_again
     html = files["report.html"].decode()
     data = json.loads(files["debrief.json"])
     assert "within its deadline" not in html
-    assert "still open when the exercise ended at T+2, before its deadline (T+10)" in html
+    assert "still open when the exercise ended (T+2), before its deadline (T+10)" in html
     d1 = [f for team in data["teams"] for f in team["findings"] if f["ref"] == "D1"]
     assert d1 and all(f["kind"] == "not_applicable" for f in d1)
 

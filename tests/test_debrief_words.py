@@ -90,6 +90,8 @@ def test_an_unfinished_journal_is_reported_as_provisional(tmp_path):
     summary = team_data(load_records([str(path)])[0])["summary"]
     assert "the exercise has not ended: the journal reaches T+12" in summary["en"] and "provisional" in summary["en"]
     assert "provisional" in summary["es"] and "ended at" not in summary["en"]
+    words = " ".join(f["observation"]["en"] for f in team_data(load_records([str(path)])[0])["findings"])
+    assert "where the journal ends (the exercise has not ended)" in words and "when the exercise ended" not in words
 
 
 def test_a_goal_that_held_from_the_start_is_no_strength_of_the_team(tmp_path):
