@@ -166,7 +166,7 @@ TEXT: dict[str, dict[str, str]] = {
     "leg_inject": {"es": "Mensaje", "en": "Inject"},
     "leg_contingency": {"es": "Mensaje de contingencia", "en": "Contingency inject"},
     "leg_decided": {"es": "Abierto → decidido", "en": "Open → decided"},
-    "leg_default": {"es": "Plazo vencido: opción por omisión", "en": "Deadline missed: default applied"},
+    "leg_default": {"es": "Sin respuesta: se aplicó la opción por omisión", "en": "No answer: the default was applied"},
     "leg_still_open": {"es": "Sin decidir al terminar (minutos abierto)", "en": "Undecided at the end (minutes open)"},
     "leg_open": {"es": "Sin decidir", "en": "Never decided"},
     "leg_deadline": {"es": "Plazo", "en": "Deadline"},
