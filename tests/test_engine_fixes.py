@@ -518,7 +518,7 @@ injects:
     assert "behind" not in queued["big"].data  # it waits for units, with no one ahead of it
     assert queued["patrol"].data["behind"] == "big"
     line = event_line(scn, queued["patrol"], "en")
-    assert "Patrol: waiting for free units, behind «Big» in line" in line.plain
+    assert "Patrol: waiting for free units, behind “Big” in line" in line.plain
     assert "detrás de «Grande» en la fila" in event_line(scn, queued["patrol"], "es").plain
 
 

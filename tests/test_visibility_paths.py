@@ -109,7 +109,7 @@ def test_the_order_window_says_the_run_would_wait_behind_one_already_in_line(tmp
     ex.advance(2)
     session = Session(ex, path, wall=FakeClock(), speed=4, instructor=False, lang="en")
     en, es = order_detail(session, "send", "en"), order_detail(session, "send", "es")
-    assert "(2 free now)" in en and "will wait in line behind «Big»: units that come free go to it first" in en
+    assert "(2 free now)" in en and "will wait in line behind “Big”: units that come free go to it first" in en
     assert "esperará en la fila detrás de «Grande»" in es
     ex.close()
 
