@@ -63,7 +63,7 @@ def percentile(values: list[float], q: float) -> float | None:
 def _clock(start: datetime, t: float) -> str:
     """The local clock (HH:MM) of the time as this report prints it (`fmt_num`, one decimal), so the two
     agree: T+8.96 is printed "T+9.0 (13:09)", not "(13:08)"."""
-    return local_time(start, float(fmt_num(t)))
+    return local_time(start, round(t, 1))
 
 
 def _tplus(v: float | None) -> str:

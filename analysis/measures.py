@@ -254,13 +254,19 @@ def _cut_short(rec: ExerciseRecord, row: DecisionRow) -> bool:
     A point with no deadline sets no time to decide by: still open at the end, it is not held against
     the team here (a `latency` objective on it judges how long it stayed open).
     """
-    return row.decided_at is None and (row.deadline_at is None or rec.end_time < row.deadline_at)
+    st = rec.decisions.get(row.point)
+    return st is not None and st.open_at(rec.end_time)
+
+
+def _when(rec: ExerciseRecord, lang: str) -> str:
+    """"when the exercise ended", or for an unfinished journal "where the journal ends"."""
+    return t("when_ended" if rec.ended else "when_unfinished", lang)
 
 
 def _open_cut_text(rec: ExerciseRecord, row: DecisionRow, key: str, lang: str) -> str:
     """`key` (c_open_cut / f_open_cut) for a point still open at the end, worded for one with no deadline too."""
     point = ref_label(rec, row.point, lang)
-    when = t("when_ended" if rec.ended else "when_unfinished", lang)
+    when = _when(rec, lang)
     if row.deadline_at is None:
         return t(key.replace("_cut", "_nodl"), lang, point=point, end=fmt_num(rec.end_time), when=when,
                  open=fmt_num(rec.end_time - row.opened_at))
@@ -507,8 +513,7 @@ def objective_finding(rec: ExerciseRecord, r: ObjectiveRating, rows: list[Decisi
         why = ("cut_open" if m.kind == "latency" and rec.ended else "cut_unfinished" if not rec.ended
                else f"cut_{rec.end_reason}")
         return Finding("not_applicable", "objective", "f_obj_cut", r.id,
-                       bilingual(lambda L: base("f_obj_cut", L, when=t("when_ended" if rec.ended
-                                                                      else "when_unfinished", L))),
+                       bilingual(lambda L: base("f_obj_cut", L, when=_when(rec, L))),
                        bilingual(lambda L: t("an_cut", L, why=t(why, L))),
                        bilingual(lambda L: t("rec_cut", L)), (), r.id, obj.capability, r.rating)
     if not r.applicable:

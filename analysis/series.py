@@ -270,7 +270,6 @@ class LatencyBar:
     defaulted: bool
     open_for: float | None = None  # never decided: the minutes it was open when the exercise ended
     taken: float | None = None  # minutes from opening to its decision, whoever gave it (None: never decided)
-    cause: str | None = None  # team, policy, default or instructor
 
 
 def latencies(records: list[ExerciseRecord], lang: str = "en") -> list[LatencyBar]:
@@ -281,5 +280,5 @@ def latencies(records: list[ExerciseRecord], lang: str = "en") -> list[LatencyBa
             still = None if row.decided_at is not None else max(rec.end_time - row.opened_at, 0.0)
             taken = None if row.decided_at is None else row.decided_at - row.opened_at
             out.append(LatencyBar(rec.label, row.point, row.opened_at, row.latency, row.allowed, row.defaulted, still,
-                                  taken, row.cause))
+                                  taken))
     return out

@@ -139,6 +139,10 @@ class DecisionState:
         """Decided by the team, or by the policy that stands for it in a headless run."""
         return self.decided_at is not None and self.cause in ("team", "policy")
 
+    def open_at(self, t: float) -> bool:
+        """Still open at minute `t` with time left to answer: undecided, and before its deadline (if any)."""
+        return self.decided_at is None and (self.deadline_at is None or t < self.deadline_at)
+
     @property
     def latency(self) -> float | None:
         """Minutes from opening to the team's answer; None when the team did not answer."""

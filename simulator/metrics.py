@@ -292,11 +292,9 @@ class LatencyMetric(MetricKind):
         """Still open at `now`: any answer up to its deadline, or any later one when it has none
         (None: the default came)."""
         st = self.sim.decisions.get(self.m.decision or "")
-        if st is None or st.decided_at is not None:
+        if st is None or not st.open_at(now):
             return None
-        if st.deadline_at is None:
-            return (now - st.opened_at, math.inf)
-        return (now - st.opened_at, st.deadline_at - st.opened_at) if now < st.deadline_at else None
+        return (now - st.opened_at, math.inf if st.deadline_at is None else st.deadline_at - st.opened_at)
 
 
 class BetweenMetric(MetricKind):
